@@ -1,0 +1,193 @@
+import { existsSync } from 'node:fs';
+import {
+  DuckDBAppender,
+  DuckDBConnection,
+  DuckDBInstance,
+  DuckDBListValue,
+  DuckDBStructValue,
+  DuckDBTimestampValue,
+  type DuckDBValue,
+} from '@duckdb/node-api';
+import { MIGRATIONS, SCHEMA_VERSION } from './migrations';
+
+export type SqlParams = Record<string, DuckDBValue> | DuckDBValue[];
+export type Row = Record<string, unknown>;
+
+export class CaseError extends Error {
+  constructor(
+    readonly code: 'case_not_found' | 'case_exists' | 'not_a_case' | 'case_too_new' | 'case_locked',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'CaseError';
+  }
+}
+
+export interface OpenOptions {
+  /** Create the file when it does not exist (and refuse an existing non-case file). */
+  create?: boolean;
+  /** DuckDB memory limit, e.g. '1GB': keeps a huge import from taking the machine. */
+  memoryLimit?: string;
+  readOnly?: boolean;
+}
+
+/**
+ * The one owner of a case's DuckDB database: typed reads, serialised writes, interrupt.
+ *
+ * Values come back as plain JS (BIGINT as number when safe, timestamps as ISO strings in UTC).
+ */
+export class CaseStore {
+  private writeQueue: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    readonly path: string,
+    private readonly instance: DuckDBInstance,
+    readonly connection: DuckDBConnection,
+  ) {}
+
+  static async open(path: string, options: OpenOptions = {}): Promise<CaseStore> {
+    const exists = existsSync(path);
+    if (!exists && !options.create) {
+      throw new CaseError('case_not_found', `no case file at ${path} (import into it first, or pass the right --case path)`);
+    }
+    let instance: DuckDBInstance;
+    try {
+      instance = await DuckDBInstance.create(path, {
+        access_mode: options.readOnly ? 'READ_ONLY' : 'READ_WRITE',
+        ...(options.memoryLimit ? { memory_limit: options.memoryLimit } : {}),
+      });
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      if (/lock/i.test(message)) throw new CaseError('case_locked', `the case ${path} is open in another process: ${message}`);
+      throw new CaseError('not_a_case', `${path} is not a case file: ${message}`);
+    }
+    const connection = await instance.connect();
+    await connection.run(`SET TimeZone = 'UTC'`);
+    const store = new CaseStore(path, instance, connection);
+    try {
+      await store.migrate(exists, options.readOnly === true);
+    } catch (err) {
+      store.close();
+      throw err;
+    }
+    return store;
+  }
+
+  private async migrate(existed: boolean, readOnly: boolean): Promise<void> {
+    const tables = await this.read<{ n: number }>(
+      `SELECT count(*)::INTEGER AS n FROM duckdb_tables() WHERE database_name = current_database() AND table_name = 'meta'`,
+    );
+    const hasMeta = (tables[0]?.n ?? 0) > 0;
+    let version = 0;
+    if (hasMeta) {
+      const rows = await this.read<{ value: string }>(`SELECT value FROM meta WHERE key = 'schema_version'`);
+      version = Number(rows[0]?.value ?? 0);
+    } else if (existed) {
+      const any = await this.read<{ n: number }>(
+        `SELECT count(*)::INTEGER AS n FROM duckdb_tables() WHERE database_name = current_database()`,
+      );
+      if ((any[0]?.n ?? 0) > 0) throw new CaseError('not_a_case', `${this.path} is a DuckDB file but not a case file (no meta table)`);
+    }
+    if (version > SCHEMA_VERSION) {
+      throw new CaseError('case_too_new', `${this.path} has schema version ${version}; this build reads up to ${SCHEMA_VERSION}`);
+    }
+    if (version === SCHEMA_VERSION) return;
+    if (readOnly) throw new CaseError('not_a_case', `${this.path} needs a migration to version ${SCHEMA_VERSION} and was opened read-only`);
+    await this.transaction(async () => {
+      for (const m of MIGRATIONS) {
+        if (m.version <= version) continue;
+        await this.connection.run(m.sql);
+        if (m.version === 1) {
+          await this.connection.run(`INSERT INTO meta VALUES ('case_id', uuid()::VARCHAR), ('created_at', strftime(now()::TIMESTAMP, '%Y-%m-%dT%H:%M:%S.%fZ'))`);
+        }
+        await this.connection.run(`DELETE FROM meta WHERE key = 'schema_version'`);
+        await this.connection.run(`INSERT INTO meta VALUES ('schema_version', $v)`, { v: String(m.version) });
+      }
+    });
+  }
+
+  async read<T extends Row = Row>(sql: string, params?: SqlParams): Promise<T[]> {
+    const reader = await this.connection.runAndReadAll(sql, params);
+    return reader.getRowObjects().map((row) => toPlain(row) as T);
+  }
+
+  async run(sql: string, params?: SqlParams): Promise<void> {
+    await this.connection.run(sql, params);
+  }
+
+  /**
+   * Runs `fn` inside one transaction, after every earlier write has finished: an import killed
+   * half-way through a file leaves the case as it was before that file.
+   */
+  async transaction<T>(fn: () => Promise<T>): Promise<T> {
+    const run = async (): Promise<T> => {
+      await this.connection.run('BEGIN TRANSACTION');
+      try {
+        const value = await fn();
+        await this.connection.run('COMMIT');
+        return value;
+      } catch (err) {
+        await this.connection.run('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+    };
+    const next = this.writeQueue.then(run, run);
+    this.writeQueue = next.catch(() => undefined);
+    return next;
+  }
+
+  async appender(table: string): Promise<DuckDBAppender> {
+    return this.connection.createAppender(table);
+  }
+
+  interrupt(): void {
+    this.connection.interrupt();
+  }
+
+  async checkpoint(): Promise<void> {
+    await this.connection.run('CHECKPOINT');
+  }
+
+  close(): void {
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
+}
+
+/**
+ * DuckDB values to JSON-friendly JS: BIGINTs as numbers when exact, timestamps as ISO strings
+ * in UTC with their microseconds (a JS Date would drop them), lists and structs as plain values.
+ */
+function toPlain(row: Record<string, DuckDBValue>): Row {
+  const out: Row = {};
+  for (const [key, value] of Object.entries(row)) out[key] = plainValue(value);
+  return out;
+}
+
+export function plainValue(value: DuckDBValue): unknown {
+  if (value === null || typeof value !== 'object') {
+    if (typeof value === 'bigint') {
+      return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(value) : value.toString();
+    }
+    return value;
+  }
+  if (value instanceof DuckDBTimestampValue) return isoMicros(value.micros);
+  if (value instanceof DuckDBListValue) return value.items.map(plainValue);
+  if (value instanceof DuckDBStructValue) {
+    const out: Row = {};
+    for (const [k, v] of Object.entries(value.entries)) out[k] = plainValue(v);
+    return out;
+  }
+  return value.toString();
+}
+
+/** `2026-03-17T02:14:05.123456Z`: always six fractional digits, so strings sort as times do. */
+export function isoMicros(micros: bigint): string {
+  let seconds = micros / 1_000_000n;
+  let frac = micros % 1_000_000n;
+  if (frac < 0n) {
+    frac += 1_000_000n;
+    seconds -= 1n;
+  }
+  return `${new Date(Number(seconds) * 1000).toISOString().slice(0, 19)}.${frac.toString().padStart(6, '0')}Z`;
+}
