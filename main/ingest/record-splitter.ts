@@ -94,6 +94,21 @@ export class JsonRecordSplitter {
 
   private readonly maxRecordBytes: number;
   private readonly snippetBytes: number;
+  private hasEnvelope = false;
+  private hasArray = false;
+
+  /** The layout the file turned out to have, recorded on its evidence row. */
+  get shape(): 'json-lines' | 'json-envelope' | 'json-array' | 'json-objects' | 'empty' {
+    if (this.recordNo === 0) return 'empty';
+    if (this.mode === 'lines') return 'json-lines';
+    if (this.hasEnvelope) return 'json-envelope';
+    if (this.hasArray) return 'json-array';
+    return 'json-objects';
+  }
+
+  get recordCount(): number {
+    return this.recordNo;
+  }
 
   constructor(
     private readonly sink: SplitterSink,
@@ -287,12 +302,14 @@ export class JsonRecordSplitter {
               this.topIsObject = b === OPEN_BRACE;
               this.topIsEnvelope = false;
               this.recordDepth = b === OPEN_BRACE ? 0 : 1;
+              if (b === OPEN_BRACKET) this.hasArray = true;
             }
             if (this.isRecordPosition()) {
               this.startRecord(i, false);
             } else if (b === OPEN_BRACKET && this.depth === 1 && this.topIsObject && !this.topIsEnvelope && WRAPPER_KEYS.has(this.lastKey)) {
               // The top-level object is an envelope: the elements of this array are the records.
               this.topIsEnvelope = true;
+              this.hasEnvelope = true;
               this.recordDepth = 2;
               if (this.recStart >= 0) this.recordNo--;
               this.recStart = -1;

@@ -1,0 +1,591 @@
+import { resolve } from 'node:path';
+import type { DuckDBAppender } from '@duckdb/node-api';
+import type { CaseStore } from '../case-store/case-store';
+import { type ByteStream, type HashingCounter, peek } from './byte-streams';
+import {
+  type ContainerInfo,
+  type EntryInfo,
+  type EntryProblemCode,
+  type LeafInfo,
+  StreamError,
+  type WalkVisitor,
+  walkInput,
+} from './bundle-walker';
+import { LimitError } from './byte-streams';
+import { DEFAULT_LIMITS, type ImportLimits } from './limits';
+import { JsonRecordSplitter, type SplitProblem } from './record-splitter';
+import { parserById } from './sources/registry';
+import { sqlString } from './sources/source-parser';
+import { BUILD_STAGE, PROBLEM_MESSAGES, STAGE_RAW_DDL, buildNormalized } from './stage-sql';
+
+export const TOOL_VERSION = '0.1.0';
+
+export interface ImportOptions {
+  limits?: Partial<ImportLimits>;
+  onProgress?: (progress: ImportProgress) => void;
+  signal?: AbortSignal;
+}
+
+export interface ImportProgress {
+  currentFile: string;
+  filesDone: number;
+  /** Bytes read from disk so far (compressed, as stored). */
+  bytesRead: number;
+  recordsRead: number;
+  eventsImported: number;
+}
+
+export type FileStatus = 'imported' | 'duplicate' | 'resumed' | 'failed';
+
+export interface FileOutcome {
+  path: string;
+  evidenceId: number | null;
+  kind: 'file' | 'archive';
+  status: FileStatus;
+  sha256: string | null;
+  format: string | null;
+  parsers: string[];
+  recordsTotal: number;
+  recordsOk: number;
+  recordsDuplicate: number;
+  recordsQuarantined: number;
+  message: string | null;
+}
+
+export interface ImportProblem {
+  path: string;
+  code: string;
+  message: string;
+}
+
+export interface ImportReport {
+  importId: number;
+  status: 'complete' | 'cancelled';
+  files: FileOutcome[];
+  problems: ImportProblem[];
+  totals: { files: number; records: number; eventsImported: number; duplicates: number; quarantined: number; bytesRead: number };
+  elapsedMs: number;
+}
+
+export class ImportCancelled extends Error {
+  constructor() {
+    super('import cancelled');
+    this.name = 'ImportCancelled';
+  }
+}
+
+/** How many malformed records per file get JSON.parse's exact error message (the rest a generic one). */
+const DETAILED_MESSAGES_PER_FILE = 200;
+/** Quarantined raw text is kept whole up to this size; larger records keep a prefix (the file has the rest). */
+const QUARANTINE_RAW_BYTES = 1024 * 1024;
+
+/**
+ * Imports bundles into a case. Each log file commits in its own transaction (evidence row,
+ * events, resources, quarantine), so a crash leaves the case exactly as before that file.
+ */
+export async function importBundles(store: CaseStore, inputs: readonly string[], options: ImportOptions = {}): Promise<ImportReport> {
+  const limits: ImportLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  const started = performance.now();
+  await store.run(STAGE_RAW_DDL);
+  await store.run(
+    `CREATE TEMP TABLE IF NOT EXISTS stage_problems (record_no BIGINT, byte_offset BIGINT, line BIGINT, reason VARCHAR, message VARCHAR, snippet VARCHAR)`,
+  );
+  const [{ id: importId }] = (await store.read<{ id: number }>(`SELECT nextval('import_id_seq')::INTEGER AS id`)) as [{ id: number }];
+  const absoluteInputs = inputs.map((p) => resolve(p));
+  await store.transaction(() =>
+    store.run(`INSERT INTO imports VALUES ($id, now()::TIMESTAMP, NULL, $v, $inputs, 'running')`, {
+      id: importId,
+      v: TOOL_VERSION,
+      inputs: JSON.stringify(absoluteInputs),
+    }),
+  );
+  const importer = new FileImporter(store, importId, limits, options);
+  let status: ImportReport['status'] = 'complete';
+  try {
+    for (const input of absoluteInputs) {
+      try {
+        await walkInput(input, importer, limits);
+      } catch (err) {
+        if (err instanceof ImportCancelled) throw err;
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR' || code === 'EPERM') {
+          importer.problems.push({ path: input, code: 'unreadable', message: `cannot read ${input}: ${(err as Error).message}` });
+        } else {
+          throw err;
+        }
+      }
+    }
+  } catch (err) {
+    if (!(err instanceof ImportCancelled)) throw err;
+    status = 'cancelled';
+  } finally {
+    await store.run(`DELETE FROM stage_raw`).catch(() => undefined);
+    await store.transaction(() =>
+      store.run(`UPDATE imports SET finished_at = now()::TIMESTAMP, status = $s WHERE import_id = $id`, { s: status, id: importId }),
+    );
+  }
+  const files = importer.outcomes;
+  return {
+    importId,
+    status,
+    files,
+    problems: importer.problems,
+    totals: {
+      files: files.filter((f) => f.kind === 'file').length,
+      records: files.reduce((n, f) => n + f.recordsTotal, 0),
+      eventsImported: files.reduce((n, f) => n + f.recordsOk, 0),
+      duplicates: files.reduce((n, f) => n + f.recordsDuplicate, 0),
+      quarantined: files.reduce((n, f) => n + f.recordsQuarantined, 0),
+      bytesRead: importer.progress.bytesRead,
+    },
+    elapsedMs: performance.now() - started,
+  };
+}
+
+class FileImporter implements WalkVisitor {
+  readonly outcomes: FileOutcome[] = [];
+  readonly problems: ImportProblem[] = [];
+  readonly progress: ImportProgress = { currentFile: '', filesDone: 0, bytesRead: 0, recordsRead: 0, eventsImported: 0 };
+  /** Containers reopened after an interrupted import: their finished members are skipped. */
+  private readonly resumed = new Set<number>();
+
+  constructor(
+    private readonly store: CaseStore,
+    private readonly importId: number,
+    private readonly limits: ImportLimits,
+    private readonly options: ImportOptions,
+  ) {}
+
+  async openContainer(info: ContainerInfo): Promise<number | null> {
+    this.checkCancelled();
+    if (info.sha256) {
+      const done = await this.store.read<{ evidence_id: number }>(
+        `SELECT evidence_id FROM evidence WHERE sha256 = $sha AND kind = 'archive' AND status = 'complete' LIMIT 1`,
+        { sha: info.sha256 },
+      );
+      if (done[0]) {
+        this.outcomes.push(outcome(info, 'archive', 'duplicate', done[0].evidence_id, info.sha256, `already imported as evidence #${done[0].evidence_id}: nothing added`));
+        return null;
+      }
+    }
+    const unfinished = await this.store.read<{ evidence_id: number }>(
+      `SELECT evidence_id FROM evidence WHERE kind = 'archive' AND status = 'importing' AND path_in_bundle = $path
+         AND parent_id IS NOT DISTINCT FROM $parent AND (sha256 = $sha OR $sha = '') LIMIT 1`,
+      { path: info.pathInBundle, parent: info.parentId, sha: info.sha256 ?? '' },
+    );
+    if (unfinished[0]) {
+      this.resumed.add(unfinished[0].evidence_id);
+      this.outcomes.push(outcome(info, 'archive', 'resumed', unfinished[0].evidence_id, info.sha256, 'an earlier import of this archive stopped half-way: resuming it'));
+      return unfinished[0].evidence_id;
+    }
+    const id = await this.nextEvidenceId();
+    await this.store.transaction(() =>
+      this.store.run(
+        `INSERT INTO evidence (evidence_id, import_id, parent_id, kind, bundle_name, source_path, path_in_bundle, size_bytes, sha256,
+           compression, detected_format, imported_at, status)
+         VALUES ($id, $imp, $parent, 'archive', $bundle, $src, $path, $size, $sha, $comp, $fmt, now()::TIMESTAMP, 'importing')`,
+        {
+          id,
+          imp: this.importId,
+          parent: info.parentId,
+          bundle: info.bundleName,
+          src: info.rootPath,
+          path: info.pathInBundle,
+          size: info.size ?? 0,
+          sha: info.sha256 ?? '',
+          comp: info.compression,
+          fmt: info.format,
+        },
+      ),
+    );
+    this.outcomes.push(outcome(info, 'archive', 'imported', id, info.sha256, null));
+    return id;
+  }
+
+  async closeContainer(id: number, stored: { sha256: string; size: number }): Promise<void> {
+    await this.store.transaction(() =>
+      this.store.run(
+        `UPDATE evidence SET status = 'complete', sha256 = CASE WHEN sha256 = '' THEN $sha ELSE sha256 END,
+           size_bytes = CASE WHEN size_bytes = 0 THEN $size ELSE size_bytes END WHERE evidence_id = $id`,
+        { id, sha: stored.sha256, size: stored.size },
+      ),
+    );
+    const entry = this.outcomes.find((o) => o.evidenceId === id && o.kind === 'archive');
+    if (entry && !entry.sha256) entry.sha256 = stored.sha256;
+  }
+
+  async problem(info: EntryInfo, code: EntryProblemCode, message: string): Promise<void> {
+    this.problems.push({ path: info.pathInBundle, code, message });
+    if (info.parentId === null) return;
+    await this.store.transaction(() =>
+      this.store.run(
+        `INSERT INTO quarantine VALUES (nextval('quarantine_id_seq'), $eid, NULL, NULL, NULL, $reason, $msg, NULL, now()::TIMESTAMP)`,
+        { eid: info.parentId, reason: code, msg: message },
+      ),
+    );
+  }
+
+  async leaf(info: LeafInfo, content: ByteStream, stored: HashingCounter): Promise<void> {
+    this.checkCancelled();
+    this.progress.currentFile = info.pathInBundle;
+    if (info.parentId !== null && this.resumed.has(info.parentId)) {
+      const done = await this.store.read<{ evidence_id: number }>(
+        `SELECT evidence_id FROM evidence WHERE parent_id = $p AND path_in_bundle = $path AND status = 'complete' LIMIT 1`,
+        { p: info.parentId, path: info.pathInBundle },
+      );
+      if (done[0]) {
+        this.outcomes.push(outcome(info, 'file', 'duplicate', done[0].evidence_id, null, `imported by the interrupted run as evidence #${done[0].evidence_id}`));
+        return;
+      }
+    }
+    const staged = await this.stage(info, content, stored);
+    const sha256 = stored.digest();
+    const existing = await this.store.read<{ evidence_id: number }>(
+      `SELECT evidence_id FROM evidence WHERE sha256 = $sha AND kind = 'file' AND status = 'complete' LIMIT 1`,
+      { sha: sha256 },
+    );
+    if (existing[0]) {
+      this.outcomes.push(outcome(info, 'file', 'duplicate', existing[0].evidence_id, sha256, `same SHA-256 as evidence #${existing[0].evidence_id}: nothing added`));
+      this.progress.filesDone++;
+      return;
+    }
+    const result = await this.commit(info, sha256, stored.bytes, staged);
+    this.outcomes.push(result);
+    this.progress.filesDone++;
+    this.progress.eventsImported += result.recordsOk;
+    this.report();
+  }
+
+  /** Streams a file's records into the staging table; returns what the SQL step needs. */
+  private async stage(info: LeafInfo, content: ByteStream, stored: HashingCounter): Promise<Staged> {
+    await this.store.run(`DELETE FROM stage_raw`);
+    await this.store.run(`DELETE FROM stage_problems`);
+    const problems: SplitProblem[] = [];
+    const appender = await this.store.appender('stage_raw');
+    let recordsRead = 0;
+    const splitter = new JsonRecordSplitter(
+      {
+        record: (rec) => {
+          appender.appendBigInt(BigInt(rec.recordNo));
+          appender.appendBigInt(BigInt(rec.offset));
+          appender.appendBigInt(BigInt(rec.line));
+          appender.appendBlob(rec.bytes);
+          appender.endRow();
+          recordsRead++;
+        },
+        problem: (p) => problems.push(p),
+      },
+      { maxRecordBytes: this.limits.maxRecordBytes },
+    );
+    let streamFailure: { code: string; message: string } | null = null;
+    let fileNote: { code: string; message: string } | null = null;
+    let decompressed = 0;
+    let lastStored = stored.bytes;
+    try {
+      const text = await textContent(info, content);
+      if (text.note) fileNote = text.note;
+      for await (const chunk of text.stream) {
+        decompressed += chunk.length;
+        splitter.push(chunk);
+        if (recordsRead > 0 && (recordsRead & 0x3fff) === 0) this.checkCancelled();
+        this.progress.bytesRead += stored.bytes - lastStored;
+        lastStored = stored.bytes;
+        this.report(recordsRead);
+      }
+    } catch (err) {
+      if (err instanceof StreamError || err instanceof LimitError) {
+        streamFailure = { code: err.code, message: err.message };
+      } else {
+        appender.closeSync();
+        throw err;
+      }
+    }
+    splitter.end();
+    this.progress.bytesRead += stored.bytes - lastStored;
+    this.progress.recordsRead += recordsRead;
+    appender.flushSync();
+    appender.closeSync();
+    await appendProblems(this.store, problems, streamFailure, decompressed, fileNote);
+    const format = fileNote?.code === 'unrecognized_format' ? 'unrecognized' : splitter.shape;
+    return { recordsTotal: splitter.recordCount, format, hasFileProblem: streamFailure !== null || fileNote !== null };
+  }
+
+  private async commit(info: LeafInfo, sha256: string, size: number, staged: Staged): Promise<FileOutcome> {
+    const store = this.store;
+    await store.run(BUILD_STAGE);
+    const sources = (await store.read<{ source: string }>(`SELECT DISTINCT source FROM stage WHERE source IS NOT NULL AND problem IS NULL ORDER BY source`)).map(
+      (r) => r.source,
+    );
+    if (sources.length > 0) {
+      await store.run(buildNormalized(sources));
+      await store.run(`
+        CREATE OR REPLACE TEMP TABLE fresh AS
+        SELECT * FROM normalized WHERE problem IS NULL
+        QUALIFY row_number() OVER (PARTITION BY source, event_uid ORDER BY record_no) = 1`);
+      const [range] = await store.read<{ lo: string | null; hi: string | null }>(
+        `SELECT strftime(min(time), '%Y-%m-%d %H:%M:%S.%f') AS lo, strftime(max(time), '%Y-%m-%d %H:%M:%S.%f') AS hi FROM fresh`,
+      );
+      if (range?.lo && range.hi) {
+        // Constant bounds let DuckDB skip every row group outside this file's time range.
+        await store.run(`
+          DELETE FROM fresh f USING events e
+          WHERE e.time BETWEEN TIMESTAMP ${sqlString(range.lo)} AND TIMESTAMP ${sqlString(range.hi)}
+            AND e.source = f.source AND e.event_uid = f.event_uid`);
+      }
+    }
+    const notes = await detailedJsonErrors(store);
+    const evidenceId = await this.nextEvidenceId();
+    const parsers = sources.map((id) => `${id}@${parserById(id)?.version ?? '?'}`);
+    const hasNormalized = sources.length > 0;
+
+    const counts = await store.transaction(async () => {
+      await store.run(
+        `INSERT INTO evidence (evidence_id, import_id, parent_id, kind, bundle_name, source_path, path_in_bundle, size_bytes, sha256,
+           compression, detected_format, parser, parser_version, imported_at, status)
+         VALUES ($id, $imp, $parent, 'file', $bundle, $src, $path, $size, $sha, $comp, $fmt, $parser, $pv, now()::TIMESTAMP, 'complete')`,
+        {
+          id: evidenceId,
+          imp: this.importId,
+          parent: info.parentId,
+          bundle: info.bundleName,
+          src: info.rootPath,
+          path: info.pathInBundle,
+          size,
+          sha: sha256,
+          comp: info.compression,
+          fmt: staged.format,
+          parser: sources.join(',') || null,
+          pv: parsers.join(',') || null,
+        },
+      );
+      if (hasNormalized) {
+        await store.run(`
+          INSERT INTO events BY NAME
+          SELECT * EXCLUDE (problem, problem_message, resources), ${evidenceId} AS evidence_id FROM fresh`);
+        await store.run(`
+          INSERT INTO event_resources
+          SELECT event_uid, source, r.resource_uid, r.resource_type, r.boundary, r.role
+          FROM (SELECT event_uid, source, unnest(resources) AS r FROM fresh) WHERE r.resource_uid IS NOT NULL`);
+      }
+      await insertQuarantine(store, evidenceId, hasNormalized, notes);
+      const [c] = await store.read<{ ok: number; q: number; lo: string | null; hi: string | null }>(
+        `SELECT (SELECT count(*) FROM events WHERE evidence_id = $id)::BIGINT AS ok,
+                (SELECT count(*) FROM quarantine WHERE evidence_id = $id AND record_no IS NOT NULL)::BIGINT AS q,
+                (SELECT min(time) FROM events WHERE evidence_id = $id) AS lo,
+                (SELECT max(time) FROM events WHERE evidence_id = $id) AS hi`,
+        { id: evidenceId },
+      );
+      const ok = c?.ok ?? 0;
+      const quarantined = c?.q ?? 0;
+      const duplicate = staged.recordsTotal - ok - quarantined;
+      await store.run(
+        `UPDATE evidence SET records_total = $t, records_ok = $ok, records_duplicate = $d, records_quarantined = $q,
+           first_time = $lo::TIMESTAMP, last_time = $hi::TIMESTAMP WHERE evidence_id = $id`,
+        { t: staged.recordsTotal, ok, d: duplicate, q: quarantined, lo: c?.lo ?? null, hi: c?.hi ?? null, id: evidenceId },
+      );
+      return { ok, quarantined, duplicate };
+    });
+    const fileProblems = await store.read<{ reason: string; message: string }>(
+      `SELECT reason, message FROM quarantine WHERE evidence_id = $id AND record_no IS NULL`,
+      { id: evidenceId },
+    );
+    for (const p of fileProblems) this.problems.push({ path: info.pathInBundle, code: p.reason, message: p.message });
+    return {
+      path: info.pathInBundle,
+      evidenceId,
+      kind: 'file',
+      status: 'imported',
+      sha256,
+      format: staged.format,
+      parsers: sources,
+      recordsTotal: staged.recordsTotal,
+      recordsOk: counts.ok,
+      recordsDuplicate: counts.duplicate,
+      recordsQuarantined: counts.quarantined,
+      message: fileProblems[0]?.message ?? null,
+    };
+  }
+
+  private async nextEvidenceId(): Promise<number> {
+    const [row] = await this.store.read<{ id: number }>(`SELECT nextval('evidence_id_seq')::INTEGER AS id`);
+    return row!.id;
+  }
+
+  private checkCancelled(): void {
+    if (this.options.signal?.aborted) throw new ImportCancelled();
+  }
+
+  private report(pendingRecords = 0): void {
+    if (!this.options.onProgress) return;
+    this.options.onProgress({ ...this.progress, recordsRead: this.progress.recordsRead + pendingRecords });
+  }
+}
+
+interface Staged {
+  recordsTotal: number;
+  format: string;
+  hasFileProblem: boolean;
+}
+
+function outcome(info: EntryInfo, kind: 'file' | 'archive', status: FileStatus, evidenceId: number | null, sha256: string | null, message: string | null): FileOutcome {
+  return {
+    path: info.pathInBundle,
+    evidenceId,
+    kind,
+    status,
+    sha256,
+    format: null,
+    parsers: [],
+    recordsTotal: 0,
+    recordsOk: 0,
+    recordsDuplicate: 0,
+    recordsQuarantined: 0,
+    message,
+  };
+}
+
+/**
+ * The text to split, or a note on why there is none: binary and non-JSON files are recorded
+ * as evidence (hashed) with one quarantine row instead of a row per line.
+ */
+async function textContent(info: LeafInfo, content: ByteStream): Promise<{ stream: ByteStream; note: { code: string; message: string } | null }> {
+  switch (info.kind) {
+    case 'empty':
+      return { stream: content, note: { code: 'empty_file', message: 'the file is empty: no records' } };
+    case 'utf16':
+      return { stream: transcodeUtf16(content), note: null };
+    case 'parquet':
+      await drainQuietly(content);
+      return { stream: emptyStream(), note: { code: 'unsupported_format', message: 'Parquet files are not imported yet (OCSF/Security Lake support comes with the sources work)' } };
+    case 'data':
+      return firstSignificantByte(content);
+    default:
+      await drainQuietly(content);
+      return { stream: emptyStream(), note: { code: 'unrecognized_format', message: `unexpected ${info.kind} content` } };
+  }
+}
+
+async function firstSignificantByte(content: ByteStream): Promise<{ stream: ByteStream; note: { code: string; message: string } | null }> {
+  const { head, stream } = await peek(content, 4096);
+  let i = 0;
+  if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) i = 3;
+  while (i < head.length && (head[i] === 0x20 || head[i] === 0x0a || head[i] === 0x0d || head[i] === 0x09)) i++;
+  if (i >= head.length) return { stream, note: null };
+  const b = head[i];
+  if (b === 0x7b || b === 0x5b) return { stream, note: null };
+  await drainQuietly(stream);
+  const isBinary = head.subarray(0, 4096).includes(0);
+  const preview = Buffer.from(head.subarray(i, i + 60)).toString(isBinary ? 'hex' : 'utf8');
+  return {
+    stream: emptyStream(),
+    note: {
+      code: 'unrecognized_format',
+      message: isBinary
+        ? `not a log file: binary content (starts with ${preview.slice(0, 32)}…)`
+        : `not a recognized log format: the text does not start with JSON (starts with ${JSON.stringify(preview)})`,
+    },
+  };
+}
+
+async function drainQuietly(stream: ByteStream): Promise<void> {
+  for await (const _ of stream) void _;
+}
+
+async function* emptyStream(): AsyncGenerator<Uint8Array> {}
+
+async function* transcodeUtf16(content: ByteStream): AsyncGenerator<Uint8Array> {
+  let decoder: TextDecoder | null = null;
+  for await (const chunk of content) {
+    decoder ??= new TextDecoder(chunk[0] === 0xfe ? 'utf-16be' : 'utf-16le');
+    yield Buffer.from(decoder.decode(chunk, { stream: true }), 'utf8');
+  }
+  if (decoder) yield Buffer.from(decoder.decode(), 'utf8');
+}
+
+async function appendProblems(
+  store: CaseStore,
+  problems: SplitProblem[],
+  streamFailure: { code: string; message: string } | null,
+  decompressed: number,
+  fileNote: { code: string; message: string } | null,
+): Promise<void> {
+  if (problems.length === 0 && !streamFailure && !fileNote) return;
+  const appender: DuckDBAppender = await store.appender('stage_problems');
+  for (const p of problems) {
+    appender.appendBigInt(BigInt(p.recordNo));
+    appender.appendBigInt(BigInt(p.offset));
+    appender.appendBigInt(BigInt(p.line));
+    appender.appendVarchar(p.reason);
+    appender.appendVarchar(`${p.message} (line ${p.line}, byte ${p.offset})`);
+    appender.appendVarchar(Buffer.from(p.snippet).toString('utf8'));
+    appender.endRow();
+  }
+  for (const note of [streamFailure, fileNote]) {
+    if (!note) continue;
+    appender.appendNull();
+    appender.appendBigInt(BigInt(decompressed));
+    appender.appendNull();
+    appender.appendVarchar(note.code);
+    appender.appendVarchar(note.message);
+    appender.appendNull();
+    appender.endRow();
+  }
+  appender.flushSync();
+  appender.closeSync();
+}
+
+/** JSON.parse's own message (with its position) for the first malformed records of a file. */
+async function detailedJsonErrors(store: CaseStore): Promise<Map<number, string>> {
+  const rows = await store.read<{ record_no: number; raw: string }>(
+    `SELECT record_no, raw FROM stage WHERE problem = 'malformed_json' ORDER BY record_no LIMIT ${DETAILED_MESSAGES_PER_FILE}`,
+  );
+  const notes = new Map<number, string>();
+  for (const row of rows) {
+    try {
+      JSON.parse(row.raw);
+    } catch (err) {
+      notes.set(row.record_no, `${PROBLEM_MESSAGES.malformed_json}: ${(err as Error).message}`);
+    }
+  }
+  return notes;
+}
+
+async function insertQuarantine(store: CaseStore, evidenceId: number, hasNormalized: boolean, notes: Map<number, string>): Promise<void> {
+  await store.run(`CREATE OR REPLACE TEMP TABLE stage_notes (record_no BIGINT, message VARCHAR)`);
+  if (notes.size > 0) {
+    const appender = await store.appender('stage_notes');
+    for (const [recordNo, message] of notes) {
+      appender.appendBigInt(BigInt(recordNo));
+      appender.appendVarchar(message);
+      appender.endRow();
+    }
+    appender.flushSync();
+    appender.closeSync();
+  }
+  const messageCase = Object.entries(PROBLEM_MESSAGES)
+    .map(([code, message]) => `WHEN ${sqlString(code)} THEN ${sqlString(message)}`)
+    .join(' ');
+  await store.run(`
+    INSERT INTO quarantine
+    SELECT nextval('quarantine_id_seq'), ${evidenceId}, s.record_no, s.byte_offset, s.line,
+      coalesce(s.problem, 'unrecognized'),
+      coalesce(n.message, CASE coalesce(s.problem, 'unrecognized') ${messageCase} END) || ' (line ' || s.line || ', byte ' || s.byte_offset || ')',
+      CASE WHEN s.raw IS NOT NULL THEN left(s.raw, ${QUARANTINE_RAW_BYTES}) ELSE left(CAST(r.raw_blob AS VARCHAR), ${QUARANTINE_RAW_BYTES}) END,
+      now()::TIMESTAMP
+    FROM stage s
+    LEFT JOIN stage_notes n USING (record_no)
+    LEFT JOIN stage_raw r ON s.problem = 'invalid_utf8' AND r.record_no = s.record_no
+    WHERE s.problem IS NOT NULL OR s.source IS NULL`);
+  if (hasNormalized) {
+    await store.run(`
+      INSERT INTO quarantine
+      SELECT nextval('quarantine_id_seq'), ${evidenceId}, n.record_no, n.byte_offset, s.line, n.problem,
+        n.problem_message || ' (line ' || s.line || ', byte ' || n.byte_offset || ')', left(n.raw, ${QUARANTINE_RAW_BYTES}), now()::TIMESTAMP
+      FROM normalized n JOIN stage s USING (record_no)
+      WHERE n.problem IS NOT NULL`);
+  }
+  await store.run(`
+    INSERT INTO quarantine
+    SELECT nextval('quarantine_id_seq'), ${evidenceId}, record_no, byte_offset, line, reason, message, snippet, now()::TIMESTAMP
+    FROM stage_problems`);
+}
