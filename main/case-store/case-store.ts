@@ -106,7 +106,7 @@ export class CaseStore {
     });
   }
 
-  async read<T extends Row = Row>(sql: string, params?: SqlParams): Promise<T[]> {
+  async read<T extends object = Row>(sql: string, params?: SqlParams): Promise<T[]> {
     const reader = await this.connection.runAndReadAll(sql, params);
     return reader.getRowObjects().map((row) => toPlain(row) as T);
   }

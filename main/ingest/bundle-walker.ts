@@ -79,11 +79,20 @@ export class StreamError extends Error {
 
 interface Budget {
   totalExpanded: number;
+  onDiskBytes: (n: number) => void;
 }
 
-export async function walkInput(inputPath: string, visitor: WalkVisitor, limits: ImportLimits): Promise<void> {
+export interface WalkOptions {
+  /** The bundle path to give a single-file input (verify re-walks files under their recorded path). */
+  pathInBundle?: string;
+  bundleName?: string;
+  /** Bytes read from disk, for progress: the compressed size of zip members as they finish. */
+  onDiskBytes?: (n: number) => void;
+}
+
+export async function walkInput(inputPath: string, visitor: WalkVisitor, limits: ImportLimits, options: WalkOptions = {}): Promise<void> {
   const info = await stat(inputPath);
-  const budget: Budget = { totalExpanded: 0 };
+  const budget: Budget = { totalExpanded: 0, onDiskBytes: options.onDiskBytes ?? (() => undefined) };
   if (info.isDirectory()) {
     const bundleName = basename(inputPath);
     for (const file of await listFiles(inputPath)) {
@@ -98,7 +107,13 @@ export async function walkInput(inputPath: string, visitor: WalkVisitor, limits:
     }
     return;
   }
-  const entry: EntryInfo = { rootPath: inputPath, bundleName: basename(inputPath), pathInBundle: basename(inputPath), depth: 0, parentId: null };
+  const entry: EntryInfo = {
+    rootPath: inputPath,
+    bundleName: options.bundleName ?? basename(inputPath),
+    pathInBundle: options.pathInBundle ?? basename(inputPath),
+    depth: 0,
+    parentId: null,
+  };
   await walkFile(inputPath, entry, visitor, limits, budget);
 }
 
@@ -125,7 +140,23 @@ async function walkFile(path: string, entry: EntryInfo, visitor: WalkVisitor, li
     await walkZip(() => openZipFile(path), { ...entry, format: 'zip', compression: 'none', sha256: counter.digest(), size }, visitor, limits, budget);
     return;
   }
-  await walkStream(fileStream(path), entry, visitor, limits, budget, null);
+  await walkStream(countDiskBytes(fileStream(path), budget), entry, visitor, limits, budget, null);
+}
+
+async function* countDiskBytes(stream: ByteStream, budget: Budget): AsyncGenerator<Uint8Array> {
+  for await (const chunk of stream) {
+    budget.onDiskBytes(chunk.length);
+    yield chunk;
+  }
+}
+
+/** Total size on disk of an input (file or folder), for a progress bar's 100%. */
+export async function inputSize(inputPath: string): Promise<number> {
+  const info = await stat(inputPath);
+  if (!info.isDirectory()) return info.size;
+  let total = 0;
+  for (const file of await listFiles(inputPath)) total += (await stat(file)).size;
+  return total;
 }
 
 function fileStream(path: string): ByteStream {
@@ -184,7 +215,7 @@ async function walkStream(
       await reportStreamFailure(err, entry, visitor);
       return;
     }
-    const info: ContainerInfo = { ...entry, format: 'zip', compression, sha256: stored.digest(), size: stored.bytes };
+    const info: ContainerInfo = { ...entry, format: 'zip', compression, sha256: await stored.finish(), size: stored.bytes };
     await walkZip(() => openZipBuffer(buffer), info, visitor, limits, budget);
     return;
   }
@@ -313,7 +344,7 @@ async function walkTar(
     source.destroy();
   }
   await drain(content).catch(() => undefined);
-  await visitor.closeContainer(id, { sha256: stored.digest(), size: stored.bytes });
+  await visitor.closeContainer(id, { sha256: await stored.finish(), size: stored.bytes });
 }
 
 async function walkZip(
@@ -375,6 +406,7 @@ async function walkZip(
         else throw err;
       } finally {
         stream.destroy();
+        if (info.depth === 0) budget.onDiskBytes(member.compressedSize);
       }
     }
   } catch (err) {

@@ -30,23 +30,54 @@ export async function peek(stream: ByteStream, n: number): Promise<{ head: Uint8
   return { head, stream: replay() };
 }
 
-/** Passes bytes through while hashing and counting them; `digest()` is valid once drained. */
+/**
+ * Passes bytes through while hashing and counting them. `finish()` reads whatever the consumer
+ * left unread (a gzip that broke half-way, a non-log file skipped early), so the digest is
+ * always that of the whole stored file.
+ */
 export class HashingCounter {
   private readonly hash: Hash = createHash('sha256');
   bytes = 0;
   private hex: string | null = null;
+  private source: AsyncIterator<Uint8Array> | null = null;
+  private isDrained = false;
 
   async *tap(stream: ByteStream): AsyncGenerator<Uint8Array> {
-    for await (const chunk of stream) {
-      this.hash.update(chunk);
-      this.bytes += chunk.length;
-      yield chunk;
+    // Iterated by hand: when the consumer stops early, returning this generator must not close
+    // the source, which finish() still has to read.
+    const source = stream[Symbol.asyncIterator]();
+    this.source = source;
+    for (;;) {
+      const next = await source.next();
+      if (next.done) {
+        this.isDrained = true;
+        return;
+      }
+      this.update(next.value);
+      yield next.value;
     }
+  }
+
+  async finish(): Promise<string> {
+    if (this.source && !this.isDrained) {
+      for (;;) {
+        const next = await this.source.next();
+        if (next.done) break;
+        this.update(next.value);
+      }
+      this.isDrained = true;
+    }
+    return this.digest();
   }
 
   digest(): string {
     this.hex ??= this.hash.digest('hex');
     return this.hex;
+  }
+
+  private update(chunk: Uint8Array): void {
+    this.hash.update(chunk);
+    this.bytes += chunk.length;
   }
 }
 

@@ -29,7 +29,7 @@ export interface ImportOptions {
 export interface ImportProgress {
   currentFile: string;
   filesDone: number;
-  /** Bytes read from disk so far (compressed, as stored). */
+  /** Bytes of the input files read from disk so far (compressed, as stored on disk). */
   bytesRead: number;
   recordsRead: number;
   eventsImported: number;
@@ -104,7 +104,7 @@ export async function importBundles(store: CaseStore, inputs: readonly string[],
   try {
     for (const input of absoluteInputs) {
       try {
-        await walkInput(input, importer, limits);
+        await walkInput(input, importer, limits, { onDiskBytes: (n) => importer.addDiskBytes(n) });
       } catch (err) {
         if (err instanceof ImportCancelled) throw err;
         const code = (err as NodeJS.ErrnoException).code;
@@ -155,6 +155,10 @@ class FileImporter implements WalkVisitor {
     private readonly limits: ImportLimits,
     private readonly options: ImportOptions,
   ) {}
+
+  addDiskBytes(n: number): void {
+    this.progress.bytesRead += n;
+  }
 
   async openContainer(info: ContainerInfo): Promise<number | null> {
     this.checkCancelled();
@@ -239,7 +243,7 @@ class FileImporter implements WalkVisitor {
       }
     }
     const staged = await this.stage(info, content, stored);
-    const sha256 = stored.digest();
+    const sha256 = await stored.finish();
     const existing = await this.store.read<{ evidence_id: number }>(
       `SELECT evidence_id FROM evidence WHERE sha256 = $sha AND kind = 'file' AND status = 'complete' LIMIT 1`,
       { sha: sha256 },
@@ -280,7 +284,6 @@ class FileImporter implements WalkVisitor {
     let streamFailure: { code: string; message: string } | null = null;
     let fileNote: { code: string; message: string } | null = null;
     let decompressed = 0;
-    let lastStored = stored.bytes;
     try {
       const text = await textContent(info, content);
       if (text.note) fileNote = text.note;
@@ -288,8 +291,6 @@ class FileImporter implements WalkVisitor {
         decompressed += chunk.length;
         splitter.push(chunk);
         if (recordsRead > 0 && (recordsRead & 0x3fff) === 0) this.checkCancelled();
-        this.progress.bytesRead += stored.bytes - lastStored;
-        lastStored = stored.bytes;
         this.report(recordsRead);
       }
     } catch (err) {
@@ -301,7 +302,6 @@ class FileImporter implements WalkVisitor {
       }
     }
     splitter.end();
-    this.progress.bytesRead += stored.bytes - lastStored;
     this.progress.recordsRead += recordsRead;
     appender.flushSync();
     appender.closeSync();

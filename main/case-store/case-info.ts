@@ -1,0 +1,63 @@
+import type { CaseStore } from './case-store';
+
+export interface CaseInfo {
+  path: string;
+  caseId: string;
+  schemaVersion: number;
+  createdAt: string;
+  evidence: { files: number; archives: number; bytes: number; incomplete: number };
+  timeRange: { first: string | null; last: string | null };
+  events: number;
+  quarantined: number;
+  quarantineByReason: { reason: string; count: number }[];
+  sources: { source: string; events: number; first: string | null; last: string | null; files: number }[];
+  topActors: { actorUid: string; actorType: string | null; isNhi: boolean | null; events: number; failures: number }[];
+  imports: number;
+}
+
+const ISO = `'%Y-%m-%dT%H:%M:%S.%fZ'`;
+
+/** The case at a glance: what `nhi info` prints and the app's case home shows. */
+export async function caseInfo(store: CaseStore, topActors = 10): Promise<CaseInfo> {
+  const meta = Object.fromEntries(
+    (await store.read<{ key: string; value: string }>(`SELECT key, value FROM meta`)).map((r) => [r.key, r.value]),
+  );
+  const [evidence] = await store.read<CaseInfo['evidence']>(`
+    SELECT count(*) FILTER (kind = 'file')::BIGINT AS files, count(*) FILTER (kind = 'archive')::BIGINT AS archives,
+      coalesce(sum(size_bytes) FILTER (parent_id IS NULL), 0)::BIGINT AS bytes,
+      count(*) FILTER (status <> 'complete')::BIGINT AS incomplete
+    FROM evidence`);
+  const [totals] = await store.read<{ events: number; first: string | null; last: string | null; quarantined: number; imports: number }>(`
+    SELECT (SELECT count(*) FROM events)::BIGINT AS events,
+      (SELECT strftime(min(time), ${ISO}) FROM events) AS first,
+      (SELECT strftime(max(time), ${ISO}) FROM events) AS last,
+      (SELECT count(*) FROM quarantine)::BIGINT AS quarantined,
+      (SELECT count(*) FROM imports)::BIGINT AS imports`);
+  const quarantineByReason = await store.read<{ reason: string; count: number }>(
+    `SELECT reason, count(*)::BIGINT AS count FROM quarantine GROUP BY reason ORDER BY count DESC, reason`,
+  );
+  const sources = await store.read<CaseInfo['sources'][number]>(`
+    SELECT source, count(*)::BIGINT AS events, strftime(min(time), ${ISO}) AS first, strftime(max(time), ${ISO}) AS last,
+      count(DISTINCT evidence_id)::BIGINT AS files
+    FROM events GROUP BY source ORDER BY events DESC`);
+  const actors = await store.read<{ actor_uid: string; actor_type: string | null; is_nhi: boolean | null; events: number; failures: number }>(
+    `SELECT actor_uid, any_value(actor_type) AS actor_type, bool_or(is_nhi) AS is_nhi, count(*)::BIGINT AS events,
+       count(*) FILTER (status = 'failure')::BIGINT AS failures
+     FROM events WHERE actor_uid IS NOT NULL GROUP BY actor_uid ORDER BY events DESC, actor_uid LIMIT $n`,
+    { n: topActors },
+  );
+  return {
+    path: store.path,
+    caseId: meta.case_id ?? '',
+    schemaVersion: Number(meta.schema_version ?? 0),
+    createdAt: meta.created_at ?? '',
+    evidence: evidence ?? { files: 0, archives: 0, bytes: 0, incomplete: 0 },
+    timeRange: { first: totals?.first ?? null, last: totals?.last ?? null },
+    events: totals?.events ?? 0,
+    quarantined: totals?.quarantined ?? 0,
+    quarantineByReason,
+    sources,
+    topActors: actors.map((a) => ({ actorUid: a.actor_uid, actorType: a.actor_type, isNhi: a.is_nhi, events: a.events, failures: a.failures })),
+    imports: totals?.imports ?? 0,
+  };
+}

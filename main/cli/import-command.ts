@@ -1,0 +1,117 @@
+import { existsSync } from 'node:fs';
+import { SingleBar } from 'cli-progress';
+import { inputSize } from '../ingest/bundle-walker';
+import { type ImportProgress, type ImportReport, importBundles } from '../ingest/importer';
+import type { ImportLimits } from '../ingest/limits';
+import { EXIT } from './exit-codes';
+import { bytes, table, tail } from './format';
+import { type ParsedArgs, UsageError, positiveNumber, requireCase, withCase } from './main';
+
+export async function runImport(args: ParsedArgs): Promise<number> {
+  const casePath = requireCase(args);
+  if (args.positionals.length === 0) throw new UsageError('import needs at least one bundle (folder, archive or log file)');
+  const missing = args.positionals.filter((p) => !existsSync(p));
+  if (missing.length > 0) {
+    process.stderr.write(`nhi: cannot find ${missing.map((p) => JSON.stringify(p)).join(', ')}\n`);
+    return EXIT.inputError;
+  }
+  const limits: Partial<ImportLimits> = {};
+  const setLimit = (name: string, key: keyof ImportLimits) => {
+    const value = positiveNumber(args, name);
+    if (value !== undefined) limits[key] = value;
+  };
+  setLimit('max-record-bytes', 'maxRecordBytes');
+  setLimit('max-entry-bytes', 'maxEntryBytes');
+  setLimit('max-total-bytes', 'maxTotalBytes');
+  setLimit('max-ratio', 'maxRatio');
+  setLimit('max-depth', 'maxDepth');
+
+  const isJson = args.values.json === true;
+  const total = (await Promise.all(args.positionals.map(inputSize))).reduce((a, b) => a + b, 0);
+  const progress = isJson || !process.stderr.isTTY ? null : new ProgressBar(total);
+  const controller = new AbortController();
+  const onSignal = () => {
+    if (controller.signal.aborted) process.exit(EXIT.cancelled);
+    process.stderr.write('\nnhi: cancelling after the current file (Ctrl-C again to stop at once; the case keeps every finished file)\n');
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  let report: ImportReport;
+  try {
+    report = await withCase(casePath, { create: true, memoryLimit: '1GB' }, (store) =>
+      importBundles(store, args.positionals, { limits, signal: controller.signal, onProgress: (p) => progress?.update(p) }),
+    );
+  } finally {
+    progress?.stop();
+    process.off('SIGINT', onSignal);
+  }
+
+  if (isJson) process.stdout.write(`${JSON.stringify({ case: casePath, ...report }, null, 2)}\n`);
+  else process.stdout.write(summary(casePath, report));
+
+  if (report.status === 'cancelled') return EXIT.cancelled;
+  if (report.problems.some((p) => p.code === 'unreadable')) return EXIT.inputError;
+  if (report.totals.quarantined > 0 || report.problems.length > 0) return EXIT.importedWithProblems;
+  return EXIT.ok;
+}
+
+class ProgressBar {
+  private readonly bar = new SingleBar({
+    format: ' {bar} {percentage}% | {files} files | {records} records | {rate} MB/s | {file}',
+    barsize: 24,
+    hideCursor: true,
+    stream: process.stderr,
+    fps: 8,
+  });
+  private readonly started = performance.now();
+
+  constructor(total: number) {
+    this.bar.start(Math.max(1, total), 0, { files: 0, records: 0, rate: '0.0', file: '' });
+  }
+
+  update(p: ImportProgress): void {
+    const seconds = (performance.now() - this.started) / 1000;
+    this.bar.update(p.bytesRead, {
+      files: p.filesDone.toLocaleString('en-US'),
+      records: p.recordsRead.toLocaleString('en-US'),
+      rate: (p.bytesRead / 1e6 / Math.max(seconds, 0.001)).toFixed(1),
+      file: tail(p.currentFile, 48),
+    });
+  }
+
+  stop(): void {
+    this.bar.stop();
+  }
+}
+
+function summary(casePath: string, report: ImportReport): string {
+  const lines: string[] = [];
+  const files = report.files.filter((f) => f.kind === 'file');
+  const rows = files.map((f) => [
+    tail(f.path, 60),
+    f.status,
+    f.format ?? '',
+    f.parsers.join(', '),
+    f.recordsTotal,
+    f.recordsOk,
+    f.recordsDuplicate,
+    f.recordsQuarantined,
+  ]);
+  const shown = rows.length > 40 ? [...rows.slice(0, 40), [`… and ${rows.length - 40} more files`, '', '', '', '', '', '', '']] : rows;
+  lines.push(table(['file', 'status', 'format', 'parser', 'records', 'imported', 'duplicate', 'quarantined'], shown));
+  const t = report.totals;
+  const seconds = report.elapsedMs / 1000;
+  lines.push(
+    `${report.status === 'cancelled' ? 'Cancelled' : 'Imported'} into ${casePath}: ${t.eventsImported.toLocaleString('en-US')} events from ${t.files.toLocaleString('en-US')} files ` +
+      `(${t.duplicates.toLocaleString('en-US')} duplicates skipped, ${t.quarantined.toLocaleString('en-US')} quarantined) ` +
+      `in ${seconds.toFixed(1)} s, ${Math.round(t.records / Math.max(seconds, 0.001)).toLocaleString('en-US')} records/s, ${bytes(t.bytesRead)} read.`,
+  );
+  const skipped = report.files.filter((f) => f.status === 'duplicate');
+  if (skipped.length > 0) lines.push(`${skipped.length} already in the case and skipped (same SHA-256).`);
+  if (report.problems.length > 0) {
+    lines.push('', 'Problems (the rest of each bundle was imported; details in the quarantine table):');
+    for (const p of report.problems.slice(0, 30)) lines.push(`  ${p.code}: ${p.path}: ${p.message}`);
+    if (report.problems.length > 30) lines.push(`  … and ${report.problems.length - 30} more`);
+  }
+  return `${lines.join('\n')}\n`;
+}

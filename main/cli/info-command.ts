@@ -1,0 +1,35 @@
+import { caseInfo } from '../case-store/case-info';
+import { EXIT } from './exit-codes';
+import { bytes, table, tail } from './format';
+import { type ParsedArgs, positiveNumber, requireCase, withCase } from './main';
+
+export async function runInfo(args: ParsedArgs): Promise<number> {
+  const casePath = requireCase(args);
+  const top = positiveNumber(args, 'top') ?? 10;
+  const info = await withCase(casePath, { readOnly: true }, (store) => caseInfo(store, top));
+  if (args.values.json === true) {
+    process.stdout.write(`${JSON.stringify(info, null, 2)}\n`);
+    return EXIT.ok;
+  }
+  const out: string[] = [];
+  out.push(`Case ${info.path} (id ${info.caseId}, schema v${info.schemaVersion}, created ${info.createdAt})`);
+  out.push(
+    `Evidence: ${info.evidence.files.toLocaleString('en-US')} files in ${info.evidence.archives.toLocaleString('en-US')} archives, ${bytes(info.evidence.bytes)} imported in ${info.imports} import(s)` +
+      (info.evidence.incomplete > 0 ? `, ${info.evidence.incomplete} archive(s) whose import was interrupted` : ''),
+  );
+  out.push(`Time range (UTC): ${info.timeRange.first ?? '—'} → ${info.timeRange.last ?? '—'}`);
+  out.push(`Events: ${info.events.toLocaleString('en-US')}   Quarantined: ${info.quarantined.toLocaleString('en-US')}`);
+  out.push('', table(['source', 'events', 'files', 'first (UTC)', 'last (UTC)'], info.sources.map((s) => [s.source, s.events, s.files, s.first ?? '', s.last ?? ''])));
+  if (info.quarantineByReason.length > 0) {
+    out.push('', table(['quarantine reason', 'records'], info.quarantineByReason.map((q) => [q.reason, q.count])));
+  }
+  out.push(
+    '',
+    table(
+      ['top actor', 'type', 'events', 'failures'],
+      info.topActors.map((a) => [tail(a.actorUid, 70), a.actorType ?? '', a.events, a.failures]),
+    ),
+  );
+  process.stdout.write(`${out.join('\n')}\n`);
+  return EXIT.ok;
+}

@@ -1,0 +1,110 @@
+import { parseArgs } from 'node:util';
+import { CaseError, CaseStore, type OpenOptions } from '../case-store/case-store';
+import { runImport } from './import-command';
+import { runInfo } from './info-command';
+import { runVerify } from './verify-command';
+import { EXIT } from './exit-codes';
+
+export const USAGE = `nhi — forensic case files for non-human identities
+
+Usage:
+  nhi import <bundle...> --case FILE [--json] [--max-record-bytes N] [--max-entry-bytes N]
+                                     [--max-total-bytes N] [--max-ratio N] [--max-depth N]
+      Import folders, .zip, .tar, .tar.gz/.tgz, .gz or single log files (nested archives too)
+      into the case FILE, created if needed. Formats are detected from content.
+  nhi verify --case FILE [--json]
+      Recompute every evidence file's SHA-256 from the original bundles and every record
+      count from the case; exit ${EXIT.verifyFailed} on any mismatch.
+  nhi info --case FILE [--json] [--top N]
+      Sources, time range, counts by source, quarantine and top actors.
+
+Exit codes: ${EXIT.ok} ok, ${EXIT.verifyFailed} verify mismatch, ${EXIT.usage} usage, ${EXIT.inputError} unreadable input, ${EXIT.caseError} case error,
+            ${EXIT.importedWithProblems} imported with quarantined records or skipped members, ${EXIT.verifyIncomplete} verify could not find some sources, ${EXIT.cancelled} cancelled.`;
+
+export class UsageError extends Error {}
+
+/** Runs one CLI command and returns its exit code; never calls process.exit itself. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'import':
+        return await runImport(parse(rest, IMPORT_OPTIONS, true));
+      case 'verify':
+        return await runVerify(parse(rest, COMMON_OPTIONS, false));
+      case 'info':
+        return await runInfo(parse(rest, { ...COMMON_OPTIONS, top: { type: 'string' } }, false));
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(`${USAGE}\n`);
+        return command === undefined ? EXIT.usage : EXIT.ok;
+      default:
+        throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`nhi: ${err.message}\n\n${USAGE}\n`);
+      return EXIT.usage;
+    }
+    if (err instanceof CaseError) {
+      process.stderr.write(`nhi: ${err.message}\n`);
+      return EXIT.caseError;
+    }
+    throw err;
+  }
+}
+
+const COMMON_OPTIONS = {
+  case: { type: 'string' },
+  json: { type: 'boolean', default: false },
+} as const;
+
+const IMPORT_OPTIONS = {
+  ...COMMON_OPTIONS,
+  'max-record-bytes': { type: 'string' },
+  'max-entry-bytes': { type: 'string' },
+  'max-total-bytes': { type: 'string' },
+  'max-ratio': { type: 'string' },
+  'max-depth': { type: 'string' },
+} as const;
+
+type OptionSpec = Record<string, { type: 'string' | 'boolean'; default?: boolean }>;
+
+export interface ParsedArgs {
+  values: Record<string, string | boolean | undefined>;
+  positionals: string[];
+}
+
+function parse(args: readonly string[], options: OptionSpec, allowPositionals: boolean): ParsedArgs {
+  try {
+    const { values, positionals } = parseArgs({ args: [...args], options, allowPositionals, strict: true });
+    return { values: values as ParsedArgs['values'], positionals };
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
+}
+
+export function requireCase(args: ParsedArgs): string {
+  const path = args.values.case;
+  if (typeof path !== 'string' || path === '') throw new UsageError('--case FILE is required');
+  return path;
+}
+
+export function positiveNumber(args: ParsedArgs, name: string): number | undefined {
+  const raw = args.values[name];
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (typeof raw !== 'string' || !Number.isFinite(value) || value <= 0) throw new UsageError(`--${name} takes a positive number, not ${JSON.stringify(raw)}`);
+  return value;
+}
+
+export async function withCase<T>(path: string, options: OpenOptions, fn: (store: CaseStore) => Promise<T>): Promise<T> {
+  const store = await CaseStore.open(path, options);
+  try {
+    return await fn(store);
+  } finally {
+    store.close();
+  }
+}
