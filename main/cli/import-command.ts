@@ -27,8 +27,12 @@ export async function runImport(args: ParsedArgs): Promise<number> {
   setLimit('max-depth', 'maxDepth');
 
   const isJson = args.values.json === true;
+  const progressMode = args.values.progress ?? (isJson || !process.stderr.isTTY ? 'none' : 'bar');
+  if (progressMode !== 'bar' && progressMode !== 'jsonl' && progressMode !== 'none') {
+    throw new UsageError(`--progress takes bar, jsonl or none, not ${JSON.stringify(progressMode)}`);
+  }
   const total = (await Promise.all(args.positionals.map(inputSize))).reduce((a, b) => a + b, 0);
-  const progress = isJson || !process.stderr.isTTY ? null : new ProgressBar(total);
+  const progress = progressMode === 'bar' ? new ProgressBar(total) : progressMode === 'jsonl' ? new JsonProgress(total) : null;
   const controller = new AbortController();
   const onSignal = () => {
     if (controller.signal.aborted) process.exit(EXIT.cancelled);
@@ -53,6 +57,22 @@ export async function runImport(args: ParsedArgs): Promise<number> {
   if (report.problems.some((p) => p.code === 'unreadable')) return EXIT.inputError;
   if (report.totals.quarantined > 0 || report.problems.length > 0) return EXIT.importedWithProblems;
   return EXIT.ok;
+}
+
+/** One JSON object per line on stderr, for scripts and the app: at most every 100 ms. */
+class JsonProgress {
+  private last = 0;
+
+  constructor(private readonly total: number) {}
+
+  update(p: ImportProgress): void {
+    const now = performance.now();
+    if (now - this.last < 100) return;
+    this.last = now;
+    process.stderr.write(`${JSON.stringify({ ...p, bytesTotal: this.total })}\n`);
+  }
+
+  stop(): void {}
 }
 
 class ProgressBar {

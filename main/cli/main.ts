@@ -8,8 +8,8 @@ import { EXIT } from './exit-codes';
 export const USAGE = `nhi — forensic case files for non-human identities
 
 Usage:
-  nhi import <bundle...> --case FILE [--json] [--max-record-bytes N] [--max-entry-bytes N]
-                                     [--max-total-bytes N] [--max-ratio N] [--max-depth N]
+  nhi import <bundle...> --case FILE [--json] [--progress bar|jsonl|none]
+             [--max-record-bytes N] [--max-entry-bytes N] [--max-total-bytes N] [--max-ratio N] [--max-depth N]
       Import folders, .zip, .tar, .tar.gz/.tgz, .gz or single log files (nested archives too)
       into the case FILE, created if needed. Formats are detected from content.
   nhi verify --case FILE [--json]
@@ -63,6 +63,7 @@ const COMMON_OPTIONS = {
 
 const IMPORT_OPTIONS = {
   ...COMMON_OPTIONS,
+  progress: { type: 'string' },
   'max-record-bytes': { type: 'string' },
   'max-entry-bytes': { type: 'string' },
   'max-total-bytes': { type: 'string' },

@@ -88,6 +88,8 @@ export interface WalkOptions {
   bundleName?: string;
   /** Bytes read from disk, for progress: the compressed size of zip members as they finish. */
   onDiskBytes?: (n: number) => void;
+  /** Absolute paths never to read, such as the case file itself when it sits in the input folder. */
+  exclude?: ReadonlySet<string>;
 }
 
 export async function walkInput(inputPath: string, visitor: WalkVisitor, limits: ImportLimits, options: WalkOptions = {}): Promise<void> {
@@ -96,6 +98,7 @@ export async function walkInput(inputPath: string, visitor: WalkVisitor, limits:
   if (info.isDirectory()) {
     const bundleName = basename(inputPath);
     for (const file of await listFiles(inputPath)) {
+      if (options.exclude?.has(file)) continue;
       const entry: EntryInfo = {
         rootPath: file,
         bundleName,

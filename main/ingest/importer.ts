@@ -100,11 +100,13 @@ export async function importBundles(store: CaseStore, inputs: readonly string[],
     }),
   );
   const importer = new FileImporter(store, importId, limits, options);
+  const casePath = resolve(store.path);
+  const caseFiles = new Set([casePath, `${casePath}.wal`]);
   let status: ImportReport['status'] = 'complete';
   try {
     for (const input of absoluteInputs) {
       try {
-        await walkInput(input, importer, limits, { onDiskBytes: (n) => importer.addDiskBytes(n) });
+        await walkInput(input, importer, limits, { onDiskBytes: (n) => importer.addDiskBytes(n), exclude: caseFiles });
       } catch (err) {
         if (err instanceof ImportCancelled) throw err;
         const code = (err as NodeJS.ErrnoException).code;
