@@ -107,12 +107,16 @@ export class CaseStore {
   }
 
   async read<T extends object = Row>(sql: string, params?: SqlParams): Promise<T[]> {
+    const started = performance.now();
     const reader = await this.connection.runAndReadAll(sql, params);
+    traceSlow(sql, started);
     return reader.getRowObjects().map((row) => toPlain(row) as T);
   }
 
   async run(sql: string, params?: SqlParams): Promise<void> {
+    const started = performance.now();
     await this.connection.run(sql, params);
+    traceSlow(sql, started);
   }
 
   /**
@@ -121,13 +125,13 @@ export class CaseStore {
    */
   async transaction<T>(fn: () => Promise<T>): Promise<T> {
     const run = async (): Promise<T> => {
-      await this.connection.run('BEGIN TRANSACTION');
+      await this.run('BEGIN TRANSACTION');
       try {
         const value = await fn();
-        await this.connection.run('COMMIT');
+        await this.run('COMMIT');
         return value;
       } catch (err) {
-        await this.connection.run('ROLLBACK').catch(() => undefined);
+        await this.run('ROLLBACK').catch(() => undefined);
         throw err;
       }
     };
@@ -152,6 +156,15 @@ export class CaseStore {
     this.connection.closeSync();
     this.instance.closeSync();
   }
+}
+
+/** NHI_TRACE_SQL=<ms> logs every statement slower than that to stderr. */
+const TRACE_MS = Number(process.env.NHI_TRACE_SQL ?? 'NaN');
+
+function traceSlow(sql: string, started: number): void {
+  if (Number.isNaN(TRACE_MS)) return;
+  const ms = performance.now() - started;
+  if (ms >= TRACE_MS) process.stderr.write(`[sql ${ms.toFixed(1)} ms] ${sql.replace(/\s+/g, ' ').trim().slice(0, 140)}\n`);
 }
 
 /**

@@ -15,8 +15,8 @@ import { LimitError } from './byte-streams';
 import { DEFAULT_LIMITS, type ImportLimits } from './limits';
 import { JsonRecordSplitter, type SplitProblem } from './record-splitter';
 import { parserById } from './sources/registry';
-import { sqlString } from './sources/source-parser';
-import { BUILD_STAGE, PROBLEM_MESSAGES, STAGE_RAW_DDL, buildNormalized } from './stage-sql';
+import { NORMALIZED_COLUMNS, sqlString } from './sources/source-parser';
+import { BUILD_NORMALIZED, PROBLEM_MESSAGES, STAGE_RAW_DDL } from './stage-sql';
 
 export const TOOL_VERSION = '0.1.0';
 
@@ -86,6 +86,9 @@ const QUARANTINE_RAW_BYTES = 1024 * 1024;
 export async function importBundles(store: CaseStore, inputs: readonly string[], options: ImportOptions = {}): Promise<ImportReport> {
   const limits: ImportLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const started = performance.now();
+  // Fewer, larger checkpoints: by default DuckDB checkpoints every 16 MB of WAL, which during an
+  // import means re-compressing the events table after nearly every file.
+  await store.run(`SET checkpoint_threshold = '1GB'`);
   await store.run(STAGE_RAW_DDL);
   await store.run(
     `CREATE TEMP TABLE IF NOT EXISTS stage_problems (record_no BIGINT, byte_offset BIGINT, line BIGINT, reason VARCHAR, message VARCHAR, snippet VARCHAR)`,
@@ -122,9 +125,12 @@ export async function importBundles(store: CaseStore, inputs: readonly string[],
     status = 'cancelled';
   } finally {
     await store.run(`DELETE FROM stage_raw`).catch(() => undefined);
+    await store.run(`RESET checkpoint_threshold`).catch(() => undefined);
     await store.transaction(() =>
       store.run(`UPDATE imports SET finished_at = now()::TIMESTAMP, status = $s WHERE import_id = $id`, { s: status, id: importId }),
     );
+    // Leave a compact file with an empty WAL: it is what an auditor receives.
+    await store.checkpoint();
   }
   const files = importer.outcomes;
   return {
@@ -314,39 +320,34 @@ class FileImporter implements WalkVisitor {
 
   private async commit(info: LeafInfo, sha256: string, size: number, staged: Staged): Promise<FileOutcome> {
     const store = this.store;
-    await store.run(BUILD_STAGE);
-    const sources = (await store.read<{ source: string }>(`SELECT DISTINCT source FROM stage WHERE source IS NOT NULL AND problem IS NULL ORDER BY source`)).map(
-      (r) => r.source,
-    );
-    if (sources.length > 0) {
-      await store.run(buildNormalized(sources));
-      await store.run(`
-        CREATE OR REPLACE TEMP TABLE fresh AS
-        SELECT * FROM normalized WHERE problem IS NULL
-        QUALIFY row_number() OVER (PARTITION BY source, event_uid ORDER BY record_no) = 1`);
-      const [range] = await store.read<{ lo: string | null; hi: string | null }>(
-        `SELECT strftime(min(time), '%Y-%m-%d %H:%M:%S.%f') AS lo, strftime(max(time), '%Y-%m-%d %H:%M:%S.%f') AS hi FROM fresh`,
-      );
-      if (range?.lo && range.hi) {
-        // Constant bounds let DuckDB skip every row group outside this file's time range.
-        await store.run(`
-          DELETE FROM fresh f USING events e
-          WHERE e.time BETWEEN TIMESTAMP ${sqlString(range.lo)} AND TIMESTAMP ${sqlString(range.hi)}
-            AND e.source = f.source AND e.event_uid = f.event_uid`);
-      }
-    }
+    await store.run(BUILD_NORMALIZED);
+    const [summary] = await store.read<FileSummary>(`
+      SELECT string_agg(DISTINCT source, ',' ORDER BY source) FILTER (problem IS NULL) AS sources,
+        strftime(min(time) FILTER (problem IS NULL), '%Y-%m-%d %H:%M:%S.%f') AS lo,
+        strftime(max(time) FILTER (problem IS NULL), '%Y-%m-%d %H:%M:%S.%f') AS hi,
+        count(*) FILTER (problem IS NULL)::BIGINT AS good,
+        count(*) FILTER (problem IS NOT NULL)::BIGINT AS bad,
+        (count(*) FILTER (problem IS NULL) - count(DISTINCT (source, event_uid)) FILTER (problem IS NULL))::BIGINT AS repeats
+      FROM normalized`);
+    const sources = summary?.sources ? summary.sources.split(',') : [];
+    await this.findDuplicates(summary);
+    const [{ dropped } = { dropped: 0 }] = await store.read<{ dropped: number }>(`SELECT count(*)::BIGINT AS dropped FROM dropped`);
     const notes = await detailedJsonErrors(store);
-    const evidenceId = await this.nextEvidenceId();
+    const [{ split } = { split: 0 }] = await store.read<{ split: number }>(
+      `SELECT count(*)::BIGINT AS split FROM stage_problems WHERE record_no IS NOT NULL`,
+    );
+    const ok = (summary?.good ?? 0) - dropped;
+    const quarantined = (summary?.bad ?? 0) + split;
     const parsers = sources.map((id) => `${id}@${parserById(id)?.version ?? '?'}`);
-    const hasNormalized = sources.length > 0;
 
-    const counts = await store.transaction(async () => {
+    const evidenceId = await store.transaction(async () => {
+      const [row] = await store.read<{ id: number }>(`SELECT nextval('evidence_id_seq')::INTEGER AS id`);
+      const id = row!.id;
       await store.run(
-        `INSERT INTO evidence (evidence_id, import_id, parent_id, kind, bundle_name, source_path, path_in_bundle, size_bytes, sha256,
-           compression, detected_format, parser, parser_version, imported_at, status)
-         VALUES ($id, $imp, $parent, 'file', $bundle, $src, $path, $size, $sha, $comp, $fmt, $parser, $pv, now()::TIMESTAMP, 'complete')`,
+        `INSERT INTO evidence VALUES ($id, $imp, $parent, 'file', $bundle, $src, $path, $size, $sha, $comp, $fmt, $parser, $pv,
+           now()::TIMESTAMP, $total, $ok, $dup, $q, $lo::TIMESTAMP, $hi::TIMESTAMP, 'complete')`,
         {
-          id: evidenceId,
+          id,
           imp: this.importId,
           parent: info.parentId,
           bundle: info.bundleName,
@@ -358,34 +359,24 @@ class FileImporter implements WalkVisitor {
           fmt: staged.format,
           parser: sources.join(',') || null,
           pv: parsers.join(',') || null,
+          total: staged.recordsTotal,
+          ok,
+          dup: staged.recordsTotal - ok - quarantined,
+          q: quarantined,
+          lo: summary?.lo ?? null,
+          hi: summary?.hi ?? null,
         },
       );
-      if (hasNormalized) {
-        await store.run(`
-          INSERT INTO events BY NAME
-          SELECT * EXCLUDE (problem, problem_message, resources), ${evidenceId} AS evidence_id FROM fresh`);
+      if (ok > 0) {
+        const kept = `FROM normalized WHERE problem IS NULL AND record_no NOT IN (SELECT record_no FROM dropped)`;
+        await store.run(`INSERT INTO events BY NAME SELECT ${EVENT_COLUMNS}, ${id} AS evidence_id ${kept}`);
         await store.run(`
           INSERT INTO event_resources
           SELECT event_uid, source, r.resource_uid, r.resource_type, r.boundary, r.role
-          FROM (SELECT event_uid, source, unnest(resources) AS r FROM fresh) WHERE r.resource_uid IS NOT NULL`);
+          FROM (SELECT event_uid, source, unnest(resources) AS r ${kept}) WHERE r.resource_uid IS NOT NULL`);
       }
-      await insertQuarantine(store, evidenceId, hasNormalized, notes);
-      const [c] = await store.read<{ ok: number; q: number; lo: string | null; hi: string | null }>(
-        `SELECT (SELECT count(*) FROM events WHERE evidence_id = $id)::BIGINT AS ok,
-                (SELECT count(*) FROM quarantine WHERE evidence_id = $id AND record_no IS NOT NULL)::BIGINT AS q,
-                (SELECT min(time) FROM events WHERE evidence_id = $id) AS lo,
-                (SELECT max(time) FROM events WHERE evidence_id = $id) AS hi`,
-        { id: evidenceId },
-      );
-      const ok = c?.ok ?? 0;
-      const quarantined = c?.q ?? 0;
-      const duplicate = staged.recordsTotal - ok - quarantined;
-      await store.run(
-        `UPDATE evidence SET records_total = $t, records_ok = $ok, records_duplicate = $d, records_quarantined = $q,
-           first_time = $lo::TIMESTAMP, last_time = $hi::TIMESTAMP WHERE evidence_id = $id`,
-        { t: staged.recordsTotal, ok, d: duplicate, q: quarantined, lo: c?.lo ?? null, hi: c?.hi ?? null, id: evidenceId },
-      );
-      return { ok, quarantined, duplicate };
+      await insertQuarantine(store, id, notes);
+      return id;
     });
     const fileProblems = await store.read<{ reason: string; message: string }>(
       `SELECT reason, message FROM quarantine WHERE evidence_id = $id AND record_no IS NULL`,
@@ -401,11 +392,30 @@ class FileImporter implements WalkVisitor {
       format: staged.format,
       parsers: sources,
       recordsTotal: staged.recordsTotal,
-      recordsOk: counts.ok,
-      recordsDuplicate: counts.duplicate,
-      recordsQuarantined: counts.quarantined,
+      recordsOk: ok,
+      recordsDuplicate: staged.recordsTotal - ok - quarantined,
+      recordsQuarantined: quarantined,
       message: fileProblems[0]?.message ?? null,
     };
+  }
+
+  /** Fills `dropped` with the records already in the case, and repeats within this file. */
+  private async findDuplicates(summary: FileSummary | undefined): Promise<void> {
+    const parts: string[] = [];
+    if (summary?.lo && summary.hi) {
+      // Constant bounds let DuckDB skip every row group of `events` outside this file's time range.
+      parts.push(`
+        SELECT n.record_no FROM normalized n JOIN events e ON e.source = n.source AND e.event_uid = n.event_uid
+        WHERE n.problem IS NULL AND e.time BETWEEN TIMESTAMP ${sqlString(summary.lo)} AND TIMESTAMP ${sqlString(summary.hi)}`);
+    }
+    if ((summary?.repeats ?? 0) > 0) {
+      parts.push(`
+        SELECT record_no FROM (
+          SELECT record_no, row_number() OVER (PARTITION BY source, event_uid ORDER BY record_no) AS copy
+          FROM normalized WHERE problem IS NULL) WHERE copy > 1`);
+    }
+    const body = parts.length > 0 ? parts.join(' UNION ') : 'SELECT NULL::BIGINT AS record_no WHERE false';
+    await this.store.run(`CREATE OR REPLACE TEMP TABLE dropped AS ${body}`);
   }
 
   private async nextEvidenceId(): Promise<number> {
@@ -422,6 +432,10 @@ class FileImporter implements WalkVisitor {
     this.options.onProgress({ ...this.progress, recordsRead: this.progress.recordsRead + pendingRecords });
   }
 }
+
+type FileSummary = { sources: string | null; lo: string | null; hi: string | null; good: number; bad: number; repeats: number };
+
+const EVENT_COLUMNS = NORMALIZED_COLUMNS.join(', ');
 
 interface Staged {
   recordsTotal: number;
@@ -539,7 +553,7 @@ async function appendProblems(
 /** JSON.parse's own message (with its position) for the first malformed records of a file. */
 async function detailedJsonErrors(store: CaseStore): Promise<Map<number, string>> {
   const rows = await store.read<{ record_no: number; raw: string }>(
-    `SELECT record_no, raw FROM stage WHERE problem = 'malformed_json' ORDER BY record_no LIMIT ${DETAILED_MESSAGES_PER_FILE}`,
+    `SELECT record_no, raw FROM normalized WHERE problem = 'malformed_json' ORDER BY record_no LIMIT ${DETAILED_MESSAGES_PER_FILE}`,
   );
   const notes = new Map<number, string>();
   for (const row of rows) {
@@ -552,7 +566,7 @@ async function detailedJsonErrors(store: CaseStore): Promise<Map<number, string>
   return notes;
 }
 
-async function insertQuarantine(store: CaseStore, evidenceId: number, hasNormalized: boolean, notes: Map<number, string>): Promise<void> {
+async function insertQuarantine(store: CaseStore, evidenceId: number, notes: Map<number, string>): Promise<void> {
   await store.run(`CREATE OR REPLACE TEMP TABLE stage_notes (record_no BIGINT, message VARCHAR)`);
   if (notes.size > 0) {
     const appender = await store.appender('stage_notes');
@@ -569,23 +583,14 @@ async function insertQuarantine(store: CaseStore, evidenceId: number, hasNormali
     .join(' ');
   await store.run(`
     INSERT INTO quarantine
-    SELECT nextval('quarantine_id_seq'), ${evidenceId}, s.record_no, s.byte_offset, s.line,
-      coalesce(s.problem, 'unrecognized'),
-      coalesce(n.message, CASE coalesce(s.problem, 'unrecognized') ${messageCase} END) || ' (line ' || s.line || ', byte ' || s.byte_offset || ')',
-      CASE WHEN s.raw IS NOT NULL THEN left(s.raw, ${QUARANTINE_RAW_BYTES}) ELSE left(CAST(r.raw_blob AS VARCHAR), ${QUARANTINE_RAW_BYTES}) END,
+    SELECT nextval('quarantine_id_seq'), ${evidenceId}, n.record_no, n.byte_offset, n.line, n.problem,
+      coalesce(m.message, n.problem_message, CASE n.problem ${messageCase} END, n.problem) || ' (line ' || n.line || ', byte ' || n.byte_offset || ')',
+      CASE WHEN n.raw IS NOT NULL THEN left(n.raw, ${QUARANTINE_RAW_BYTES}) ELSE left(CAST(r.raw_blob AS VARCHAR), ${QUARANTINE_RAW_BYTES}) END,
       now()::TIMESTAMP
-    FROM stage s
-    LEFT JOIN stage_notes n USING (record_no)
-    LEFT JOIN stage_raw r ON s.problem = 'invalid_utf8' AND r.record_no = s.record_no
-    WHERE s.problem IS NOT NULL OR s.source IS NULL`);
-  if (hasNormalized) {
-    await store.run(`
-      INSERT INTO quarantine
-      SELECT nextval('quarantine_id_seq'), ${evidenceId}, n.record_no, n.byte_offset, s.line, n.problem,
-        n.problem_message || ' (line ' || s.line || ', byte ' || n.byte_offset || ')', left(n.raw, ${QUARANTINE_RAW_BYTES}), now()::TIMESTAMP
-      FROM normalized n JOIN stage s USING (record_no)
-      WHERE n.problem IS NOT NULL`);
-  }
+    FROM normalized n
+    LEFT JOIN stage_notes m USING (record_no)
+    LEFT JOIN stage_raw r ON n.raw IS NULL AND r.record_no = n.record_no
+    WHERE n.problem IS NOT NULL`);
   await store.run(`
     INSERT INTO quarantine
     SELECT nextval('quarantine_id_seq'), ${evidenceId}, record_no, byte_offset, line, reason, message, snippet, now()::TIMESTAMP

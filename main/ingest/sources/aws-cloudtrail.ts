@@ -1,4 +1,4 @@
-import { type SourceParser, sqlString } from './source-parser';
+import { type JsonStructure, type SourceParser, sqlString } from './source-parser';
 
 /**
  * AWS CloudTrail, in every shape users export: S3 delivery files (`{"Records":[…]}`), JSON
@@ -8,6 +8,8 @@ import { type SourceParser, sqlString } from './source-parser';
 
 /** The fields we read, as a json_transform structure: one C++ parse per record. */
 const RECORD_STRUCTURE = {
+  // lookup-events / CloudTrail Lake: the whole record as a JSON string.
+  CloudTrailEvent: 'VARCHAR',
   eventID: 'VARCHAR',
   eventTime: 'VARCHAR',
   // CloudTrail shipped through Logstash/Elastic keeps the time only in @timestamp.
@@ -53,7 +55,7 @@ const RECORD_STRUCTURE = {
   responseElements: { ConsoleLogin: 'VARCHAR' },
   additionalEventData: { bytesTransferredIn: 'DOUBLE', bytesTransferredOut: 'DOUBLE' },
   resources: [{ ARN: 'VARCHAR', type: 'VARCHAR', accountId: 'VARCHAR' }],
-} as const;
+} as const satisfies { [key: string]: JsonStructure };
 
 const USER_IDENTITY_TYPES: Record<string, string> = {
   IAMUser: 'iam_user',
@@ -99,22 +101,22 @@ const ROLE_FROM_SESSION = `regexp_replace(ui.arn, '^arn:([^:]+):sts::([0-9]*):as
 export const awsCloudTrail: SourceParser = {
   id: 'aws.cloudtrail',
   version: '1.0.0',
-  probePaths: ['$.eventSource', '$.eventName', '$.CloudTrailEvent'],
+  structure: RECORD_STRUCTURE,
 
-  detect(probe) {
-    return `((${probe('$.eventSource')} IS NOT NULL AND ${probe('$.eventName')} IS NOT NULL) OR ${probe('$.CloudTrailEvent')} IS NOT NULL)`;
+  detect(j) {
+    return `((${j}.eventSource IS NOT NULL AND ${j}.eventName IS NOT NULL) OR ${j}.CloudTrailEvent IS NOT NULL)`;
   },
 
-  normalizeSql(probe) {
-    const structure = sqlString(JSON.stringify(RECORD_STRUCTURE));
+  normalizeSql(from, structure, passThrough) {
+    const carry = passThrough.map((c) => `${c}, `).join('');
     return `
 WITH parsed AS (
-  SELECT record_no, byte_offset, raw,
-    try(json_transform(coalesce(${probe('$.CloudTrailEvent')}, raw), ${structure})) AS c
-  FROM stage WHERE source = 'aws.cloudtrail'
+  SELECT ${carry}record_no, byte_offset, line, raw,
+    CASE WHEN j.CloudTrailEvent IS NULL THEN j ELSE try(json_transform(j.CloudTrailEvent, ${structure})) END AS c
+  FROM ${from}
 ),
 fields AS (
-  SELECT record_no, byte_offset, raw, c,
+  SELECT ${carry}record_no, byte_offset, line, raw, c,
     coalesce(c.eventTime, c."@timestamp") AS event_time,
     c.userIdentity AS ui,
     c.requestParameters AS rp,
@@ -144,8 +146,9 @@ mapped AS (
   FROM fields
 ),
 norm AS (
-SELECT
+SELECT ${carry}
   coalesce(nullif(c.eventID, ''), 'sha256:' || sha256(raw)) AS event_uid,
+  line,
   try_cast(event_time AS TIMESTAMPTZ)::TIMESTAMP AS time,
   'aws.cloudtrail' AS source,
   record_no,

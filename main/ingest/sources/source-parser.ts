@@ -1,29 +1,33 @@
 import type { Source } from '../../../shared/schema';
 
+/** A json_transform structure: a DuckDB type name, an object of fields, or a one-element list. */
+export type JsonStructure = string | { readonly [key: string]: JsonStructure } | readonly [JsonStructure];
+
 /**
  * A log source's parser, written as SQL that DuckDB runs over staged raw records.
  *
  * Detection happens per record, not per file, because real exports mix shapes (an AKS export
  * wraps Kubernetes audit events, a GKE log holds Cloud Audit entries next to Kubernetes ones).
+ * Every parser's `structure` is merged into one, so each record is parsed exactly once.
  */
 export interface SourceParser {
   readonly id: Source;
   /** Bumped whenever the mapping changes, and recorded on every evidence row it parsed. */
   readonly version: string;
-  /** JSON paths read once per record (all sources' paths share one parse) to detect the source. */
-  readonly probePaths: readonly string[];
+  /** The fields this parser reads, as a json_transform structure. */
+  readonly structure: { readonly [key: string]: JsonStructure };
+  /** SQL predicate over the parsed record `j` (a STRUCT of the merged structure). */
+  detect(j: string): string;
   /**
-   * SQL predicate that is true for this source's records. `probe(path)` returns the SQL for the
-   * string at one of `probePaths` (NULL when absent).
+   * A SELECT over the relation named `from`, with columns record_no, byte_offset, line, raw
+   * (VARCHAR) and j (the parsed STRUCT), already filtered to this source. It returns the
+   * columns of NORMALIZED_COLUMNS plus `problem` and `problem_message` (NULL, or why the record
+   * goes to quarantine) and `resources` (a LIST of STRUCT(resource_uid, resource_type, boundary,
+   * role) for every resource the event touched). `structure` is the merged structure as a SQL
+   * literal, for records that nest another record as a JSON string. `passThrough` names columns
+   * of `from` to carry through to the output unchanged.
    */
-  detect(probe: (path: string) => string): string;
-  /**
-   * A SELECT over the staging table `stage` (columns record_no, byte_offset, raw, probe, source)
-   * filtered to this source, returning the columns of NORMALIZED_COLUMNS plus `problem` and
-   * `problem_message` (NULL, or why the record goes to quarantine) and `resources` (a LIST of
-   * STRUCT(resource_uid, resource_type, boundary, role) for every resource the event touched).
-   */
-  normalizeSql(probe: (path: string) => string): string;
+  normalizeSql(from: string, structure: string, passThrough: readonly string[]): string;
 }
 
 /** The event columns a parser produces, in table order (evidence_id is added by the importer). */
@@ -56,6 +60,25 @@ export const NORMALIZED_COLUMNS = [
   'bytes_in',
   'raw',
 ] as const;
+
+/**
+ * Merges parsers' structures. Where two parsers read the same key with different shapes, the
+ * key is read as JSON text, and each parser that needs more re-reads that one value.
+ */
+export function mergeStructures(parts: readonly { readonly [key: string]: JsonStructure }[]): { [key: string]: JsonStructure } {
+  const out: { [key: string]: JsonStructure } = {};
+  for (const part of parts) {
+    for (const [key, value] of Object.entries(part)) out[key] = key in out ? mergeOne(out[key]!, value) : value;
+  }
+  return out;
+}
+
+function mergeOne(a: JsonStructure, b: JsonStructure): JsonStructure {
+  if (typeof a === 'string' || typeof b === 'string') return a === b ? a : 'JSON';
+  if (Array.isArray(a) && Array.isArray(b)) return [mergeOne(a[0], b[0])];
+  if (Array.isArray(a) || Array.isArray(b)) return 'JSON';
+  return mergeStructures([a as { [key: string]: JsonStructure }, b as { [key: string]: JsonStructure }]);
+}
 
 /** Quote a string as a SQL literal. Only for constants of our own, never for user input. */
 export function sqlString(value: string): string {
