@@ -42,7 +42,7 @@ export async function runImport(args: ParsedArgs): Promise<number> {
   process.on('SIGINT', onSignal);
   let report: ImportReport;
   try {
-    report = await withCase(casePath, { create: true, memoryLimit: '1GB' }, (store) =>
+    report = await withCase(casePath, { create: true, memoryLimit: '384MB' }, (store) =>
       importBundles(store, args.positionals, { limits, signal: controller.signal, onProgress: (p) => progress?.update(p) }),
     );
   } finally {
