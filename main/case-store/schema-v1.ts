@@ -73,7 +73,9 @@ CREATE TABLE events (
   error_code VARCHAR,
   bytes_out BIGINT,
   bytes_in BIGINT,
-  raw VARCHAR NOT NULL
+  -- FSST, chosen up front: letting DuckDB analyze compression for every checkpoint of these
+  -- kilobyte-long JSON strings cost 30% of import time, for the same file size.
+  raw VARCHAR NOT NULL USING COMPRESSION fsst
 );
 
 CREATE TABLE event_resources (
