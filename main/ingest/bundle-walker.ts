@@ -206,11 +206,7 @@ async function walkStream(
     return;
   }
   if (kind === 'zip') {
-    if (entry.depth + 1 > limits.maxDepth) {
-      await drain(content).catch(() => undefined);
-      await visitor.problem(entry, 'too_deep', `archive nesting deeper than ${limits.maxDepth} levels: ${entry.pathInBundle} was not opened`);
-      return;
-    }
+    if (await isTooDeep(entry, visitor, limits, content)) return;
     let buffer: Buffer;
     try {
       buffer = await collect(content, limits.maxNestedZipBytes, entry.pathInBundle);
@@ -294,6 +290,14 @@ async function* guardExpansion(
   }
 }
 
+/** Archives nested past the limit are reported and skipped (their bytes still drained for the hash). */
+async function isTooDeep(info: EntryInfo, visitor: WalkVisitor, limits: ImportLimits, content: ByteStream | null): Promise<boolean> {
+  if (info.depth + 1 <= limits.maxDepth) return false;
+  if (content) await drain(content).catch(() => undefined);
+  await visitor.problem(info, 'too_deep', `archive nesting deeper than ${limits.maxDepth} levels: ${info.pathInBundle} was not opened`);
+  return true;
+}
+
 async function walkTar(
   content: ByteStream,
   stored: HashingCounter,
@@ -302,11 +306,7 @@ async function walkTar(
   limits: ImportLimits,
   budget: Budget,
 ): Promise<void> {
-  if (info.depth + 1 > limits.maxDepth) {
-    await drain(content).catch(() => undefined);
-    await visitor.problem(info, 'too_deep', `archive nesting deeper than ${limits.maxDepth} levels: ${info.pathInBundle} was not opened`);
-    return;
-  }
+  if (await isTooDeep(info, visitor, limits, content)) return;
   const id = await visitor.openContainer(info);
   if (id === null) {
     await drain(content).catch(() => undefined);
@@ -357,10 +357,7 @@ async function walkZip(
   limits: ImportLimits,
   budget: Budget,
 ): Promise<void> {
-  if (info.depth + 1 > limits.maxDepth) {
-    await visitor.problem(info, 'too_deep', `archive nesting deeper than ${limits.maxDepth} levels: ${info.pathInBundle} was not opened`);
-    return;
-  }
+  if (await isTooDeep(info, visitor, limits, null)) return;
   let zip: yauzl.ZipFile;
   try {
     zip = await open();

@@ -197,18 +197,7 @@ class FileImporter implements WalkVisitor {
         `INSERT INTO evidence (evidence_id, import_id, parent_id, kind, bundle_name, source_path, path_in_bundle, size_bytes, sha256,
            compression, detected_format, imported_at, status)
          VALUES ($id, $imp, $parent, 'archive', $bundle, $src, $path, $size, $sha, $comp, $fmt, now()::TIMESTAMP, 'importing')`,
-        {
-          id,
-          imp: this.importId,
-          parent: info.parentId,
-          bundle: info.bundleName,
-          src: info.rootPath,
-          path: info.pathInBundle,
-          size: info.size ?? 0,
-          sha: info.sha256 ?? '',
-          comp: info.compression,
-          fmt: info.format,
-        },
+        { ...this.evidenceParams(id, info, info.size ?? 0, info.sha256 ?? ''), fmt: info.format },
       ),
     );
     this.outcomes.push(outcome(info, 'archive', 'imported', id, info.sha256, null));
@@ -348,15 +337,7 @@ class FileImporter implements WalkVisitor {
         `INSERT INTO evidence VALUES ($id, $imp, $parent, 'file', $bundle, $src, $path, $size, $sha, $comp, $fmt, $parser, $pv,
            now()::TIMESTAMP, $total, $ok, $dup, $q, $lo::TIMESTAMP, $hi::TIMESTAMP, 'complete')`,
         {
-          id,
-          imp: this.importId,
-          parent: info.parentId,
-          bundle: info.bundleName,
-          src: info.rootPath,
-          path: info.pathInBundle,
-          size,
-          sha: sha256,
-          comp: info.compression,
+          ...this.evidenceParams(id, info, size, sha256),
           fmt: staged.format,
           parser: sources.join(',') || null,
           pv: parsers.join(',') || null,
@@ -417,6 +398,21 @@ class FileImporter implements WalkVisitor {
     }
     const body = parts.length > 0 ? parts.join(' UNION ') : 'SELECT NULL::BIGINT AS record_no WHERE false';
     await this.store.run(`CREATE OR REPLACE TEMP TABLE dropped AS ${body}`);
+  }
+
+  /** The columns every evidence row fills the same way, file or archive. */
+  private evidenceParams(id: number, info: EntryInfo & { compression: string }, size: number, sha256: string) {
+    return {
+      id,
+      imp: this.importId,
+      parent: info.parentId,
+      bundle: info.bundleName,
+      src: info.rootPath,
+      path: info.pathInBundle,
+      size,
+      sha: sha256,
+      comp: info.compression,
+    };
   }
 
   private async nextEvidenceId(): Promise<number> {
