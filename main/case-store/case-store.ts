@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import {
   DuckDBAppender,
   DuckDBConnection,
@@ -50,6 +51,8 @@ export class CaseStore {
     if (!exists && !options.create) {
       throw new CaseError('case_not_found', `no case file at ${path} (import into it first, or pass the right --case path)`);
     }
+    // A new case may name a folder that does not exist yet (`--case cases/x.duckdb`).
+    if (!exists) mkdirSync(dirname(path), { recursive: true });
     let instance: DuckDBInstance;
     try {
       instance = await DuckDBInstance.create(path, {
