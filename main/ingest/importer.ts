@@ -80,8 +80,9 @@ const DETAILED_MESSAGES_PER_FILE = 200;
 const QUARANTINE_RAW_BYTES = 1024 * 1024;
 
 /**
- * Imports bundles into a case. Each log file commits in its own transaction (evidence row,
- * events, resources, quarantine), so a crash leaves the case exactly as before that file.
+ * Imports bundles into a case. Files commit whole, in batches (evidence rows, events, resources,
+ * quarantine in one transaction), so a crash leaves the case exactly as before the batch that
+ * was being written: never part of a file. A file of 20,000 records or more is a batch of its own.
  */
 export async function importBundles(store: CaseStore, inputs: readonly string[], options: ImportOptions = {}): Promise<ImportReport> {
   const limits: ImportLimits = { ...DEFAULT_LIMITS, ...options.limits };
@@ -92,7 +93,7 @@ export async function importBundles(store: CaseStore, inputs: readonly string[],
   await store.run(`SET checkpoint_threshold = '128MB'`);
   await store.run(STAGE_RAW_DDL);
   await store.run(
-    `CREATE TEMP TABLE IF NOT EXISTS stage_problems (record_no BIGINT, byte_offset BIGINT, line BIGINT, reason VARCHAR, message VARCHAR, snippet VARCHAR)`,
+    `CREATE TEMP TABLE IF NOT EXISTS stage_problems (file_no INTEGER, record_no BIGINT, byte_offset BIGINT, line BIGINT, reason VARCHAR, message VARCHAR, snippet VARCHAR)`,
   );
   const [{ id: importId }] = (await store.read<{ id: number }>(`SELECT nextval('import_id_seq')::INTEGER AS id`)) as [{ id: number }];
   const absoluteInputs = inputs.map((p) => resolve(p));
@@ -111,6 +112,7 @@ export async function importBundles(store: CaseStore, inputs: readonly string[],
     for (const input of absoluteInputs) {
       try {
         await walkInput(input, importer, limits, { onDiskBytes: (n) => importer.addDiskBytes(n), exclude: caseFiles });
+        await importer.flush();
       } catch (err) {
         if (err instanceof ImportCancelled) throw err;
         const code = (err as NodeJS.ErrnoException).code;
@@ -157,6 +159,11 @@ class FileImporter implements WalkVisitor {
   readonly progress: ImportProgress = { currentFile: '', filesDone: 0, bytesRead: 0, recordsRead: 0, eventsImported: 0 };
   /** Containers reopened after an interrupted import: their finished members are skipped. */
   private readonly resumed = new Set<number>();
+  /** Files staged and not yet committed (see flush). */
+  private batch: PendingFile[] = [];
+  private batchRecords = 0;
+  private batchBytes = 0;
+  private nextFileNo = 0;
 
   constructor(
     private readonly store: CaseStore,
@@ -205,6 +212,8 @@ class FileImporter implements WalkVisitor {
   }
 
   async closeContainer(id: number, stored: { sha256: string; size: number }): Promise<void> {
+    // An archive is complete only once all its members are committed.
+    await this.flush();
     await this.store.transaction(() =>
       this.store.run(
         `UPDATE evidence SET status = 'complete', sha256 = CASE WHEN sha256 = '' THEN $sha ELSE sha256 END,
@@ -240,40 +249,32 @@ class FileImporter implements WalkVisitor {
         return;
       }
     }
-    const staged = await this.stage(info, content, stored);
+    const fileNo = this.nextFileNo++;
+    const staged = await this.stage(fileNo, info, content);
     const sha256 = await stored.finish();
-    const existing = await this.store.read<{ evidence_id: number }>(
-      `SELECT evidence_id FROM evidence WHERE sha256 = $sha AND kind = 'file' AND status = 'complete' LIMIT 1`,
-      { sha: sha256 },
-    );
-    if (existing[0]) {
-      this.outcomes.push(outcome(info, 'file', 'duplicate', existing[0].evidence_id, sha256, `same SHA-256 as evidence #${existing[0].evidence_id}: nothing added`));
-      this.progress.filesDone++;
-      return;
-    }
-    const result = await this.commit(info, sha256, stored.bytes, staged);
-    this.outcomes.push(result);
-    this.progress.filesDone++;
-    this.progress.eventsImported += result.recordsOk;
-    this.report();
+    this.batch.push({ fileNo, info, sha256, size: stored.bytes, ...staged });
+    this.batchRecords += staged.recordsTotal;
+    this.batchBytes += staged.bytes;
+    if (this.batchRecords >= BATCH_RECORDS || this.batch.length >= BATCH_FILES || this.batchBytes >= BATCH_BYTES) await this.flush();
   }
 
-  /** Streams a file's records into the staging table; returns what the SQL step needs. */
-  private async stage(info: LeafInfo, content: ByteStream, stored: HashingCounter): Promise<Staged> {
-    await this.store.run(`DELETE FROM stage_raw`);
-    await this.store.run(`DELETE FROM stage_problems`);
+  /** Streams a file's records into the staging tables, tagged with the file's number in the batch. */
+  private async stage(fileNo: number, info: LeafInfo, content: ByteStream): Promise<Staged> {
     const problems: SplitProblem[] = [];
     const appender = await this.store.appender('stage_raw');
     let recordsRead = 0;
+    let bytes = 0;
     const splitter = new JsonRecordSplitter(
       {
         record: (rec) => {
+          appender.appendInteger(fileNo);
           appender.appendBigInt(BigInt(rec.recordNo));
           appender.appendBigInt(BigInt(rec.offset));
           appender.appendBigInt(BigInt(rec.line));
           appender.appendBlob(rec.bytes);
           appender.endRow();
           recordsRead++;
+          bytes += rec.bytes.length;
         },
         problem: (p) => problems.push(p),
       },
@@ -303,101 +304,212 @@ class FileImporter implements WalkVisitor {
     this.progress.recordsRead += recordsRead;
     appender.flushSync();
     appender.closeSync();
-    await appendProblems(this.store, problems, streamFailure, decompressed, fileNote);
+    await appendProblems(this.store, fileNo, problems, streamFailure, decompressed, fileNote);
     const format = fileNote?.code === 'unrecognized_format' ? 'unrecognized' : splitter.shape;
-    return { recordsTotal: splitter.recordCount, format, hasFileProblem: streamFailure !== null || fileNote !== null };
+    return { recordsTotal: splitter.recordCount, format, bytes };
   }
 
-  private async commit(info: LeafInfo, sha256: string, size: number, staged: Staged): Promise<FileOutcome> {
+  /**
+   * Commits the staged files in one transaction: evidence rows, events, resources and
+   * quarantine of every file in the batch, or none of them. Small files (CloudTrail delivers one
+   * every five minutes per region) would otherwise pay the fixed cost of planning the mapping
+   * query and of a commit each; a crash still leaves only whole files in the case.
+   */
+  async flush(): Promise<void> {
+    const batch = this.batch;
+    if (batch.length === 0) return;
+    this.batch = [];
+    this.batchRecords = 0;
+    this.batchBytes = 0;
+    try {
+      await this.commitBatch(batch);
+    } finally {
+      await this.store.run(`DELETE FROM stage_raw`);
+      await this.store.run(`DELETE FROM stage_problems`);
+    }
+  }
+
+  private async commitBatch(batch: PendingFile[]): Promise<void> {
     const store = this.store;
-    await store.run(BUILD_NORMALIZED);
-    const [summary] = await store.read<FileSummary>(`
-      SELECT string_agg(DISTINCT source, ',' ORDER BY source) FILTER (problem IS NULL) AS sources,
-        strftime(min(time) FILTER (problem IS NULL), '%Y-%m-%d %H:%M:%S.%f') AS lo,
-        strftime(max(time) FILTER (problem IS NULL), '%Y-%m-%d %H:%M:%S.%f') AS hi,
-        count(*) FILTER (problem IS NULL)::BIGINT AS good,
-        count(*) FILTER (problem IS NOT NULL)::BIGINT AS bad,
-        (count(*) FILTER (problem IS NULL) - count(DISTINCT (source, event_uid)) FILTER (problem IS NULL))::BIGINT AS repeats
-      FROM normalized`);
-    const sources = summary?.sources ? summary.sources.split(',') : [];
-    await this.findDuplicates(summary);
-    const [{ dropped } = { dropped: 0 }] = await store.read<{ dropped: number }>(`SELECT count(*)::BIGINT AS dropped FROM dropped`);
-    const notes = await detailedJsonErrors(store);
-    const [{ split } = { split: 0 }] = await store.read<{ split: number }>(
-      `SELECT count(*)::BIGINT AS split FROM stage_problems WHERE record_no IS NOT NULL`,
+    // Whole files seen before, in the case or earlier in this batch, add nothing.
+    const known = new Map(
+      (
+        await store.read<{ sha256: string; evidence_id: number }>(
+          `SELECT sha256, min(evidence_id)::INTEGER AS evidence_id FROM evidence
+           WHERE kind = 'file' AND status = 'complete' AND sha256 IN (SELECT unnest(string_split($shas, ',')))
+           GROUP BY sha256`,
+          { shas: batch.map((f) => f.sha256).join(',') },
+        )
+      ).map((r) => [r.sha256, r.evidence_id]),
     );
-    const ok = (summary?.good ?? 0) - dropped;
-    const quarantined = (summary?.bad ?? 0) + split;
-    const parsers = sources.map((id) => `${id}@${parserById(id)?.version ?? '?'}`);
-
-    const evidenceId = await store.transaction(async () => {
-      const [row] = await store.read<{ id: number }>(`SELECT nextval('evidence_id_seq')::INTEGER AS id`);
-      const id = row!.id;
-      await store.run(
-        `INSERT INTO evidence VALUES ($id, $imp, $parent, 'file', $bundle, $src, $path, $size, $sha, $comp, $fmt, $parser, $pv,
-           now()::TIMESTAMP, $total, $ok, $dup, $q, $lo::TIMESTAMP, $hi::TIMESTAMP, 'complete')`,
-        {
-          ...this.evidenceParams(id, info, size, sha256),
-          fmt: staged.format,
-          parser: sources.join(',') || null,
-          pv: parsers.join(',') || null,
-          total: staged.recordsTotal,
-          ok,
-          dup: staged.recordsTotal - ok - quarantined,
-          q: quarantined,
-          lo: summary?.lo ?? null,
-          hi: summary?.hi ?? null,
-        },
-      );
-      if (ok > 0) {
-        const kept = `FROM normalized WHERE problem IS NULL AND record_no NOT IN (SELECT record_no FROM dropped)`;
-        await store.run(`INSERT INTO events BY NAME SELECT ${EVENT_COLUMNS}, ${id} AS evidence_id ${kept}`);
-        await store.run(`
-          INSERT INTO event_resources
-          SELECT event_uid, source, r.resource_uid, r.resource_type, r.boundary, r.role
-          FROM (SELECT event_uid, source, unnest(resources) AS r ${kept}) WHERE r.resource_uid IS NOT NULL`);
+    const keep: PendingFile[] = [];
+    const firstWithSha = new Map<string, PendingFile>();
+    const repeats: [PendingFile, FileOutcome][] = [];
+    for (const file of batch) {
+      const earlier = known.get(file.sha256);
+      const sibling = firstWithSha.get(file.sha256);
+      if (earlier !== undefined) {
+        this.outcomes.push(outcome(file.info, 'file', 'duplicate', earlier, file.sha256, `same SHA-256 as evidence #${earlier}: nothing added`));
+      } else if (sibling) {
+        const o = outcome(file.info, 'file', 'duplicate', null, file.sha256, `same SHA-256 as ${sibling.info.pathInBundle}: nothing added`);
+        this.outcomes.push(o);
+        repeats.push([sibling, o]);
+      } else {
+        firstWithSha.set(file.sha256, file);
+        keep.push(file);
+        continue;
       }
-      await insertQuarantine(store, id, notes);
-      return id;
-    });
-    const fileProblems = await store.read<{ reason: string; message: string }>(
-      `SELECT reason, message FROM quarantine WHERE evidence_id = $id AND record_no IS NULL`,
-      { id: evidenceId },
+      this.progress.filesDone++;
+    }
+    if (keep.length < batch.length) {
+      const kept = keep.map((f) => f.fileNo).join(',') || 'NULL';
+      await store.run(`DELETE FROM stage_raw WHERE file_no NOT IN (${kept})`);
+      await store.run(`DELETE FROM stage_problems WHERE file_no NOT IN (${kept})`);
+    }
+    if (keep.length === 0) return;
+
+    await store.run(BUILD_NORMALIZED);
+    const summaries = new Map(
+      (
+        await store.read<FileSummary>(`
+          SELECT file_no,
+            string_agg(DISTINCT source, ',' ORDER BY source) FILTER (problem IS NULL) AS sources,
+            strftime(min(time) FILTER (problem IS NULL), '%Y-%m-%d %H:%M:%S.%f') AS lo,
+            strftime(max(time) FILTER (problem IS NULL), '%Y-%m-%d %H:%M:%S.%f') AS hi,
+            count(*) FILTER (problem IS NULL)::BIGINT AS good,
+            count(*) FILTER (problem IS NOT NULL)::BIGINT AS bad
+          FROM normalized GROUP BY file_no`)
+      ).map((r) => [r.file_no, r]),
     );
-    for (const p of fileProblems) this.problems.push({ path: info.pathInBundle, code: p.reason, message: p.message });
-    return {
-      path: info.pathInBundle,
-      evidenceId,
-      kind: 'file',
-      status: 'imported',
-      sha256,
-      format: staged.format,
-      parsers: sources,
-      recordsTotal: staged.recordsTotal,
-      recordsOk: ok,
-      recordsDuplicate: staged.recordsTotal - ok - quarantined,
-      recordsQuarantined: quarantined,
-      message: fileProblems[0]?.message ?? null,
-    };
+    await this.findDuplicates([...summaries.values()]);
+    const perFile = (sql: string) =>
+      store.read<{ file_no: number; n: number }>(sql).then((rows) => new Map(rows.map((r) => [r.file_no, r.n])));
+    const dropped = await perFile(`SELECT file_no, count(*)::BIGINT AS n FROM dropped GROUP BY file_no`);
+    const split = await perFile(`SELECT file_no, count(*)::BIGINT AS n FROM stage_problems WHERE record_no IS NOT NULL GROUP BY file_no`);
+    const notes = await detailedJsonErrors(store);
+
+    const ids = (await store.read<{ id: number }>(`SELECT nextval('evidence_id_seq')::INTEGER AS id FROM range(${keep.length})`))
+      .map((r) => r.id)
+      .sort((a, b) => a - b);
+    const results: FileOutcome[] = [];
+    const rows: BatchFileRow[] = keep.map((file, i) => {
+      const summary = summaries.get(file.fileNo);
+      const sources = summary?.sources ? summary.sources.split(',') : [];
+      const ok = (summary?.good ?? 0) - (dropped.get(file.fileNo) ?? 0);
+      const quarantined = (summary?.bad ?? 0) + (split.get(file.fileNo) ?? 0);
+      const evidenceId = ids[i]!;
+      results.push({
+        path: file.info.pathInBundle,
+        evidenceId,
+        kind: 'file',
+        status: 'imported',
+        sha256: file.sha256,
+        format: file.format,
+        parsers: sources,
+        recordsTotal: file.recordsTotal,
+        recordsOk: ok,
+        recordsDuplicate: file.recordsTotal - ok - quarantined,
+        recordsQuarantined: quarantined,
+        message: null,
+      });
+      return {
+        file,
+        evidenceId,
+        parser: sources.join(',') || null,
+        parserVersion: sources.map((id) => `${id}@${parserById(id)?.version ?? '?'}`).join(',') || null,
+        ok,
+        quarantined,
+        lo: summary?.lo ?? null,
+        hi: summary?.hi ?? null,
+      };
+    });
+    await this.stageBatchFiles(rows);
+
+    await store.transaction(async () => {
+      await store.run(`
+        INSERT INTO evidence
+        SELECT evidence_id, ${this.importId}, parent_id, 'file', bundle_name, source_path, path_in_bundle, size_bytes, sha256,
+          compression, detected_format, parser, parser_version, now()::TIMESTAMP, records_total, records_ok,
+          records_total - records_ok - records_quarantined, records_quarantined, time_lo::TIMESTAMP, time_hi::TIMESTAMP, 'complete'
+        FROM batch_files ORDER BY evidence_id`);
+      const kept = `
+        FROM normalized n JOIN batch_files f USING (file_no)
+        WHERE n.problem IS NULL AND NOT EXISTS (SELECT 1 FROM dropped d WHERE d.file_no = n.file_no AND d.record_no = n.record_no)`;
+      // Time order keeps the zone maps on events.time tight for range queries and the duplicate check.
+      await store.run(`INSERT INTO events BY NAME SELECT ${EVENT_COLUMNS_OF_N}, f.evidence_id ${kept} ORDER BY n.time, n.file_no, n.record_no`);
+      await store.run(`
+        INSERT INTO event_resources
+        SELECT event_uid, source, r.resource_uid, r.resource_type, r.boundary, r.role
+        FROM (SELECT n.event_uid, n.source, unnest(n.resources) AS r ${kept}) WHERE r.resource_uid IS NOT NULL`);
+      await insertQuarantine(store, notes);
+    });
+
+    const fileProblems = await store.read<{ evidence_id: number; reason: string; message: string }>(
+      `SELECT evidence_id, reason, message FROM quarantine WHERE evidence_id IN (SELECT evidence_id FROM batch_files) AND record_no IS NULL ORDER BY quarantine_id`,
+    );
+    for (const result of results) {
+      const own = fileProblems.filter((p) => p.evidence_id === result.evidenceId);
+      for (const p of own) this.problems.push({ path: result.path, code: p.reason, message: p.message });
+      result.message = own[0]?.message ?? null;
+      this.outcomes.push(result);
+      this.progress.filesDone++;
+      this.progress.eventsImported += result.recordsOk;
+    }
+    for (const [sibling, o] of repeats) o.evidenceId = rows.find((r) => r.file === sibling)?.evidenceId ?? null;
+    this.report();
   }
 
-  /** Fills `dropped` with the records already in the case, and repeats within this file. */
-  private async findDuplicates(summary: FileSummary | undefined): Promise<void> {
+  /** The batch's evidence rows, less what only the transaction decides, as a temp table. */
+  private async stageBatchFiles(rows: BatchFileRow[]): Promise<void> {
+    await this.store.run(`
+      CREATE OR REPLACE TEMP TABLE batch_files (file_no INTEGER, evidence_id INTEGER, parent_id INTEGER, bundle_name VARCHAR,
+        source_path VARCHAR, path_in_bundle VARCHAR, size_bytes BIGINT, sha256 VARCHAR, compression VARCHAR, detected_format VARCHAR,
+        parser VARCHAR, parser_version VARCHAR, records_total BIGINT, records_ok BIGINT, records_quarantined BIGINT,
+        time_lo VARCHAR, time_hi VARCHAR)`);
+    const a = await this.store.appender('batch_files');
+    const text = (v: string | null) => (v === null ? a.appendNull() : a.appendVarchar(v));
+    for (const r of rows) {
+      const info = r.file.info;
+      a.appendInteger(r.file.fileNo);
+      a.appendInteger(r.evidenceId);
+      if (info.parentId === null) a.appendNull();
+      else a.appendInteger(info.parentId);
+      text(info.bundleName);
+      text(info.rootPath);
+      text(info.pathInBundle);
+      a.appendBigInt(BigInt(r.file.size));
+      text(r.file.sha256);
+      text(info.compression);
+      text(r.file.format);
+      text(r.parser);
+      text(r.parserVersion);
+      a.appendBigInt(BigInt(r.file.recordsTotal));
+      a.appendBigInt(BigInt(r.ok));
+      a.appendBigInt(BigInt(r.quarantined));
+      text(r.lo);
+      text(r.hi);
+      a.endRow();
+    }
+    a.flushSync();
+    a.closeSync();
+  }
+
+  /** Fills `dropped` with the records already in the case, and repeats within this batch (first copy wins). */
+  private async findDuplicates(summaries: FileSummary[]): Promise<void> {
     const parts: string[] = [];
-    if (summary?.lo && summary.hi) {
-      // Constant bounds let DuckDB skip every row group of `events` outside this file's time range.
+    const los = summaries.map((s) => s.lo).filter((v): v is string => v !== null).sort();
+    const his = summaries.map((s) => s.hi).filter((v): v is string => v !== null).sort();
+    if (los.length > 0 && his.length > 0) {
+      // Constant bounds let DuckDB skip every row group of `events` outside the batch's time range.
       parts.push(`
-        SELECT n.record_no FROM normalized n JOIN events e ON e.source = n.source AND e.event_uid = n.event_uid
-        WHERE n.problem IS NULL AND e.time BETWEEN TIMESTAMP ${sqlString(summary.lo)} AND TIMESTAMP ${sqlString(summary.hi)}`);
+        SELECT n.file_no, n.record_no FROM normalized n JOIN events e ON e.source = n.source AND e.event_uid = n.event_uid
+        WHERE n.problem IS NULL AND e.time BETWEEN TIMESTAMP ${sqlString(los[0]!)} AND TIMESTAMP ${sqlString(his[his.length - 1]!)}`);
     }
-    if ((summary?.repeats ?? 0) > 0) {
-      parts.push(`
-        SELECT record_no FROM (
-          SELECT record_no, row_number() OVER (PARTITION BY source, event_uid ORDER BY record_no) AS copy
-          FROM normalized WHERE problem IS NULL) WHERE copy > 1`);
-    }
-    const body = parts.length > 0 ? parts.join(' UNION ') : 'SELECT NULL::BIGINT AS record_no WHERE false';
-    await this.store.run(`CREATE OR REPLACE TEMP TABLE dropped AS ${body}`);
+    parts.push(`
+      SELECT file_no, record_no FROM (
+        SELECT file_no, record_no, row_number() OVER (PARTITION BY source, event_uid ORDER BY file_no, record_no) AS copy
+        FROM normalized WHERE problem IS NULL) WHERE copy > 1`);
+    await this.store.run(`CREATE OR REPLACE TEMP TABLE dropped AS ${parts.join(' UNION ')}`);
   }
 
   /** The columns every evidence row fills the same way, file or archive. */
@@ -430,14 +542,38 @@ class FileImporter implements WalkVisitor {
   }
 }
 
-type FileSummary = { sources: string | null; lo: string | null; hi: string | null; good: number; bad: number; repeats: number };
+type FileSummary = { file_no: number; sources: string | null; lo: string | null; hi: string | null; good: number; bad: number };
 
-const EVENT_COLUMNS = NORMALIZED_COLUMNS.join(', ');
+const EVENT_COLUMNS_OF_N = NORMALIZED_COLUMNS.map((c) => `n.${c}`).join(', ');
+
+/** A batch is committed when it holds this many records, files or raw bytes, whichever comes first. */
+const BATCH_RECORDS = 20_000;
+const BATCH_FILES = 512;
+const BATCH_BYTES = 64 * 1024 * 1024;
 
 interface Staged {
   recordsTotal: number;
   format: string;
-  hasFileProblem: boolean;
+  /** Raw record bytes staged. */
+  bytes: number;
+}
+
+interface PendingFile extends Staged {
+  fileNo: number;
+  info: LeafInfo;
+  sha256: string;
+  size: number;
+}
+
+interface BatchFileRow {
+  file: PendingFile;
+  evidenceId: number;
+  parser: string | null;
+  parserVersion: string | null;
+  ok: number;
+  quarantined: number;
+  lo: string | null;
+  hi: string | null;
 }
 
 function outcome(info: EntryInfo, kind: 'file' | 'archive', status: FileStatus, evidenceId: number | null, sha256: string | null, message: string | null): FileOutcome {
@@ -517,6 +653,7 @@ async function* transcodeUtf16(content: ByteStream): AsyncGenerator<Uint8Array> 
 
 async function appendProblems(
   store: CaseStore,
+  fileNo: number,
   problems: SplitProblem[],
   streamFailure: { code: string; message: string } | null,
   decompressed: number,
@@ -525,6 +662,7 @@ async function appendProblems(
   if (problems.length === 0 && !streamFailure && !fileNote) return;
   const appender: DuckDBAppender = await store.appender('stage_problems');
   for (const p of problems) {
+    appender.appendInteger(fileNo);
     appender.appendBigInt(BigInt(p.recordNo));
     appender.appendBigInt(BigInt(p.offset));
     appender.appendBigInt(BigInt(p.line));
@@ -535,6 +673,7 @@ async function appendProblems(
   }
   for (const note of [streamFailure, fileNote]) {
     if (!note) continue;
+    appender.appendInteger(fileNo);
     appender.appendNull();
     appender.appendBigInt(BigInt(decompressed));
     appender.appendNull();
@@ -547,29 +686,32 @@ async function appendProblems(
   appender.closeSync();
 }
 
-/** JSON.parse's own message (with its position) for the first malformed records of a file. */
-async function detailedJsonErrors(store: CaseStore): Promise<Map<number, string>> {
-  const rows = await store.read<{ record_no: number; raw: string }>(
-    `SELECT record_no, raw FROM normalized WHERE problem = 'malformed_json' ORDER BY record_no LIMIT ${DETAILED_MESSAGES_PER_FILE}`,
+/** JSON.parse's own message (with its position) for the first malformed records of each file. */
+async function detailedJsonErrors(store: CaseStore): Promise<{ file_no: number; record_no: number; message: string }[]> {
+  const rows = await store.read<{ file_no: number; record_no: number; raw: string }>(
+    `SELECT file_no, record_no, raw FROM normalized WHERE problem = 'malformed_json'
+     QUALIFY row_number() OVER (PARTITION BY file_no ORDER BY record_no) <= ${DETAILED_MESSAGES_PER_FILE}`,
   );
-  const notes = new Map<number, string>();
+  const notes: { file_no: number; record_no: number; message: string }[] = [];
   for (const row of rows) {
     try {
       JSON.parse(row.raw);
     } catch (err) {
-      notes.set(row.record_no, `${PROBLEM_MESSAGES.malformed_json}: ${(err as Error).message}`);
+      notes.push({ file_no: row.file_no, record_no: row.record_no, message: `${PROBLEM_MESSAGES.malformed_json}: ${(err as Error).message}` });
     }
   }
   return notes;
 }
 
-async function insertQuarantine(store: CaseStore, evidenceId: number, notes: Map<number, string>): Promise<void> {
-  await store.run(`CREATE OR REPLACE TEMP TABLE stage_notes (record_no BIGINT, message VARCHAR)`);
-  if (notes.size > 0) {
+/** Quarantine rows for the batch: bad records from `normalized`, file and split problems from `stage_problems`. */
+async function insertQuarantine(store: CaseStore, notes: { file_no: number; record_no: number; message: string }[]): Promise<void> {
+  await store.run(`CREATE OR REPLACE TEMP TABLE stage_notes (file_no INTEGER, record_no BIGINT, message VARCHAR)`);
+  if (notes.length > 0) {
     const appender = await store.appender('stage_notes');
-    for (const [recordNo, message] of notes) {
-      appender.appendBigInt(BigInt(recordNo));
-      appender.appendVarchar(message);
+    for (const note of notes) {
+      appender.appendInteger(note.file_no);
+      appender.appendBigInt(BigInt(note.record_no));
+      appender.appendVarchar(note.message);
       appender.endRow();
     }
     appender.flushSync();
@@ -580,16 +722,19 @@ async function insertQuarantine(store: CaseStore, evidenceId: number, notes: Map
     .join(' ');
   await store.run(`
     INSERT INTO quarantine
-    SELECT nextval('quarantine_id_seq'), ${evidenceId}, n.record_no, n.byte_offset, n.line, n.problem,
+    SELECT nextval('quarantine_id_seq'), f.evidence_id, n.record_no, n.byte_offset, n.line, n.problem,
       coalesce(m.message, n.problem_message, CASE n.problem ${messageCase} END, n.problem) || ' (line ' || n.line || ', byte ' || n.byte_offset || ')',
       CASE WHEN n.raw IS NOT NULL THEN left(n.raw, ${QUARANTINE_RAW_BYTES}) ELSE left(CAST(r.raw_blob AS VARCHAR), ${QUARANTINE_RAW_BYTES}) END,
       now()::TIMESTAMP
     FROM normalized n
-    LEFT JOIN stage_notes m USING (record_no)
-    LEFT JOIN stage_raw r ON n.raw IS NULL AND r.record_no = n.record_no
-    WHERE n.problem IS NOT NULL`);
+    JOIN batch_files f ON f.file_no = n.file_no
+    LEFT JOIN stage_notes m ON m.file_no = n.file_no AND m.record_no = n.record_no
+    LEFT JOIN stage_raw r ON n.raw IS NULL AND r.file_no = n.file_no AND r.record_no = n.record_no
+    WHERE n.problem IS NOT NULL
+    ORDER BY n.file_no, n.record_no`);
   await store.run(`
     INSERT INTO quarantine
-    SELECT nextval('quarantine_id_seq'), ${evidenceId}, record_no, byte_offset, line, reason, message, snippet, now()::TIMESTAMP
-    FROM stage_problems`);
+    SELECT nextval('quarantine_id_seq'), f.evidence_id, p.record_no, p.byte_offset, p.line, p.reason, p.message, p.snippet, now()::TIMESTAMP
+    FROM stage_problems p JOIN batch_files f ON f.file_no = p.file_no
+    ORDER BY p.file_no, p.record_no NULLS LAST`);
 }

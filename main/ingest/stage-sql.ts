@@ -2,19 +2,19 @@ import { NORMALIZED_COLUMNS, sqlString } from './sources/source-parser';
 import { MERGED_STRUCTURE, PARSERS } from './sources/registry';
 
 /**
- * The SQL that turns one file's staged raw records into normalized rows, in DuckDB.
+ * The SQL that turns a batch of files' staged raw records into normalized rows, in DuckDB.
  *
  * JS only cuts records out of the byte stream (see record-splitter.ts) and appends them as
  * BLOBs: decoding, validating, detecting the source and mapping fields all run here, in C++,
  * with one JSON parse per record and the raw text copied once on its way to `events`.
  */
 
-export const STAGE_RAW_DDL = `CREATE TEMP TABLE IF NOT EXISTS stage_raw (record_no BIGINT, byte_offset BIGINT, line BIGINT, raw_blob BLOB)`;
+export const STAGE_RAW_DDL = `CREATE TEMP TABLE IF NOT EXISTS stage_raw (file_no INTEGER, record_no BIGINT, byte_offset BIGINT, line BIGINT, raw_blob BLOB)`;
 
 const detectCase = `CASE ${PARSERS.map((p) => `WHEN ${p.detect('j')} THEN ${sqlString(p.id)}`).join(' ')} END`;
 
 const CLASSIFIED = `
-SELECT record_no, byte_offset, line, raw, j,
+SELECT file_no, record_no, byte_offset, line, raw, j,
   CASE
     WHEN raw IS NULL THEN 'invalid_utf8'
     WHEN NOT starts_with(raw, '{') THEN 'not_an_object'
@@ -22,12 +22,12 @@ SELECT record_no, byte_offset, line, raw, j,
   END AS parse_problem,
   CASE WHEN j IS NOT NULL THEN ${detectCase} END AS detected
 FROM (
-  SELECT record_no, byte_offset, line, raw,
+  SELECT file_no, record_no, byte_offset, line, raw,
     CASE WHEN starts_with(raw, '{') THEN try(json_transform(raw, ${MERGED_STRUCTURE})) END AS j
-  FROM (SELECT record_no, byte_offset, line, try(decode(raw_blob)) AS raw FROM stage_raw)
+  FROM (SELECT file_no, record_no, byte_offset, line, try(decode(raw_blob)) AS raw FROM stage_raw)
 )`;
 
-const OUTPUT = [...NORMALIZED_COLUMNS, 'line', 'problem', 'problem_message', 'resources'].join(', ');
+const OUTPUT = ['file_no', ...NORMALIZED_COLUMNS, 'line', 'problem', 'problem_message', 'resources'].join(', ');
 
 /**
  * Every staged record as one row of `normalized`: good records with their fields, bad ones with
@@ -44,20 +44,20 @@ CREATE OR REPLACE TEMP TABLE normalized AS
 SELECT ${OUTPUT_WITHOUT_PROBLEM}, coalesce(parse_problem, CASE WHEN detected IS NULL THEN 'unrecognized' END, problem) AS problem,
   CASE WHEN parse_problem IS NULL AND detected IS NOT NULL THEN problem_message END AS problem_message,
   detected AS source
-FROM (${only.normalizeSql(`(${CLASSIFIED})`, MERGED_STRUCTURE, ['parse_problem', 'detected'])})`;
+FROM (${only.normalizeSql(`(${CLASSIFIED})`, MERGED_STRUCTURE, ['file_no', 'parse_problem', 'detected'])})`;
   }
   return `
 CREATE OR REPLACE TEMP TABLE normalized AS
 WITH classified AS MATERIALIZED (${CLASSIFIED})
 ${PARSERS.map(
-  (p) => `SELECT ${OUTPUT} FROM (${p.normalizeSql(`(SELECT * FROM classified WHERE detected = ${sqlString(p.id)} AND parse_problem IS NULL)`, MERGED_STRUCTURE, [])})`,
+  (p) => `SELECT ${OUTPUT} FROM (${p.normalizeSql(`(SELECT * FROM classified WHERE detected = ${sqlString(p.id)} AND parse_problem IS NULL)`, MERGED_STRUCTURE, ['file_no'])})`,
 ).join('\nUNION ALL BY NAME\n')}
 UNION ALL BY NAME
-SELECT record_no, byte_offset, line, raw, detected AS source, coalesce(parse_problem, 'unrecognized') AS problem
+SELECT file_no, record_no, byte_offset, line, raw, detected AS source, coalesce(parse_problem, 'unrecognized') AS problem
 FROM classified WHERE parse_problem IS NOT NULL OR detected IS NULL`;
 }
 
-const OUTPUT_WITHOUT_PROBLEM = [...NORMALIZED_COLUMNS.filter((c) => c !== 'source'), 'line', 'resources'].join(', ');
+const OUTPUT_WITHOUT_PROBLEM = ['file_no', ...NORMALIZED_COLUMNS.filter((c) => c !== 'source'), 'line', 'resources'].join(', ');
 
 export const BUILD_NORMALIZED = buildNormalized();
 

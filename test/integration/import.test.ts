@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createWriteStream, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { once } from 'node:events';
@@ -102,6 +103,51 @@ describe('importing CloudTrail bundles', () => {
     expect(report.files[0]).toMatchObject({ status: 'imported', recordsTotal: 11, recordsOk: 5, recordsDuplicate: 6 });
     expect(await count(store, `SELECT count(*)::INTEGER AS n FROM events`)).toBe(15);
     expect(await count(store, `SELECT count(DISTINCT event_uid)::INTEGER AS n FROM events`)).toBe(15);
+    expect((await verifyCase(store)).isValid).toBe(true);
+  });
+
+  it('commits many small files as whole files, each with its own counts, hashes and quarantine rows', async () => {
+    // CloudTrail delivers a small file every five minutes: these commit in batches, and nothing
+    // of one file may be counted against, or quarantined under, another.
+    const dir = tempDir();
+    const texts: Record<string, string> = {};
+    for (let f = 0; f < 40; f++) texts[`f${String(f).padStart(2, '0')}.json`] = envelope(records(f * 10, 10));
+    texts['g-copy.json'] = texts['f07.json']!; // the same bytes as another file
+    texts['h-overlap.jsonl'] = jsonLines([...records(395, 10)]); // 5 seen in f39, 5 new
+    texts['i-bad.jsonl'] = `${JSON.stringify(ctRecord(900))}\n{"eventName":\n${JSON.stringify(ctRecord(901))}\n`;
+    texts['j-repeat.jsonl'] = jsonLines([ctRecord(950), ctRecord(950), ctRecord(951)]);
+    for (const [name, text] of Object.entries(texts)) writeFileSync(join(dir, name), text);
+    const store = await newCase();
+    const report = await importBundles(store, [dir]);
+
+    const byName = new Map(report.files.map((f) => [f.path, f]));
+    expect(byName.get('f07.json')).toMatchObject({ status: 'imported', recordsOk: 10 });
+    expect(byName.get('g-copy.json')).toMatchObject({ status: 'duplicate', recordsOk: 0, evidenceId: byName.get('f07.json')!.evidenceId });
+    expect(byName.get('h-overlap.jsonl')).toMatchObject({ status: 'imported', recordsTotal: 10, recordsOk: 5, recordsDuplicate: 5 });
+    expect(byName.get('i-bad.jsonl')).toMatchObject({ recordsTotal: 3, recordsOk: 2, recordsQuarantined: 1 });
+    expect(byName.get('j-repeat.jsonl')).toMatchObject({ recordsTotal: 3, recordsOk: 2, recordsDuplicate: 1 });
+    expect(report.totals.eventsImported).toBe(400 + 5 + 2 + 2);
+
+    const rows = await store.read<{ path: string; sha256: string; records_ok: number; events: number; quarantined: number }>(`
+      SELECT path_in_bundle AS path, sha256, records_ok,
+        (SELECT count(*) FROM events e WHERE e.evidence_id = v.evidence_id)::BIGINT AS events,
+        (SELECT count(*) FROM quarantine q WHERE q.evidence_id = v.evidence_id)::BIGINT AS quarantined
+      FROM evidence v WHERE kind = 'file' ORDER BY path`);
+    expect(rows).toHaveLength(43);
+    for (const row of rows) {
+      const name = row.path.split('/').pop()!;
+      expect(row.sha256, name).toBe(createHash('sha256').update(texts[name]!).digest('hex'));
+      expect(row.events, name).toBe(row.records_ok);
+      expect(row.quarantined, name).toBe(name === 'i-bad.jsonl' ? 1 : 0);
+    }
+    // Every event points at the record it came from: its raw text is that line of that file.
+    const sample = await store.read<{ path: string; byte_offset: number; raw: string }>(`
+      SELECT v.path_in_bundle AS path, e.byte_offset, e.raw FROM events e JOIN evidence v USING (evidence_id)
+      WHERE e.event_uid IN (SELECT event_uid FROM events USING SAMPLE 25 ROWS)`);
+    for (const s of sample) {
+      const text = texts[s.path.split('/').pop()!]!;
+      expect(Buffer.from(text).subarray(s.byte_offset, s.byte_offset + Buffer.byteLength(s.raw)).toString()).toBe(s.raw);
+    }
     expect((await verifyCase(store)).isValid).toBe(true);
   });
 
