@@ -7,7 +7,19 @@
  */
 
 /** Log sources the case knows. Each has one parser in `main/ingest/sources/`. */
-export const SOURCES = ['aws.cloudtrail'] as const;
+export const SOURCES = [
+  'aws.cloudtrail',
+  'k8s.audit',
+  'gcp.audit',
+  'azure.activity',
+  'azure.signin',
+  'azure.audit',
+  'github.audit',
+  'okta.system',
+  'ocsf',
+  'timesketch',
+  'mapped',
+] as const;
 export type Source = (typeof SOURCES)[number];
 
 /** Coarse operation category, used by filters, graph edges and detections. */

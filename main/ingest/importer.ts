@@ -16,7 +16,7 @@ import { DEFAULT_LIMITS, type ImportLimits } from './limits';
 import { JsonRecordSplitter, type SplitProblem } from './record-splitter';
 import { parserById } from './sources/registry';
 import { NORMALIZED_COLUMNS, sqlString } from './sources/source-parser';
-import { BUILD_NORMALIZED, PROBLEM_MESSAGES, STAGE_RAW_DDL } from './stage-sql';
+import { PROBLEM_MESSAGES, STAGE_RAW_DDL, normalizeStaged } from './stage-sql';
 
 export const TOOL_VERSION = '0.1.0';
 
@@ -368,7 +368,7 @@ class FileImporter implements WalkVisitor {
     }
     if (keep.length === 0) return;
 
-    await store.run(BUILD_NORMALIZED);
+    await normalizeStaged(store);
     const summaries = new Map(
       (
         await store.read<FileSummary>(`

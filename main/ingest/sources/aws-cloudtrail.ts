@@ -103,8 +103,10 @@ export const awsCloudTrail: SourceParser = {
   version: '1.0.0',
   structure: RECORD_STRUCTURE,
 
-  detect(j) {
-    return `((${j}.eventSource IS NOT NULL AND ${j}.eventName IS NOT NULL) OR ${j}.CloudTrailEvent IS NOT NULL)`;
+  probe: { eventSource: 'VARCHAR', eventName: 'VARCHAR', eventVersion: 'VARCHAR', CloudTrailEvent: 'VARCHAR' },
+
+  detect(p) {
+    return `((${p}.eventSource IS NOT NULL AND ${p}.eventName IS NOT NULL) OR ${p}.CloudTrailEvent IS NOT NULL)`;
   },
 
   normalizeSql(from, structure, passThrough) {

@@ -1,11 +1,21 @@
 import { awsCloudTrail } from './aws-cloudtrail';
+// import: k8s.audit
+// import: gcp.audit
+// import: azure
+// import: github+okta
 import { type SourceParser, mergeStructures, sqlString } from './source-parser';
 
 /** Every parser, in detection order: the first whose predicate matches a record owns it. */
-export const PARSERS: readonly SourceParser[] = [awsCloudTrail];
+export const PARSERS: readonly SourceParser[] = [
+  awsCloudTrail,
+  // parser: gcp.audit (before k8s.audit: GKE audit entries are Cloud Audit LogEntries)
+  // parser: k8s.audit
+  // parser: azure
+  // parser: github+okta
+];
 
-/** All parsers' fields as one json_transform structure literal: one parse per record. */
-export const MERGED_STRUCTURE = sqlString(JSON.stringify(mergeStructures(PARSERS.map((p) => p.structure))));
+/** The fields every parser's detection reads, as one json_transform structure literal. */
+export const PROBE_STRUCTURE = sqlString(JSON.stringify(mergeStructures(PARSERS.map((p) => p.probe))));
 
 export function parserById(id: string): SourceParser | undefined {
   return PARSERS.find((p) => p.id === id);

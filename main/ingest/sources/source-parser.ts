@@ -8,22 +8,25 @@ export type JsonStructure = string | { readonly [key: string]: JsonStructure } |
  *
  * Detection happens per record, not per file, because real exports mix shapes (an AKS export
  * wraps Kubernetes audit events, a GKE log holds Cloud Audit entries next to Kubernetes ones).
- * Every parser's `structure` is merged into one, so each record is parsed exactly once.
+ * Every parser's `probe` is merged into one small structure that each record is parsed against
+ * for detection; the record is then parsed against the `structure` of the parser that claimed it.
  */
 export interface SourceParser {
   readonly id: Source;
   /** Bumped whenever the mapping changes, and recorded on every evidence row it parsed. */
   readonly version: string;
+  /** The few fields `detect` reads, as a json_transform structure (merged with other parsers' probes). */
+  readonly probe: { readonly [key: string]: JsonStructure };
+  /** SQL predicate over `p`, the record parsed against the merged probes (a key another parser reads differently may be JSON). */
+  detect(p: string): string;
   /** The fields this parser reads, as a json_transform structure. */
   readonly structure: { readonly [key: string]: JsonStructure };
-  /** SQL predicate over the parsed record `j` (a STRUCT of the merged structure). */
-  detect(j: string): string;
   /**
    * A SELECT over the relation named `from`, with columns record_no, byte_offset, line, raw
-   * (VARCHAR) and j (the parsed STRUCT), already filtered to this source. It returns the
+   * (VARCHAR) and j (the record parsed against `structure`), already filtered to this source. It returns the
    * columns of NORMALIZED_COLUMNS plus `problem` and `problem_message` (NULL, or why the record
    * goes to quarantine) and `resources` (a LIST of STRUCT(resource_uid, resource_type, boundary,
-   * role) for every resource the event touched). `structure` is the merged structure as a SQL
+   * role) for every resource the event touched). `structure` is this parser's structure as a SQL
    * literal, for records that nest another record as a JSON string. `passThrough` names columns
    * of `from` to carry through to the output unchanged.
    */
