@@ -1,11 +1,11 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import yauzl from 'yauzl';
 import { CaseStore } from '../../main/case-store/case-store';
 import { importBundles, type ImportReport } from '../../main/ingest/importer';
 import { verifyCase } from '../../main/integrity/verify';
 import { tempDir } from '../helpers/builders';
+import { zipContents } from '../helpers/unzip';
 
 const SAMPLES = resolve(__dirname, '../../../shared/samples');
 const CLOUDTRAIL = join(SAMPLES, 'aws_cloudtrail');
@@ -33,29 +33,6 @@ function countRecords(text: string): number {
   }
 }
 
-function zipTexts(path: string): Promise<string[]> {
-  return new Promise((done, fail) => {
-    yauzl.open(path, { lazyEntries: true }, (err, zip) => {
-      if (err) return fail(err);
-      const texts: string[] = [];
-      zip.on('entry', (entry: yauzl.Entry) => {
-        if (entry.fileName.endsWith('/')) return zip.readEntry();
-        zip.openReadStream(entry, (e, stream) => {
-          if (e) return fail(e);
-          const chunks: Buffer[] = [];
-          stream.on('data', (c: Buffer) => chunks.push(c));
-          stream.on('end', () => {
-            texts.push(Buffer.concat(chunks).toString('utf8'));
-            zip.readEntry();
-          });
-        });
-      });
-      zip.on('end', () => done(texts));
-      zip.readEntry();
-    });
-  });
-}
-
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const full = join(dir, name);
@@ -79,7 +56,7 @@ describe.skipIf(!hasSamples)('the real CloudTrail samples in ../shared/samples',
     for (const path of files(CLOUDTRAIL)) {
       const rel = relative(CLOUDTRAIL, path);
       if (path.endsWith('.zip')) {
-        const texts = await zipTexts(path);
+        const texts = [...(await zipContents(readFileSync(path))).values()];
         const expected = texts.reduce((n, t) => n + countRecords(t), 0);
         const imported = [...byFile.values()].filter((f) => f.path.startsWith(`${rel}/`)).reduce((n, f) => n + f.recordsOk, 0);
         expect(imported, rel).toBe(expected);
