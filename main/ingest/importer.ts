@@ -13,7 +13,8 @@ import {
 } from './bundle-walker';
 import { LimitError } from './byte-streams';
 import { DEFAULT_LIMITS, type ImportLimits } from './limits';
-import { JsonRecordSplitter, type SplitProblem } from './record-splitter';
+import { CsvRecordSplitter, sniffCsv } from './csv-records';
+import { JsonRecordSplitter, type SplitProblem, type SplitRecord } from './record-splitter';
 import { parserById } from './sources/registry';
 import { NORMALIZED_COLUMNS, sqlString } from './sources/source-parser';
 import { PROBLEM_MESSAGES, STAGE_RAW_DDL, normalizeStaged } from './stage-sql';
@@ -264,33 +265,53 @@ class FileImporter implements WalkVisitor {
     const appender = await this.store.appender('stage_raw');
     let recordsRead = 0;
     let bytes = 0;
-    const splitter = new JsonRecordSplitter(
-      {
-        record: (rec) => {
-          appender.appendInteger(fileNo);
-          appender.appendBigInt(BigInt(rec.recordNo));
-          appender.appendBigInt(BigInt(rec.offset));
-          appender.appendBigInt(BigInt(rec.line));
-          appender.appendBlob(rec.bytes);
-          appender.endRow();
-          recordsRead++;
-          bytes += rec.bytes.length;
-        },
-        problem: (p) => problems.push(p),
-      },
-      { maxRecordBytes: this.limits.maxRecordBytes },
-    );
+    const append = (rec: SplitRecord, json: string | null) => {
+      appender.appendInteger(fileNo);
+      appender.appendBigInt(BigInt(rec.recordNo));
+      appender.appendBigInt(BigInt(rec.offset));
+      appender.appendBigInt(BigInt(rec.line));
+      appender.appendBlob(rec.bytes);
+      if (json === null) appender.appendNull();
+      else appender.appendVarchar(json);
+      appender.endRow();
+      recordsRead++;
+      bytes += rec.bytes.length;
+    };
+    const sink = { record: append, problem: (p: SplitProblem) => problems.push(p) };
     let streamFailure: { code: string; message: string } | null = null;
     let fileNote: { code: string; message: string } | null = null;
     let decompressed = 0;
+    let splitter: { recordCount: number } | null = null;
+    let shape = 'unrecognized';
     try {
       const text = await textContent(info, content);
       if (text.note) fileNote = text.note;
-      for await (const chunk of text.stream) {
-        decompressed += chunk.length;
-        splitter.push(chunk);
-        if (recordsRead > 0 && (recordsRead & 0x3fff) === 0) this.checkCancelled();
-        this.report(recordsRead);
+      if (text.csvDelimiter) {
+        const csv = new CsvRecordSplitter(text.csvDelimiter, sink, this.limits.maxRecordBytes);
+        splitter = csv;
+        shape = text.csvDelimiter === '\t' ? 'tsv' : 'csv';
+        try {
+          for await (const chunk of text.stream) {
+            decompressed += chunk.length;
+            await csv.push(chunk);
+            this.tick(recordsRead);
+          }
+        } finally {
+          await csv.end();
+        }
+      } else {
+        const json = new JsonRecordSplitter({ record: (rec) => append(rec, null), problem: sink.problem }, { maxRecordBytes: this.limits.maxRecordBytes });
+        splitter = json;
+        try {
+          for await (const chunk of text.stream) {
+            decompressed += chunk.length;
+            json.push(chunk);
+            this.tick(recordsRead);
+          }
+        } finally {
+          json.end();
+          shape = json.shape;
+        }
       }
     } catch (err) {
       if (err instanceof StreamError || err instanceof LimitError) {
@@ -300,13 +321,18 @@ class FileImporter implements WalkVisitor {
         throw err;
       }
     }
-    splitter.end();
     this.progress.recordsRead += recordsRead;
     appender.flushSync();
     appender.closeSync();
     await appendProblems(this.store, fileNo, problems, streamFailure, decompressed, fileNote);
-    const format = fileNote?.code === 'unrecognized_format' ? 'unrecognized' : splitter.shape;
-    return { recordsTotal: splitter.recordCount, format, bytes };
+    const format = fileNote?.code === 'unrecognized_format' ? 'unrecognized' : shape;
+    return { recordsTotal: splitter?.recordCount ?? 0, format, bytes };
+  }
+
+  /** Progress while a file streams, and a cancel check every 16k records. */
+  private tick(recordsRead: number): void {
+    if (recordsRead > 0 && (recordsRead & 0x3fff) === 0) this.checkCancelled();
+    this.report(recordsRead);
   }
 
   /**
@@ -597,7 +623,14 @@ function outcome(info: EntryInfo, kind: 'file' | 'archive', status: FileStatus, 
  * The text to split, or a note on why there is none: binary and non-JSON files are recorded
  * as evidence (hashed) with one quarantine row instead of a row per line.
  */
-async function textContent(info: LeafInfo, content: ByteStream): Promise<{ stream: ByteStream; note: { code: string; message: string } | null }> {
+interface TextContent {
+  stream: ByteStream;
+  note: { code: string; message: string } | null;
+  /** Set when the text is CSV or TSV rather than JSON. */
+  csvDelimiter?: string;
+}
+
+async function textContent(info: LeafInfo, content: ByteStream): Promise<TextContent> {
   switch (info.kind) {
     case 'empty':
       return { stream: content, note: { code: 'empty_file', message: 'the file is empty: no records' } };
@@ -614,7 +647,7 @@ async function textContent(info: LeafInfo, content: ByteStream): Promise<{ strea
   }
 }
 
-async function firstSignificantByte(content: ByteStream): Promise<{ stream: ByteStream; note: { code: string; message: string } | null }> {
+async function firstSignificantByte(content: ByteStream): Promise<TextContent> {
   const { head, stream } = await peek(content, 4096);
   let i = 0;
   if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) i = 3;
@@ -622,8 +655,10 @@ async function firstSignificantByte(content: ByteStream): Promise<{ stream: Byte
   if (i >= head.length) return { stream, note: null };
   const b = head[i];
   if (b === 0x7b || b === 0x5b) return { stream, note: null };
-  await drainQuietly(stream);
   const isBinary = head.subarray(0, 4096).includes(0);
+  const csvDelimiter = isBinary ? null : sniffCsv(head);
+  if (csvDelimiter) return { stream, note: null, csvDelimiter };
+  await drainQuietly(stream);
   const preview = Buffer.from(head.subarray(i, i + 60)).toString(isBinary ? 'hex' : 'utf8');
   return {
     stream: emptyStream(),
@@ -631,7 +666,7 @@ async function firstSignificantByte(content: ByteStream): Promise<{ stream: Byte
       code: 'unrecognized_format',
       message: isBinary
         ? `not a log file: binary content (starts with ${preview.slice(0, 32)}…)`
-        : `not a recognized log format: the text does not start with JSON (starts with ${JSON.stringify(preview)})`,
+        : `not a recognized log format: the text is neither JSON nor CSV with a header (starts with ${JSON.stringify(preview)})`,
     },
   };
 }

@@ -12,24 +12,26 @@ import { PARSERS, PROBE_STRUCTURE } from './sources/registry';
  * only the fields that parser reads.
  */
 
-export const STAGE_RAW_DDL = `CREATE TEMP TABLE IF NOT EXISTS stage_raw (file_no INTEGER, record_no BIGINT, byte_offset BIGINT, line BIGINT, raw_blob BLOB)`;
+export const STAGE_RAW_DDL = `CREATE TEMP TABLE IF NOT EXISTS stage_raw (file_no INTEGER, record_no BIGINT, byte_offset BIGINT, line BIGINT, raw_blob BLOB, json_text VARCHAR)`;
 
 const detectCase = `CASE ${PARSERS.map((p) => `WHEN ${p.detect('p')} THEN ${sqlString(p.id)}`).join(' ')} END`;
 
 /** Every staged record with its parse problem, or the parser that claims it. */
 const CLASSIFY = `
 CREATE OR REPLACE TEMP TABLE classified AS
-SELECT file_no, record_no, byte_offset, line, raw,
+SELECT file_no, record_no, byte_offset, line, raw, json_text,
   CASE
     WHEN raw IS NULL THEN 'invalid_utf8'
-    WHEN NOT starts_with(raw, '{') THEN 'not_an_object'
+    WHEN NOT starts_with(doc, '{') THEN 'not_an_object'
     WHEN p IS NULL THEN 'malformed_json'
   END AS parse_problem,
   CASE WHEN p IS NOT NULL THEN ${detectCase} END AS detected
 FROM (
-  SELECT file_no, record_no, byte_offset, line, raw,
-    CASE WHEN starts_with(raw, '{') THEN try(json_transform(raw, ${PROBE_STRUCTURE})) END AS p
-  FROM (SELECT file_no, record_no, byte_offset, line, try(decode(raw_blob)) AS raw FROM stage_raw)
+  SELECT *, CASE WHEN starts_with(doc, '{') THEN try(json_transform(doc, ${PROBE_STRUCTURE})) END AS p
+  FROM (
+    -- A CSV record is kept verbatim in raw and parsed from the JSON object built from its header.
+    SELECT file_no, record_no, byte_offset, line, raw, json_text, coalesce(json_text, raw) AS doc
+    FROM (SELECT *, try(decode(raw_blob)) AS raw FROM stage_raw))
 )`;
 
 /** `normalized` has the events table's columns (less evidence_id) and what the importer needs besides. */
@@ -43,7 +45,7 @@ const OUTPUT = ['file_no', ...NORMALIZED_COLUMNS, 'line', 'problem', 'problem_me
 
 function normalizeWith(parser: SourceParser): string {
   const structure = sqlString(JSON.stringify(parser.structure));
-  const from = `(SELECT file_no, record_no, byte_offset, line, raw, try(json_transform(raw, ${structure})) AS j
+  const from = `(SELECT file_no, record_no, byte_offset, line, raw, try(json_transform(coalesce(json_text, raw), ${structure})) AS j
     FROM classified WHERE detected = ${sqlString(parser.id)} AND parse_problem IS NULL)`;
   return `INSERT INTO normalized BY NAME SELECT ${OUTPUT} FROM (${parser.normalizeSql(from, structure, ['file_no'])})`;
 }

@@ -4,6 +4,7 @@ import { awsCloudTrail } from './aws-cloudtrail';
 // import: azure
 // import: github+okta
 import { type SourceParser, mergeStructures, sqlString } from './source-parser';
+import { timesketch } from './timesketch';
 
 /** Every parser, in detection order: the first whose predicate matches a record owns it. */
 export const PARSERS: readonly SourceParser[] = [
@@ -12,6 +13,8 @@ export const PARSERS: readonly SourceParser[] = [
   // parser: k8s.audit
   // parser: azure
   // parser: github+okta
+  // Generic shapes last: a timeline row may carry any other source's fields.
+  timesketch,
 ];
 
 /** The fields every parser's detection reads, as one json_transform structure literal. */
