@@ -3,6 +3,7 @@ import { SingleBar } from 'cli-progress';
 import { inputSize } from '../ingest/bundle-walker';
 import { type ImportProgress, type ImportReport, importBundles } from '../ingest/importer';
 import type { ImportLimits } from '../ingest/limits';
+import { type Mapping, MappingError, loadMapping } from '../ingest/sources/mapped';
 import { EXIT } from './exit-codes';
 import { bytes, table, tail } from './format';
 import { type ParsedArgs, UsageError, positiveNumber, requireCase, withCase } from './main';
@@ -25,6 +26,16 @@ export async function runImport(args: ParsedArgs): Promise<number> {
   setLimit('max-total-bytes', 'maxTotalBytes');
   setLimit('max-ratio', 'maxRatio');
   setLimit('max-depth', 'maxDepth');
+  let mapping: Mapping | undefined;
+  if (typeof args.values.mapping === 'string') {
+    try {
+      mapping = loadMapping(args.values.mapping);
+    } catch (err) {
+      if (!(err instanceof MappingError)) throw err;
+      process.stderr.write(`nhi: ${err.message}\n`);
+      return EXIT.usage;
+    }
+  }
 
   const isJson = args.values.json === true;
   const progressMode = args.values.progress ?? (isJson || !process.stderr.isTTY ? 'none' : 'bar');
@@ -43,7 +54,7 @@ export async function runImport(args: ParsedArgs): Promise<number> {
   let report: ImportReport;
   try {
     report = await withCase(casePath, { create: true, memoryLimit: '384MB' }, (store) =>
-      importBundles(store, args.positionals, { limits, signal: controller.signal, onProgress: (p) => progress?.update(p) }),
+      importBundles(store, args.positionals, { limits, ...(mapping ? { mapping } : {}), signal: controller.signal, onProgress: (p) => progress?.update(p) }),
     );
   } finally {
     progress?.stop();

@@ -2,16 +2,20 @@ import { parseArgs } from 'node:util';
 import { CaseError, CaseStore, type OpenOptions } from '../case-store/case-store';
 import { runImport } from './import-command';
 import { runInfo } from './info-command';
+import { runSuggestMapping } from './suggest-mapping-command';
 import { runVerify } from './verify-command';
 import { EXIT } from './exit-codes';
 
 export const USAGE = `nhi — forensic case files for non-human identities
 
 Usage:
-  nhi import <bundle...> --case FILE [--json] [--progress bar|jsonl|none]
+  nhi import <bundle...> --case FILE [--mapping FILE] [--json] [--progress bar|jsonl|none]
              [--max-record-bytes N] [--max-entry-bytes N] [--max-total-bytes N] [--max-ratio N] [--max-depth N]
       Import folders, .zip, .tar, .tar.gz/.tgz, .gz or single log files (nested archives too)
-      into the case FILE, created if needed. Formats are detected from content.
+      into the case FILE, created if needed. Formats are detected from content; --mapping
+      (JSON or YAML) maps the columns of CSV / JSON-lines logs no built-in parser knows.
+  nhi suggest-mapping FILE [--out MAPPING] [--name NAME]
+      Propose a mapping file for a CSV or JSON-lines log from the columns it sees.
   nhi verify --case FILE [--json]
       Recompute every evidence file's SHA-256 from the original bundles and every record
       count from the case; exit ${EXIT.verifyFailed} on any mismatch.
@@ -34,6 +38,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await runVerify(parse(rest, COMMON_OPTIONS, false));
       case 'info':
         return await runInfo(parse(rest, { ...COMMON_OPTIONS, top: { type: 'string' } }, false));
+      case 'suggest-mapping':
+        return await runSuggestMapping(parse(rest, { out: { type: 'string' }, name: { type: 'string' }, json: { type: 'boolean', default: false } }, true));
       case undefined:
       case 'help':
       case '--help':
@@ -64,6 +70,7 @@ const COMMON_OPTIONS = {
 const IMPORT_OPTIONS = {
   ...COMMON_OPTIONS,
   progress: { type: 'string' },
+  mapping: { type: 'string' },
   'max-record-bytes': { type: 'string' },
   'max-entry-bytes': { type: 'string' },
   'max-total-bytes': { type: 'string' },

@@ -15,14 +15,17 @@ import { LimitError } from './byte-streams';
 import { DEFAULT_LIMITS, type ImportLimits } from './limits';
 import { CsvRecordSplitter, sniffCsv } from './csv-records';
 import { JsonRecordSplitter, type SplitProblem, type SplitRecord } from './record-splitter';
-import { parserById } from './sources/registry';
 import { NORMALIZED_COLUMNS, sqlString } from './sources/source-parser';
-import { PROBLEM_MESSAGES, STAGE_RAW_DDL, normalizeStaged } from './stage-sql';
+import { DEFAULT_NORMALIZER, type Normalizer, PROBLEM_MESSAGES, STAGE_RAW_DDL, normalizeStaged, normalizerFor } from './stage-sql';
+import { type Mapping, mappedParser } from './sources/mapped';
+import { PARSERS } from './sources/registry';
 
 export const TOOL_VERSION = '0.1.0';
 
 export interface ImportOptions {
   limits?: Partial<ImportLimits>;
+  /** A mapping for CSV / JSON-lines logs no built-in parser knows (see sources/mapped.ts). */
+  mapping?: Mapping;
   onProgress?: (progress: ImportProgress) => void;
   signal?: AbortSignal;
 }
@@ -165,13 +168,16 @@ class FileImporter implements WalkVisitor {
   private batchRecords = 0;
   private batchBytes = 0;
   private nextFileNo = 0;
+  private readonly normalizer: Normalizer;
 
   constructor(
     private readonly store: CaseStore,
     private readonly importId: number,
     private readonly limits: ImportLimits,
     private readonly options: ImportOptions,
-  ) {}
+  ) {
+    this.normalizer = options.mapping ? normalizerFor([...PARSERS, mappedParser(options.mapping)]) : DEFAULT_NORMALIZER;
+  }
 
   addDiskBytes(n: number): void {
     this.progress.bytesRead += n;
@@ -394,7 +400,7 @@ class FileImporter implements WalkVisitor {
     }
     if (keep.length === 0) return;
 
-    await normalizeStaged(store);
+    await normalizeStaged(store, this.normalizer);
     const summaries = new Map(
       (
         await store.read<FileSummary>(`
@@ -442,7 +448,7 @@ class FileImporter implements WalkVisitor {
         file,
         evidenceId,
         parser: sources.join(',') || null,
-        parserVersion: sources.map((id) => `${id}@${parserById(id)?.version ?? '?'}`).join(',') || null,
+        parserVersion: sources.map((id) => `${id}@${this.normalizer.parsers.find((p) => p.id === id)?.version ?? '?'}`).join(',') || null,
         ok,
         quarantined,
         lo: summary?.lo ?? null,

@@ -1,6 +1,6 @@
 import type { CaseStore } from '../case-store/case-store';
 import { NORMALIZED_COLUMNS, type SourceParser, sqlString } from './sources/source-parser';
-import { PARSERS, PROBE_STRUCTURE } from './sources/registry';
+import { PARSERS, probeStructure } from './sources/registry';
 
 /**
  * The SQL that turns a batch of files' staged raw records into normalized rows, in DuckDB.
@@ -14,10 +14,10 @@ import { PARSERS, PROBE_STRUCTURE } from './sources/registry';
 
 export const STAGE_RAW_DDL = `CREATE TEMP TABLE IF NOT EXISTS stage_raw (file_no INTEGER, record_no BIGINT, byte_offset BIGINT, line BIGINT, raw_blob BLOB, json_text VARCHAR)`;
 
-const detectCase = `CASE ${PARSERS.map((p) => `WHEN ${p.detect('p')} THEN ${sqlString(p.id)}`).join(' ')} END`;
-
 /** Every staged record with its parse problem, or the parser that claims it. */
-const CLASSIFY = `
+function classifySql(parsers: readonly SourceParser[]): string {
+  const detectCase = `CASE ${parsers.map((p) => `WHEN ${p.detect('p')} THEN ${sqlString(p.id)}`).join(' ')} END`;
+  return `
 CREATE OR REPLACE TEMP TABLE classified AS
 SELECT file_no, record_no, byte_offset, line, raw, json_text,
   CASE
@@ -27,12 +27,13 @@ SELECT file_no, record_no, byte_offset, line, raw, json_text,
   END AS parse_problem,
   CASE WHEN p IS NOT NULL THEN ${detectCase} END AS detected
 FROM (
-  SELECT *, CASE WHEN starts_with(doc, '{') THEN try(json_transform(doc, ${PROBE_STRUCTURE})) END AS p
+  SELECT *, CASE WHEN starts_with(doc, '{') THEN try(json_transform(doc, ${probeStructure(parsers)})) END AS p
   FROM (
     -- A CSV record is kept verbatim in raw and parsed from the JSON object built from its header.
     SELECT file_no, record_no, byte_offset, line, raw, json_text, coalesce(json_text, raw) AS doc
     FROM (SELECT *, try(decode(raw_blob)) AS raw FROM stage_raw))
 )`;
+}
 
 /** `normalized` has the events table's columns (less evidence_id) and what the importer needs besides. */
 const CREATE_NORMALIZED = `
@@ -50,7 +51,18 @@ function normalizeWith(parser: SourceParser): string {
   return `INSERT INTO normalized BY NAME SELECT ${OUTPUT} FROM (${parser.normalizeSql(from, structure, ['file_no'])})`;
 }
 
-const NORMALIZE = new Map(PARSERS.map((p) => [p.id, normalizeWith(p)]));
+/** The SQL of one set of parsers, built once per set. */
+export interface Normalizer {
+  parsers: readonly SourceParser[];
+  classify: string;
+  normalize: Map<string, string>;
+}
+
+export function normalizerFor(parsers: readonly SourceParser[]): Normalizer {
+  return { parsers, classify: classifySql(parsers), normalize: new Map(parsers.map((p) => [p.id, normalizeWith(p)])) };
+}
+
+export const DEFAULT_NORMALIZER = normalizerFor(PARSERS);
 
 const UNPARSED = `
 INSERT INTO normalized BY NAME
@@ -61,13 +73,13 @@ FROM classified WHERE parse_problem IS NOT NULL OR detected IS NULL`;
  * Fills the temp table `normalized` from `stage_raw`: good records with their fields, bad ones
  * with `problem` set (the parse problem, `unrecognized`, or the parser's own reason).
  */
-export async function normalizeStaged(store: CaseStore): Promise<void> {
-  await store.run(CLASSIFY);
+export async function normalizeStaged(store: CaseStore, normalizer: Normalizer = DEFAULT_NORMALIZER): Promise<void> {
+  await store.run(normalizer.classify);
   await store.run(CREATE_NORMALIZED);
   const present = await store.read<{ detected: string }>(
     `SELECT DISTINCT detected FROM classified WHERE detected IS NOT NULL AND parse_problem IS NULL`,
   );
-  for (const { detected } of present) await store.run(NORMALIZE.get(detected as SourceParser['id'])!);
+  for (const { detected } of present) await store.run(normalizer.normalize.get(detected)!);
   await store.run(UNPARSED);
 }
 

@@ -18,7 +18,9 @@ export const PARSERS: readonly SourceParser[] = [
 ];
 
 /** The fields every parser's detection reads, as one json_transform structure literal. */
-export const PROBE_STRUCTURE = sqlString(JSON.stringify(mergeStructures(PARSERS.map((p) => p.probe))));
+export function probeStructure(parsers: readonly SourceParser[]): string {
+  return sqlString(JSON.stringify(mergeStructures(parsers.map((p) => p.probe))));
+}
 
 export function parserById(id: string): SourceParser | undefined {
   return PARSERS.find((p) => p.id === id);
