@@ -1,4 +1,8 @@
-import { resolve } from 'node:path';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { DuckDBAppender } from '@duckdb/node-api';
 import type { CaseStore } from '../case-store/case-store';
 import { type ByteStream, type HashingCounter, peek } from './byte-streams';
@@ -267,6 +271,7 @@ class FileImporter implements WalkVisitor {
 
   /** Streams a file's records into the staging tables, tagged with the file's number in the batch. */
   private async stage(fileNo: number, info: LeafInfo, content: ByteStream): Promise<Staged> {
+    if (info.kind === 'parquet') return this.stageParquet(fileNo, content);
     const problems: SplitProblem[] = [];
     const appender = await this.store.appender('stage_raw');
     let recordsRead = 0;
@@ -333,6 +338,39 @@ class FileImporter implements WalkVisitor {
     await appendProblems(this.store, fileNo, problems, streamFailure, decompressed, fileNote);
     const format = fileNote?.code === 'unrecognized_format' ? 'unrecognized' : shape;
     return { recordsTotal: splitter?.recordCount ?? 0, format, bytes };
+  }
+
+  /**
+   * Parquet (how Security Lake stores OCSF) is columnar, with no record text to keep: DuckDB
+   * reads it from a private temporary copy and each row is staged as its JSON rendering, with
+   * the row's number in the file as its position (byte_offset 0). The evidence hash is of the
+   * Parquet file itself.
+   */
+  private async stageParquet(fileNo: number, content: ByteStream): Promise<Staged> {
+    const dir = mkdtempSync(join(tmpdir(), 'nhi-parquet-'));
+    const path = join(dir, 'member.parquet');
+    try {
+      await pipeline(Readable.from(content), createWriteStream(path, { mode: 0o600 }));
+      try {
+        await this.store.run(
+          `INSERT INTO stage_raw
+           SELECT ${fileNo}, file_row_number + 1, 0, file_row_number + 1,
+             encode(json_merge_patch(to_json(t), '{"file_row_number":null}')::VARCHAR), NULL
+           FROM read_parquet(${sqlString(path)}, file_row_number = true) t
+           ORDER BY file_row_number`,
+        );
+      } catch (err) {
+        await appendProblems(this.store, fileNo, [], { code: 'unreadable_parquet', message: `the Parquet file cannot be read: ${(err as Error).message.split('\n')[0]}` }, 0, null);
+        return { recordsTotal: 0, format: 'parquet', bytes: 0 };
+      }
+      const [row] = await this.store.read<{ n: number; bytes: number }>(
+        `SELECT count(*)::BIGINT AS n, coalesce(sum(octet_length(raw_blob)), 0)::BIGINT AS bytes FROM stage_raw WHERE file_no = ${fileNo}`,
+      );
+      this.progress.recordsRead += row?.n ?? 0;
+      return { recordsTotal: row?.n ?? 0, format: 'parquet', bytes: row?.bytes ?? 0 };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
 
   /** Progress while a file streams, and a cancel check every 16k records. */
@@ -642,9 +680,6 @@ async function textContent(info: LeafInfo, content: ByteStream): Promise<TextCon
       return { stream: content, note: { code: 'empty_file', message: 'the file is empty: no records' } };
     case 'utf16':
       return { stream: transcodeUtf16(content), note: null };
-    case 'parquet':
-      await drainQuietly(content);
-      return { stream: emptyStream(), note: { code: 'unsupported_format', message: 'Parquet files are not imported yet (OCSF/Security Lake support comes with the sources work)' } };
     case 'data':
       return firstSignificantByte(content);
     default:

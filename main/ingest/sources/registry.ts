@@ -4,6 +4,7 @@ import { awsCloudTrail } from './aws-cloudtrail';
 // import: azure
 // import: github+okta
 import { type SourceParser, mergeStructures, sqlString } from './source-parser';
+import { ocsf } from './ocsf';
 import { timesketch } from './timesketch';
 
 /** Every parser, in detection order: the first whose predicate matches a record owns it. */
@@ -13,6 +14,7 @@ export const PARSERS: readonly SourceParser[] = [
   // parser: k8s.audit
   // parser: azure
   // parser: github+okta
+  ocsf,
   // Generic shapes last: a timeline row may carry any other source's fields.
   timesketch,
 ];
