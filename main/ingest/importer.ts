@@ -84,6 +84,8 @@ export class ImportCancelled extends Error {
 
 /** How many malformed records per file get JSON.parse's exact error message (the rest a generic one). */
 const DETAILED_MESSAGES_PER_FILE = 200;
+/** A file with more records than this, none recognized, is quarantined as one row. */
+const WHOLE_FILE_UNRECOGNIZED = 10;
 /** Quarantined raw text is kept whole up to this size; larger records keep a prefix (the file has the rest). */
 const QUARANTINE_RAW_BYTES = 1024 * 1024;
 
@@ -796,6 +798,23 @@ async function insertQuarantine(store: CaseStore, notes: { file_no: number; reco
   const messageCase = Object.entries(PROBLEM_MESSAGES)
     .map(([code, message]) => `WHEN ${sqlString(code)} THEN ${sqlString(message)}`)
     .join(' ');
+  // A file no parser knows at all (an inventory CSV, another tool's JSON) gets one row that says
+  // so and names its fields, rather than a copy of every record: the evidence file keeps them.
+  await store.run(`
+    CREATE OR REPLACE TEMP TABLE unknown_files AS
+    SELECT file_no, count(*) AS n, min(record_no) AS first_record FROM normalized GROUP BY file_no
+    HAVING count(*) > ${WHOLE_FILE_UNRECOGNIZED} AND count(*) FILTER (WHERE problem = 'unrecognized') = count(*)`);
+  await store.run(`
+    INSERT INTO quarantine
+    SELECT nextval('quarantine_id_seq'), f.evidence_id, NULL, n.byte_offset, n.line, 'unrecognized_format',
+      'none of the ' || u.n || ' records is a known log format (fields: '
+        || coalesce(array_to_string(json_keys(coalesce(c.json_text, n.raw))[1:12], ', '), '?')
+        || '): import it with --mapping (nhi suggest-mapping FILE proposes one)',
+      left(n.raw, ${QUARANTINE_RAW_BYTES}), now()::TIMESTAMP
+    FROM unknown_files u
+    JOIN normalized n ON n.file_no = u.file_no AND n.record_no = u.first_record
+    JOIN classified c ON c.file_no = n.file_no AND c.record_no = n.record_no
+    JOIN batch_files f ON f.file_no = u.file_no`);
   await store.run(`
     INSERT INTO quarantine
     SELECT nextval('quarantine_id_seq'), f.evidence_id, n.record_no, n.byte_offset, n.line, n.problem,
@@ -806,7 +825,7 @@ async function insertQuarantine(store: CaseStore, notes: { file_no: number; reco
     JOIN batch_files f ON f.file_no = n.file_no
     LEFT JOIN stage_notes m ON m.file_no = n.file_no AND m.record_no = n.record_no
     LEFT JOIN stage_raw r ON n.raw IS NULL AND r.file_no = n.file_no AND r.record_no = n.record_no
-    WHERE n.problem IS NOT NULL
+    WHERE n.problem IS NOT NULL AND n.file_no NOT IN (SELECT file_no FROM unknown_files)
     ORDER BY n.file_no, n.record_no`);
   await store.run(`
     INSERT INTO quarantine

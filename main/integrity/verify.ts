@@ -35,6 +35,7 @@ type EvidenceRow = {
   records_ok: number;
   records_duplicate: number;
   records_quarantined: number;
+  whole_file: number;
   events: number;
   quarantined: number;
 };
@@ -48,10 +49,11 @@ export async function verifyCase(store: CaseStore): Promise<VerifyReport> {
   const rows = await store.read<EvidenceRow>(`
     SELECT e.evidence_id, e.parent_id, e.kind, e.source_path, e.bundle_name, e.path_in_bundle, e.sha256, e.status,
       e.records_total, e.records_ok, e.records_duplicate, e.records_quarantined,
-      coalesce(ev.n, 0)::BIGINT AS events, coalesce(q.n, 0)::BIGINT AS quarantined
+      coalesce(ev.n, 0)::BIGINT AS events, coalesce(q.n, 0)::BIGINT AS quarantined, coalesce(w.n, 0)::BIGINT AS whole_file
     FROM evidence e
     LEFT JOIN (SELECT evidence_id, count(*) AS n FROM events GROUP BY ALL) ev USING (evidence_id)
     LEFT JOIN (SELECT evidence_id, count(*) AS n FROM quarantine WHERE record_no IS NOT NULL GROUP BY ALL) q USING (evidence_id)
+    LEFT JOIN (SELECT evidence_id, count(*) AS n FROM quarantine WHERE record_no IS NULL AND reason = 'unrecognized_format' GROUP BY ALL) w USING (evidence_id)
     ORDER BY e.evidence_id`);
 
   const recomputed = new Map<string, Map<string, string>>();
@@ -71,7 +73,9 @@ export async function verifyCase(store: CaseStore): Promise<VerifyReport> {
     if (row.status !== 'complete') return verdict('incomplete', 'the import of this archive was interrupted; import it again to finish');
     if (row.kind === 'file') {
       if (row.events !== row.records_ok) return verdict('count_mismatch', `manifest says ${row.records_ok} events, the case holds ${row.events}`);
-      if (row.quarantined !== row.records_quarantined) {
+      // A file no parser knows is quarantined as one row standing for all its records.
+      const wholeFile = row.whole_file > 0 && row.quarantined === 0 && row.records_ok === 0;
+      if (!wholeFile && row.quarantined !== row.records_quarantined) {
         return verdict('count_mismatch', `manifest says ${row.records_quarantined} quarantined records, the case holds ${row.quarantined}`);
       }
       if (row.records_ok + row.records_duplicate + row.records_quarantined !== row.records_total) {

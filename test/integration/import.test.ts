@@ -246,6 +246,32 @@ describe('bad input gets a clear message and loses nothing', () => {
     ]);
   });
 
+  it('quarantines a whole file that no parser knows as one row naming its fields, and verify accepts it', async () => {
+    const dir = tempDir();
+    const inventory = ['host,owner,cost_center,region', ...Array.from({ length: 40 }, (_, i) => `web-${i},platform,cc-${i % 3},eu-west-1`)].join('\n');
+    writeFileSync(join(dir, 'inventory.csv'), inventory);
+    writeFileSync(join(dir, 'other-tool.jsonl'), jsonLines(Array.from({ length: 25 }, (_, i) => ({ probe: i, latency_ms: i * 3, target: 'db' }))));
+    writeFileSync(join(dir, 'trail.json'), envelope(records(0, 3)));
+    const store = await newCase();
+    const report = await importBundles(store, [dir]);
+    expect(report.files.find((f) => f.path === 'inventory.csv')).toMatchObject({ recordsTotal: 40, recordsOk: 0, recordsQuarantined: 40 });
+    expect(report.files.find((f) => f.path === 'other-tool.jsonl')).toMatchObject({ recordsTotal: 25, recordsQuarantined: 25 });
+    const rows = await store.read<{ path: string; reason: string; message: string; record_no: number | null }>(`
+      SELECT v.path_in_bundle AS path, reason, message, record_no FROM quarantine q JOIN evidence v USING (evidence_id) ORDER BY path`);
+    expect(rows.map((r) => [r.path, r.reason, r.record_no])).toEqual([
+      ['inventory.csv', 'unrecognized_format', null],
+      ['other-tool.jsonl', 'unrecognized_format', null],
+    ]);
+    expect(rows[0]!.message).toBe('none of the 40 records is a known log format (fields: host, owner, cost_center, region): import it with --mapping (nhi suggest-mapping FILE proposes one)');
+    expect(rows[1]!.message).toContain('fields: probe, latency_ms, target');
+    expect(report.problems.map((p) => [p.path, p.code])).toEqual([
+      ['inventory.csv', 'unrecognized_format'],
+      ['other-tool.jsonl', 'unrecognized_format'],
+    ]);
+    expect(await count(store, `SELECT count(*)::INTEGER AS n FROM events`)).toBe(3);
+    expect((await verifyCase(store)).isValid).toBe(true);
+  });
+
   it('refuses a zip entry that climbs out with ../, writes nothing, and imports the other entries', async () => {
     const dir = tempDir();
     const outside = join(dir, 'evil.json');
