@@ -1,4 +1,5 @@
 import { SCHEMA_V1 } from './schema-v1';
+import { SCHEMA_V2 } from './schema-v2';
 
 export interface Migration {
   version: number;
@@ -9,6 +10,7 @@ export interface Migration {
 /** Applied in order inside one transaction; a case records the last one it has. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'evidence, events, event_resources, quarantine, imports', sql: SCHEMA_V1 },
+  { version: 2, description: 'identities, credentials, sessions, baselines, identity overrides', sql: SCHEMA_V2 },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { CaseError, CaseStore, type OpenOptions } from '../case-store/case-store';
 import { runImport } from './import-command';
+import { runChain, runClassify, runIdentities, runIdentity } from './identities-command';
 import { runInfo } from './info-command';
 import { runSuggestMapping } from './suggest-mapping-command';
 import { runVerify } from './verify-command';
@@ -14,6 +15,15 @@ Usage:
       Import folders, .zip, .tar, .tar.gz/.tgz, .gz or single log files (nested archives too)
       into the case FILE, created if needed. Formats are detected from content; --mapping
       (JSON or YAML) maps the columns of CSV / JSON-lines logs no built-in parser knows.
+  nhi identities --case FILE [--nhi|--human] [--json]
+      Every actor, human or machine, with type, confidence and the main reason.
+  nhi identity --case FILE UID [--json]
+      One identity's profile: classification and reasons, baseline and hours outside it,
+      credentials, sessions and who assumed them, top resources.
+  nhi chain --case FILE EVENT_UID [--json]
+      The chain of sessions and identities behind one event.
+  nhi classify --case FILE UID --machine|--human --why TEXT [--type TYPE] [--analyst NAME]
+      Record an analyst's classification (kept in the case's journal, applied on every rebuild).
   nhi suggest-mapping FILE [--out MAPPING] [--name NAME]
       Propose a mapping file for a CSV or JSON-lines log from the columns it sees.
   nhi verify --case FILE [--json]
@@ -38,6 +48,16 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await runVerify(parse(rest, COMMON_OPTIONS, false));
       case 'info':
         return await runInfo(parse(rest, { ...COMMON_OPTIONS, top: { type: 'string' } }, false));
+      case 'identities':
+        return await runIdentities(parse(rest, { ...COMMON_OPTIONS, nhi: { type: 'boolean' }, human: { type: 'boolean' } }, false));
+      case 'identity':
+        return await runIdentity(parse(rest, COMMON_OPTIONS, true));
+      case 'chain':
+        return await runChain(parse(rest, COMMON_OPTIONS, true));
+      case 'classify':
+        return await runClassify(
+          parse(rest, { case: { type: 'string' }, machine: { type: 'boolean' }, human: { type: 'boolean' }, why: { type: 'string' }, type: { type: 'string' }, analyst: { type: 'string' } }, true),
+        );
       case 'suggest-mapping':
         return await runSuggestMapping(parse(rest, { out: { type: 'string' }, name: { type: 'string' }, json: { type: 'boolean', default: false } }, true));
       case undefined:

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { DuckDBAppender } from '@duckdb/node-api';
+import { type DeriveReport, deriveIdentities } from '../analytics/derive';
 import type { CaseStore } from '../case-store/case-store';
 import { type ByteStream, type HashingCounter, peek } from './byte-streams';
 import {
@@ -32,6 +33,8 @@ export interface ImportOptions {
   mapping?: Mapping;
   onProgress?: (progress: ImportProgress) => void;
   signal?: AbortSignal;
+  /** Rebuild identities, sessions, credentials and baselines afterwards (default true). */
+  deriveAnalytics?: boolean;
 }
 
 export interface ImportProgress {
@@ -72,6 +75,8 @@ export interface ImportReport {
   files: FileOutcome[];
   problems: ImportProblem[];
   totals: { files: number; records: number; eventsImported: number; duplicates: number; quarantined: number; bytesRead: number };
+  /** The identity tables derived after the import. */
+  analytics: DeriveReport | null;
   elapsedMs: number;
 }
 
@@ -118,6 +123,7 @@ export async function importBundles(store: CaseStore, inputs: readonly string[],
   const casePath = resolve(store.path);
   const caseFiles = new Set([casePath, `${casePath}.wal`]);
   let status: ImportReport['status'] = 'complete';
+  let analytics: DeriveReport | null = null;
   try {
     for (const input of absoluteInputs) {
       try {
@@ -142,6 +148,7 @@ export async function importBundles(store: CaseStore, inputs: readonly string[],
     await store.transaction(() =>
       store.run(`UPDATE imports SET finished_at = now()::TIMESTAMP, status = $s WHERE import_id = $id`, { s: status, id: importId }),
     );
+    if (options.deriveAnalytics !== false) analytics = await deriveIdentities(store);
     // Leave a compact file with an empty WAL: it is what an auditor receives.
     await store.checkpoint();
   }
@@ -159,6 +166,7 @@ export async function importBundles(store: CaseStore, inputs: readonly string[],
       quarantined: files.reduce((n, f) => n + f.recordsQuarantined, 0),
       bytesRead: importer.progress.bytesRead,
     },
+    analytics,
     elapsedMs: performance.now() - started,
   };
 }

@@ -1,0 +1,111 @@
+import type { CaseStore } from '../case-store/case-store';
+
+/**
+ * The chain of identities behind an event: the session it ran under, the role of that session,
+ * who assumed it, when, how and with what credential, and so on up while the assumer was itself
+ * a session (role chaining), ending at a long-term key, a person's sign-in, a CI workflow's
+ * token or an AWS service.
+ */
+
+export interface ChainLink {
+  /** The identity acting at this step (a role, a user, a workflow subject, a service). */
+  identity: string;
+  /** The session it acted in, if any, and the credential it used. */
+  session: string | null;
+  credential: string | null;
+  /** How this identity's session came to be, when the case saw it. */
+  assumed: null | {
+    via: string;
+    at: string;
+    by: string;
+    byCredential: string | null;
+    eventUid: string;
+    srcIp: string | null;
+    userAgent: string | null;
+    subject: string | null;
+  };
+  /** The identity's classification, when derived. */
+  isNhi: boolean | null;
+  type: string | null;
+}
+
+export interface EventChain {
+  eventUid: string;
+  time: string;
+  operation: string;
+  resource: string | null;
+  links: ChainLink[];
+  /** One sentence an analyst can paste into a report. */
+  summary: string;
+}
+
+const MAX_DEPTH = 10;
+
+export async function chainForEvent(store: CaseStore, eventUid: string): Promise<EventChain | null> {
+  const [event] = await store.read<{ time: string; operation: string; resource_uid: string | null; actor_uid: string | null; session_uid: string | null; credential_uid: string | null }>(
+    `SELECT time, operation, resource_uid, actor_uid, session_uid, credential_uid FROM events WHERE event_uid = $id ORDER BY time LIMIT 1`,
+    { id: eventUid },
+  );
+  if (!event) return null;
+  const links: ChainLink[] = [];
+  let identity = event.actor_uid;
+  let session = event.session_uid;
+  let credential = event.credential_uid;
+  const seen = new Set<string>();
+  while (identity && links.length < MAX_DEPTH) {
+    const [issued] = credential
+      ? await store.read<{ via: string; assumed_at: string; assumed_by: string; assumed_by_credential: string | null; assume_event_uid: string; src_ip: string | null; user_agent: string | null; subject: string | null; session_uid: string | null }>(
+          `SELECT via, assumed_at, assumed_by, assumed_by_credential, assume_event_uid, src_ip, user_agent, subject, session_uid
+           FROM sessions WHERE credential_uid = $c ORDER BY assumed_at LIMIT 1`,
+          { c: credential },
+        )
+      : [];
+    const [who] = await store.read<{ is_nhi: boolean | null; type: string }>(`SELECT is_nhi, type FROM identities WHERE uid = $u`, { u: identity });
+    links.push({
+      identity,
+      session: session ?? issued?.session_uid ?? null,
+      credential,
+      assumed: issued
+        ? {
+            via: issued.via,
+            at: issued.assumed_at,
+            by: issued.assumed_by,
+            byCredential: issued.assumed_by_credential,
+            eventUid: issued.assume_event_uid,
+            srcIp: issued.src_ip,
+            userAgent: issued.user_agent,
+            subject: issued.subject,
+          }
+        : null,
+      isNhi: who?.is_nhi ?? null,
+      type: who?.type ?? null,
+    });
+    if (!issued || seen.has(issued.assume_event_uid)) break;
+    seen.add(issued.assume_event_uid);
+    // The assumer acted with its own credential; if that was a session too, keep climbing.
+    const [assumer] = await store.read<{ session_uid: string | null }>(
+      `SELECT session_uid FROM events WHERE event_uid = $id LIMIT 1`,
+      { id: issued.assume_event_uid },
+    );
+    identity = issued.assumed_by;
+    session = assumer?.session_uid ?? null;
+    credential = issued.assumed_by_credential;
+  }
+  return { eventUid, time: event.time, operation: event.operation, resource: event.resource_uid, links, summary: summarize(event, links) };
+}
+
+function summarize(event: { time: string; operation: string; resource_uid: string | null }, links: ChainLink[]): string {
+  const parts = [`${event.operation}${event.resource_uid ? ` on ${event.resource_uid}` : ''} at ${event.time}`];
+  for (const [i, link] of links.entries()) {
+    const as = i === 0 ? 'ran as' : 'which was';
+    const session = link.session ? ` in session ${link.session}` : '';
+    const credential = link.credential ? ` (credential ${link.credential})` : '';
+    parts.push(`${as} ${link.identity}${session}${credential}`);
+    if (link.assumed) {
+      const from = link.assumed.srcIp ? ` from ${link.assumed.srcIp}` : '';
+      const subject = link.assumed.subject ? ` for ${link.assumed.subject}` : '';
+      parts.push(`issued by ${link.assumed.via} at ${link.assumed.at} to ${link.assumed.by}${subject}${from}`);
+    }
+  }
+  return `${parts.join(', ')}.`;
+}

@@ -1,0 +1,177 @@
+/**
+ * How an actor is told human or machine: rules as data. Each rule is a SQL predicate over one
+ * row of identity facts (see FACTS in derive.ts: `f.uid`, `f.console_mfa`, `f.via_github`, …),
+ * a verdict, an identity type, a weight and a detail text (SQL) that says what was seen.
+ *
+ * Every rule that matches is kept as a reason; the heaviest decides, so one strong signal (an
+ * AWS service principal, a `[bot]` suffix) outweighs weak ones (a browser user agent) and the
+ * analyst sees both. Adding a signal is adding a row here.
+ */
+
+export const IDENTITY_TYPES = ['human', 'service_account', 'role', 'access_key', 'workload', 'ci_pipeline', 'bot', 'app', 'unknown'] as const;
+export type IdentityType = (typeof IDENTITY_TYPES)[number];
+
+export interface ClassificationRule {
+  id: string;
+  verdict: 'machine' | 'human';
+  type: IdentityType;
+  /** 0–1: how sure this signal alone makes us. */
+  weight: number;
+  /** SQL for the type when it depends on the facts; `type` otherwise. */
+  typeSql?: string;
+  when: string;
+  detail: string;
+}
+
+const SCRIPT_UA = `'(aws-cli|aws-sdk|boto|botocore|Boto3|Go-http-client|python-requests|curl/|terraform|kubectl|google-api|gcloud|okhttp|Apache-HttpClient|axios|node-fetch|PowerShell|azure-sdk|Azure-SDK|configure-aws-credentials)'`;
+
+export const CLASSIFICATION_RULES: readonly ClassificationRule[] = [
+  {
+    id: 'aws_service_principal',
+    verdict: 'machine',
+    type: 'app',
+    weight: 1,
+    when: `f.uid LIKE 'aws-service:%'`,
+    detail: `'AWS service principal ' || substr(f.uid, 13)`,
+  },
+  {
+    id: 'source_says_machine',
+    verdict: 'machine',
+    type: 'service_account',
+    typeSql: `CASE WHEN f.actor_type IN ('bot', 'app', 'workload') THEN f.actor_type WHEN f.actor_type = 'aws_service' THEN 'app' WHEN f.actor_type IN ('service_principal', 'managed_identity') THEN 'app' ELSE 'service_account' END`,
+    weight: 0.95,
+    when: `f.source_machine`,
+    detail: `'the log names it a machine identity (' || coalesce(f.actor_type, '?') || ')'`,
+  },
+  {
+    id: 'bot_suffix',
+    verdict: 'machine',
+    type: 'bot',
+    weight: 0.95,
+    when: `f.uid LIKE '%[bot]' OR f.display LIKE '%[bot]'`,
+    detail: `'name ends in [bot]'`,
+  },
+  {
+    id: 'kubernetes_service_account',
+    verdict: 'machine',
+    type: 'service_account',
+    weight: 0.95,
+    when: `f.uid LIKE 'system:serviceaccount:%' OR f.display LIKE 'system:serviceaccount:%' OR f.uid LIKE 'k8s-sa:%'`,
+    detail: `'Kubernetes service account (system:serviceaccount: prefix)'`,
+  },
+  {
+    id: 'gcp_service_account',
+    verdict: 'machine',
+    type: 'service_account',
+    weight: 0.95,
+    when: `f.uid LIKE '%.gserviceaccount.com' OR f.display LIKE '%.gserviceaccount.com'`,
+    detail: `'Google service account (' || f.display || ')'`,
+  },
+  {
+    id: 'github_actions_oidc_subject',
+    verdict: 'machine',
+    type: 'ci_pipeline',
+    weight: 0.95,
+    when: `f.uid LIKE 'web-identity:token.actions.githubusercontent.com:%'`,
+    detail: `'GitHub Actions OIDC subject ' || substr(f.uid, length('web-identity:token.actions.githubusercontent.com:') + 1)`,
+  },
+  {
+    id: 'role_assumed_by_github_actions',
+    verdict: 'machine',
+    type: 'ci_pipeline',
+    weight: 0.9,
+    when: `f.via_github > 0`,
+    detail: `'sessions issued by AssumeRoleWithWebIdentity from token.actions.githubusercontent.com (' || f.via_github || ' times)'`,
+  },
+  {
+    id: 'role_assumed_by_aws_service',
+    verdict: 'machine',
+    type: 'workload',
+    weight: 0.9,
+    when: `f.via_service > 0 AND f.via_service >= f.via_people`,
+    detail: `'sessions issued by ' || f.via_service_names || ' (' || f.via_service || ' times): an instance or function role'`,
+  },
+  {
+    id: 'identity_center_permission_set',
+    verdict: 'human',
+    type: 'human',
+    weight: 0.85,
+    when: `f.uid LIKE '%:role/aws-reserved/sso.amazonaws.com/%' OR f.uid LIKE '%:role/AWSReservedSSO\\_%' ESCAPE '\\'`,
+    detail: `'Identity Center permission-set role: its sessions are people signing in'`,
+  },
+  {
+    id: 'identity_center_user',
+    verdict: 'human',
+    type: 'human',
+    weight: 0.85,
+    when: `f.uid LIKE 'aws-identity-center:%'`,
+    detail: `'Identity Center user'`,
+  },
+  {
+    id: 'console_sign_in_with_mfa',
+    verdict: 'human',
+    type: 'human',
+    weight: 0.85,
+    when: `f.console_mfa > 0`,
+    detail: `'console sign-in with MFA (' || f.console_mfa || ' times)'`,
+  },
+  {
+    id: 'saml_sign_in',
+    verdict: 'human',
+    type: 'human',
+    weight: 0.8,
+    when: `f.uid LIKE 'saml:%'`,
+    detail: `'SAML sign-in of ' || coalesce(f.display, f.uid)`,
+  },
+  {
+    id: 'role_assumed_by_people',
+    verdict: 'human',
+    type: 'human',
+    weight: 0.75,
+    when: `f.via_people > 0 AND f.via_people > f.via_service AND f.via_github = 0`,
+    detail: `'sessions issued by AssumeRoleWithSAML or to people (' || f.via_people || ' times)'`,
+  },
+  {
+    id: 'long_term_key_from_scripts',
+    verdict: 'machine',
+    type: 'service_account',
+    weight: 0.8,
+    when: `f.actor_type = 'iam_user' AND f.long_term_keys > 0 AND f.console_logins = 0 AND f.script_share >= 0.9`,
+    detail: `'long-term AKIA key used only from scripts (' || coalesce(f.top_user_agent, '?') || '), never the console'`,
+  },
+  {
+    id: 'console_sign_in',
+    verdict: 'human',
+    type: 'human',
+    weight: 0.7,
+    when: `f.console_logins > 0 AND f.console_mfa = 0`,
+    detail: `'console sign-in without MFA (' || f.console_logins || ' times)'`,
+  },
+  {
+    id: 'root_user',
+    verdict: 'human',
+    type: 'human',
+    weight: 0.6,
+    when: `f.actor_type = 'root'`,
+    detail: `'the account root user: a person holding the account password'`,
+  },
+  {
+    id: 'browser_user_agent',
+    verdict: 'human',
+    type: 'human',
+    weight: 0.6,
+    when: `f.browser_share >= 0.5`,
+    detail: `round(100 * f.browser_share) || '% of calls from a browser or the console'`,
+  },
+  {
+    id: 'script_user_agent',
+    verdict: 'machine',
+    type: 'workload',
+    weight: 0.5,
+    when: `f.script_share >= 0.9 AND f.browser_share = 0`,
+    detail: `round(100 * f.script_share) || '% of calls from SDKs and command-line tools (' || coalesce(f.top_user_agent, '?') || ')'`,
+  },
+];
+
+export const SCRIPT_USER_AGENT_PATTERN = SCRIPT_UA;
+export const BROWSER_USER_AGENT_PATTERN = `'^(Mozilla/|AWS Internal|console\\.amazonaws\\.com|signin\\.amazonaws\\.com)'`;

@@ -1,0 +1,159 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { IncidentGroundTruth } from '../../fixtures/generate/incident-bundle';
+import { tempDir } from '../../test/helpers/builders';
+import { CaseStore } from '../case-store/case-store';
+import { importBundles } from '../ingest/importer';
+import { chainForEvent } from './chain';
+import { deriveIdentities } from './derive';
+import { identityProfile, overrideIdentity } from './profile';
+
+const FIXTURE = resolve(__dirname, '../../fixtures/incident-0214');
+const truth = JSON.parse(readFileSync(join(FIXTURE, 'ground-truth.json'), 'utf8')) as IncidentGroundTruth;
+const incident = truth.incident!;
+const CLI = resolve(__dirname, '../../bin/nhi.mjs');
+
+/** A checksum of every derived table, to compare two derivations. */
+const derivedState = (store: CaseStore) =>
+  store.read(`SELECT
+    (SELECT sum(hash(uid, type, is_nhi, confidence, reasons::VARCHAR, events, last_success)) FROM identities)::VARCHAR AS identities,
+    (SELECT sum(hash(session_uid, credential_uid, assumed_by, via, assumed_at, events)) FROM sessions)::VARCHAR AS sessions,
+    (SELECT sum(hash(credential_uid, kind, owner_uid, events, src_ips::VARCHAR)) FROM credentials)::VARCHAR AS credentials,
+    (SELECT sum(hash(uid, hours::VARCHAR, operations::VARCHAR, daily_events_median)) FROM identity_baselines)::VARCHAR AS baselines,
+    (SELECT sum(hash(uid, weekday, hour, events)) FROM identity_hours)::VARCHAR AS hours`);
+
+describe('identity analytics on the 02:14 incident', () => {
+  let store: CaseStore;
+  let casePath: string;
+  let closed = false;
+
+  beforeAll(async () => {
+    casePath = join(tempDir(), 'incident.duckdb');
+    store = await CaseStore.open(casePath, { create: true });
+    await importBundles(store, [join(FIXTURE, 'bundle.zip')]);
+  });
+  afterAll(() => {
+    if (!closed) store.close();
+  });
+
+  it('classifies every identity as the ground truth does, with its type and reasons', async () => {
+    const rows = await store.read<{ uid: string; is_nhi: boolean | null; type: string; confidence: number; reasons: { rule: string; detail: string }[] }>(
+      `SELECT uid, is_nhi, type, confidence, reasons FROM identities`,
+    );
+    expect(rows.map((r) => r.uid).sort()).toEqual(truth.identities.map((i) => i.uid).sort());
+    const byUid = new Map(rows.map((r) => [r.uid, r]));
+    let tp = 0;
+    let fp = 0;
+    let fn = 0;
+    for (const expected of truth.identities) {
+      const got = byUid.get(expected.uid)!;
+      expect({ uid: got.uid, is_nhi: got.is_nhi, type: got.type }).toEqual({ uid: expected.uid, is_nhi: expected.is_nhi, type: expected.kind });
+      expect(got.reasons.length).toBeGreaterThan(0);
+      expect(got.confidence).toBeGreaterThan(0.5);
+      if (got.is_nhi && expected.is_nhi) tp++;
+      if (got.is_nhi && !expected.is_nhi) fp++;
+      if (!got.is_nhi && expected.is_nhi) fn++;
+    }
+    console.log(`NHI classification on incident-0214: precision ${(tp / (tp + fp)).toFixed(3)}, recall ${(tp / (tp + fn)).toFixed(3)} (${tp} machines)`);
+    expect(byUid.get(incident.key_owner_uid)!.reasons[0]!.rule).toBe('long_term_key_from_scripts');
+  });
+
+  it('stores every session of the ground truth with who assumed it, how and when', async () => {
+    const sessions = await store.read<{ assume_event_uid: string; session_uid: string; role_uid: string; credential_uid: string; assumed_by: string; via: string; assumed_at: string }>(
+      `SELECT assume_event_uid, session_uid, role_uid, credential_uid, assumed_by, via, assumed_at FROM sessions`,
+    );
+    const byEvent = new Map(sessions.map((s) => [s.assume_event_uid, s]));
+    for (const s of truth.sessions) {
+      const got = byEvent.get(s.assume_event_id);
+      expect(got, s.assume_event_id).toBeDefined();
+      expect(got).toMatchObject({ session_uid: s.session_uid, role_uid: s.role_uid, credential_uid: s.credential, assumed_by: s.assumed_by, via: s.via });
+      expect(got!.assumed_at.replace('.000000Z', 'Z')).toBe(s.assumed_at);
+    }
+    // Routine instance and function sessions, issued by the services themselves.
+    for (const [role, n] of Object.entries(truth.routine_sessions)) {
+      const [row] = await store.read<{ n: number }>(`SELECT count(*)::BIGINT AS n FROM sessions WHERE role_uid = $r AND assumed_by LIKE 'aws-service:%'`, { r: role });
+      expect(row!.n, role).toBe(n);
+    }
+  });
+
+  it('returns the full chain behind an exfiltration event: session, role, assumer, key', async () => {
+    const chain = (await chainForEvent(store, incident.event_ids.exfiltration_get[10]!))!;
+    expect(chain.links).toHaveLength(2);
+    expect(chain.links[0]).toMatchObject({
+      identity: incident.role_uid,
+      session: incident.session_uid,
+      credential: incident.session_credential,
+      isNhi: true,
+      assumed: { via: 'AssumeRole', by: incident.key_owner_uid, byCredential: incident.access_key, srcIp: incident.source_ip, eventUid: incident.event_ids.assume_role },
+    });
+    expect(chain.links[1]).toMatchObject({ identity: incident.key_owner_uid, credential: incident.access_key, assumed: null, type: 'service_account' });
+    expect(chain.summary).toContain(`issued by AssumeRole at ${truth.sessions.find((s) => s.session_uid === incident.session_uid)!.assumed_at.replace('Z', '.000000Z')}`);
+  });
+
+  it('traces a deploy session back to the GitHub workflow that assumed it', async () => {
+    const deploy = truth.sessions.find((s) => s.via === 'AssumeRoleWithWebIdentity')!;
+    const [event] = await store.read<{ event_uid: string }>(`SELECT event_uid FROM events WHERE credential_uid = $c LIMIT 1`, { c: deploy.credential });
+    const chain = (await chainForEvent(store, event!.event_uid))!;
+    expect(chain.links.map((l) => l.identity)).toEqual([deploy.role_uid, deploy.assumed_by]);
+    expect(chain.links[0]!.assumed).toMatchObject({ via: 'AssumeRoleWithWebIdentity', subject: 'repo:acme/platform:ref:refs/heads/main' });
+    expect(chain.links[1]).toMatchObject({ type: 'ci_pipeline', isNhi: true });
+  });
+
+  it('knows backend-svc never works at 02:00 and shows the incident hour outside its baseline', async () => {
+    const profile = (await identityProfile(store, incident.role_uid))!;
+    expect(profile.baseline!.usualHours).not.toContain(2);
+    expect(profile.baseline!.usualHours).toContain(12);
+    const attackEvents = incident.event_ids.staging.length + incident.event_ids.exfiltration_get.length + incident.event_ids.exfiltration_put.length;
+    expect(profile.unusualHours).toEqual([{ day: '2026-02-14', hour: 2, events: attackEvents, bytes_out: incident.bytes_copied + 2048 }]);
+    expect(profile.baseline!.srcIps).toEqual(['10.0.12.34']);
+  });
+
+  it('links the dormant key to its owner and sees it used from two addresses', async () => {
+    const [key] = await store.read<{ owner_uid: string; kind: string; src_ips: string[]; last_seen: string }>(
+      `SELECT owner_uid, kind, src_ips, last_seen FROM credentials WHERE credential_uid = $k`,
+      { k: incident.access_key },
+    );
+    expect(key).toMatchObject({ owner_uid: incident.key_owner_uid, kind: 'long_term' });
+    expect(key!.src_ips).toContain(incident.source_ip);
+    expect(key!.src_ips).toHaveLength(2);
+  });
+
+  it('keeps an analyst override across rebuilds, and a rebuild from scratch gives the same tables', async () => {
+    const before = await derivedState(store);
+    await deriveIdentities(store);
+    expect(await derivedState(store)).toEqual(before);
+
+    const alice = truth.identities.find((i) => i.display === 'alice')!.uid;
+    await overrideIdentity(store, { uid: alice, isNhi: true, type: 'service_account', reason: 'shared console login used by a reporting script', analyst: 'kim' });
+    await deriveIdentities(store);
+    const [row] = await store.read<{ is_nhi: boolean; type: string; overridden: boolean; reasons: { rule: string; detail: string }[] }>(
+      `SELECT is_nhi, type, overridden, reasons FROM identities WHERE uid = $u`,
+      { u: alice },
+    );
+    expect(row).toMatchObject({ is_nhi: true, type: 'service_account', overridden: true });
+    expect(row!.reasons[0]).toMatchObject({ rule: 'analyst_override' });
+    expect(row!.reasons[0]!.detail).toMatch(/^kim on \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC: shared console login/);
+    expect(row!.reasons[1]!.rule).toBe('console_sign_in_with_mfa');
+    await expect(overrideIdentity(store, { uid: alice, isNhi: false, reason: '  ', analyst: 'kim' })).rejects.toThrow(/needs a reason/);
+  });
+
+  // Last: the CLI needs the case file to itself.
+  it('prints the profile, the chain and refuses an override without a reason, from the CLI', () => {
+    store.close();
+    closed = true;
+    {
+      const run = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args, '--case', casePath], { encoding: 'utf8' });
+      const profile = run('identity', 'backend-svc');
+      expect(profile.status).toBe(0);
+      expect(profile.stdout).toContain('MACHINE · workload');
+      expect(profile.stdout).toMatch(/usual hours \(UTC\): 07:00–23:59/);
+      expect(profile.stdout).toMatch(/2026-02-14 02:00–02:59 UTC {2}282 events, 1[34]\.\d GB out/);
+      const chain = run('chain', incident.event_ids.exfiltration_put[0]!);
+      expect(chain.stdout).toContain(`to ${incident.key_owner_uid} from ${incident.source_ip}`);
+      expect(run('classify', incident.role_uid, '--human').status).toBe(2);
+      expect(run('identities', '--nhi', '--json').stdout).toContain(incident.role_uid);
+    }
+  });
+});

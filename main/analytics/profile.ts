@@ -1,0 +1,147 @@
+import type { CaseStore } from '../case-store/case-store';
+
+/** Everything the `identity` view and command show about one identity. */
+export interface IdentityProfile {
+  uid: string;
+  display: string | null;
+  type: string;
+  isNhi: boolean | null;
+  confidence: number;
+  overridden: boolean;
+  reasons: { rule: string; verdict: string; type: string | null; weight: number; detail: string }[];
+  sources: string[];
+  boundaries: string[];
+  firstSeen: string;
+  lastSeen: string;
+  lastSuccess: string | null;
+  events: number;
+  failures: number;
+  bytesOut: number;
+  credentials: { credential_uid: string; kind: string; first_seen: string; last_seen: string; events: number; src_ips: string[]; boundaries: string[] }[];
+  /** Sessions of this identity (as a role) and sessions it issued to others, newest first. */
+  sessions: { session_uid: string | null; credential_uid: string | null; role_uid: string | null; assumed_by: string; via: string; assumed_at: string; src_ip: string | null; events: number }[];
+  sessionCount: number;
+  baseline: null | {
+    windowStart: string;
+    windowEnd: string;
+    activeDays: number;
+    /** Active days per hour of day (UTC), and the hours that count as usual. */
+    hours: number[];
+    usualHours: number[];
+    operations: string[];
+    resources: string[];
+    srcIps: string[];
+    userAgents: string[];
+    dailyEventsMedian: number | null;
+    dailyEventsP95: number | null;
+    dailyBytesMedian: number | null;
+    dailyBytesP95: number | null;
+  };
+  /** Activity after the baseline window in hours that are not usual for this identity. */
+  unusualHours: { day: string; hour: number; events: number; bytes_out: number }[];
+  topOperations: { operation: string; events: number }[];
+  topResources: { resource_uid: string; events: number; bytes_out: number }[];
+  srcIps: { src_ip: string; events: number }[];
+  userAgents: { user_agent: string; events: number }[];
+  /** Events per weekday (0 = Monday) and hour, over the whole case. */
+  heatmap: { weekday: number; hour: number; events: number }[];
+}
+
+/** An hour is usual when the identity was active in it on at least this share of its active days. */
+const USUAL_SHARE = 0.05;
+
+export async function identityProfile(store: CaseStore, uid: string): Promise<IdentityProfile | null> {
+  const [row] = await store.read<{
+    uid: string; display: string | null; type: string; is_nhi: boolean | null; confidence: number; overridden: boolean;
+    reasons: IdentityProfile['reasons']; sources: string[]; boundaries: string[]; first_seen: string; last_seen: string;
+    last_success: string | null; events: number; failures: number; bytes_out: number;
+  }>(`SELECT * FROM identities WHERE uid = $uid`, { uid });
+  if (!row) return null;
+  const [b] = await store.read<{
+    window_start: string; window_end: string; active_days: number; hours: number[]; operations: string[]; resources: string[];
+    src_ips: string[]; user_agents: string[]; daily_events_median: number | null; daily_events_p95: number | null;
+    daily_bytes_median: number | null; daily_bytes_p95: number | null;
+  }>(`SELECT * FROM identity_baselines WHERE uid = $uid`, { uid });
+  const usualHours = b ? b.hours.flatMap((days, hour) => (days >= Math.max(1, Math.ceil(USUAL_SHARE * b.active_days)) ? [hour] : [])) : [];
+  const unusualHours = b
+    ? await store.read<IdentityProfile['unusualHours'][number]>(
+        `SELECT strftime(time, '%Y-%m-%d') AS day, hour(time)::INTEGER AS hour, count(*)::BIGINT AS events, coalesce(sum(bytes_out), 0)::BIGINT AS bytes_out
+         FROM events WHERE actor_uid = $uid AND time >= $end::TIMESTAMP AND NOT list_contains($usual::INTEGER[], hour(time)::INTEGER)
+         GROUP BY ALL ORDER BY day, hour`,
+        { uid, end: b.window_end.replace('Z', ''), usual: `[${usualHours.join(',')}]` },
+      )
+    : [];
+  const sessions = await store.read<IdentityProfile['sessions'][number]>(
+    `SELECT session_uid, credential_uid, role_uid, assumed_by, via, assumed_at, src_ip, events FROM sessions
+     WHERE role_uid = $uid OR assumed_by = $uid ORDER BY assumed_at DESC LIMIT 20`,
+    { uid },
+  );
+  const [{ n: sessionCount } = { n: 0 }] = await store.read<{ n: number }>(
+    `SELECT count(*)::BIGINT AS n FROM sessions WHERE role_uid = $uid OR assumed_by = $uid`,
+    { uid },
+  );
+  const top = <T extends object>(sql: string) => store.read<T>(sql, { uid });
+  return {
+    uid: row.uid,
+    display: row.display,
+    type: row.type,
+    isNhi: row.is_nhi,
+    confidence: row.confidence,
+    overridden: row.overridden,
+    reasons: row.reasons,
+    sources: row.sources,
+    boundaries: row.boundaries,
+    firstSeen: row.first_seen,
+    lastSeen: row.last_seen,
+    lastSuccess: row.last_success,
+    events: row.events,
+    failures: row.failures,
+    bytesOut: row.bytes_out,
+    credentials: await store.read(
+      `SELECT credential_uid, kind, first_seen, last_seen, events, src_ips, boundaries FROM credentials WHERE owner_uid = $uid ORDER BY last_seen DESC LIMIT 20`,
+      { uid },
+    ),
+    sessions,
+    sessionCount,
+    baseline: b
+      ? {
+          windowStart: b.window_start,
+          windowEnd: b.window_end,
+          activeDays: b.active_days,
+          hours: b.hours,
+          usualHours,
+          operations: b.operations,
+          resources: b.resources,
+          srcIps: b.src_ips,
+          userAgents: b.user_agents,
+          dailyEventsMedian: b.daily_events_median,
+          dailyEventsP95: b.daily_events_p95,
+          dailyBytesMedian: b.daily_bytes_median,
+          dailyBytesP95: b.daily_bytes_p95,
+        }
+      : null,
+    unusualHours,
+    topOperations: await top(`SELECT operation, count(*)::BIGINT AS events FROM events WHERE actor_uid = $uid GROUP BY ALL ORDER BY events DESC, operation LIMIT 10`),
+    topResources: await top(
+      `SELECT resource_uid, count(*)::BIGINT AS events, coalesce(sum(bytes_out), 0)::BIGINT AS bytes_out FROM events
+       WHERE actor_uid = $uid AND resource_uid IS NOT NULL GROUP BY ALL ORDER BY events DESC, resource_uid LIMIT 10`,
+    ),
+    srcIps: await top(`SELECT src_ip, count(*)::BIGINT AS events FROM events WHERE actor_uid = $uid AND src_ip IS NOT NULL GROUP BY ALL ORDER BY events DESC, src_ip LIMIT 10`),
+    userAgents: await top(`SELECT user_agent, count(*)::BIGINT AS events FROM events WHERE actor_uid = $uid AND user_agent IS NOT NULL GROUP BY ALL ORDER BY events DESC, user_agent LIMIT 5`),
+    heatmap: await top(`SELECT isodow(time)::INTEGER - 1 AS weekday, hour(time)::INTEGER AS hour, count(*)::BIGINT AS events FROM events WHERE actor_uid = $uid GROUP BY ALL ORDER BY ALL`),
+  };
+}
+
+/** Records an analyst's classification of an identity; the next derivation applies it. */
+export async function overrideIdentity(
+  store: CaseStore,
+  o: { uid: string; isNhi: boolean | null; type?: string; reason: string; analyst: string },
+): Promise<void> {
+  if (o.reason.trim() === '') throw new Error('an override needs a reason');
+  await store.transaction(() =>
+    store.run(
+      `INSERT INTO identity_overrides VALUES (nextval('override_id_seq'), $uid, $nhi, $type, $reason, $analyst, now()::TIMESTAMP)`,
+      { uid: o.uid, nhi: o.isNhi, type: o.type ?? null, reason: o.reason, analyst: o.analyst },
+    ),
+  );
+}
