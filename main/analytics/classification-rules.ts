@@ -136,7 +136,7 @@ export const CLASSIFICATION_RULES: readonly ClassificationRule[] = [
     verdict: 'machine',
     type: 'service_account',
     weight: 0.8,
-    when: `f.actor_type = 'iam_user' AND f.long_term_keys > 0 AND f.console_logins = 0 AND f.script_share >= 0.9`,
+    when: `f.actor_type = 'iam_user' AND f.long_term_keys > 0 AND f.console_logins = 0 AND f.script_share >= 0.9 AND f.workstation_share < 0.5`,
     detail: `'long-term AKIA key used only from scripts (' || coalesce(f.top_user_agent, '?') || '), never the console'`,
   },
   {
@@ -164,6 +164,22 @@ export const CLASSIFICATION_RULES: readonly ClassificationRule[] = [
     detail: `round(100 * f.browser_share) || '% of calls from a browser or the console'`,
   },
   {
+    id: 'cli_from_workstation',
+    verdict: 'human',
+    type: 'human',
+    weight: 0.55,
+    when: `f.workstation_share >= 0.5`,
+    detail: `'command-line tools run from a macOS or Windows workstation (' || coalesce(f.top_user_agent, '?') || ')'`,
+  },
+  {
+    id: 'role_default',
+    verdict: 'machine',
+    type: 'role',
+    weight: 0.4,
+    when: `f.uid LIKE 'arn:%:role/%'`,
+    detail: `'an IAM role: assumed by software unless signs of a person say otherwise'`,
+  },
+  {
     id: 'script_user_agent',
     verdict: 'machine',
     type: 'workload',
@@ -174,4 +190,6 @@ export const CLASSIFICATION_RULES: readonly ClassificationRule[] = [
 ];
 
 export const SCRIPT_USER_AGENT_PATTERN = SCRIPT_UA;
-export const BROWSER_USER_AGENT_PATTERN = `'^(Mozilla/|AWS Internal|console\\.amazonaws\\.com|signin\\.amazonaws\\.com)'`;
+export const BROWSER_USER_AGENT_PATTERN = `'^(Mozilla/|AWS Internal|(console|signin)(\\.[a-z0-9-]+)?\\.amazonaws\\.com|[A-Za-z0-9]+ConsoleFrontend)'`;
+/** Command-line tools on a laptop rather than a server: a person at a keyboard, more likely than not. */
+export const WORKSTATION_USER_AGENT_PATTERN = `'(aws-cli|Boto3|botocore|aws-sdk).*(Darwin/|Windows|macOS|exe/AMD64)'`;

@@ -1,6 +1,6 @@
 import type { CaseStore } from '../case-store/case-store';
 import { sqlString } from '../ingest/sources/source-parser';
-import { BROWSER_USER_AGENT_PATTERN, CLASSIFICATION_RULES, SCRIPT_USER_AGENT_PATTERN } from './classification-rules';
+import { BROWSER_USER_AGENT_PATTERN, CLASSIFICATION_RULES, SCRIPT_USER_AGENT_PATTERN, WORKSTATION_USER_AGENT_PATTERN } from './classification-rules';
 
 /**
  * Derives the identity tables from `events`: sessions (who assumed what, how, with which
@@ -94,7 +94,8 @@ ev AS (
     bytes_out, bytes_in,
     CASE WHEN operation = 'ConsoleLogin' THEN ${DOC}->>'$.additionalEventData.MFAUsed' END AS mfa,
     CASE WHEN user_agent IS NULL THEN NULL WHEN regexp_matches(user_agent, ${BROWSER_USER_AGENT_PATTERN}) THEN 1 ELSE 0 END AS browser,
-    CASE WHEN user_agent IS NULL THEN NULL WHEN regexp_matches(user_agent, ${SCRIPT_USER_AGENT_PATTERN}) THEN 1 ELSE 0 END AS script
+    CASE WHEN user_agent IS NULL THEN NULL WHEN regexp_matches(user_agent, ${SCRIPT_USER_AGENT_PATTERN}) THEN 1 ELSE 0 END AS script,
+    CASE WHEN user_agent IS NULL THEN NULL WHEN regexp_matches(user_agent, ${WORKSTATION_USER_AGENT_PATTERN}) THEN 1 ELSE 0 END AS workstation
   FROM events WHERE actor_uid IS NOT NULL
 )
 SELECT ev.uid,
@@ -109,6 +110,7 @@ SELECT ev.uid,
   count(DISTINCT credential_uid) FILTER (credential_uid LIKE 'AKIA%') AS long_term_keys,
   coalesce(avg(browser), 0) AS browser_share,
   coalesce(avg(script), 0) AS script_share,
+  coalesce(avg(workstation), 0) AS workstation_share,
   mode(user_agent) AS top_user_agent,
   any_value(coalesce(v.via_github, 0)) AS via_github,
   any_value(coalesce(v.via_service, 0)) AS via_service,

@@ -1,0 +1,56 @@
+/**
+ * `npm run bench:identity [-- --events N --runs R]`
+ *
+ * Derives identities, sessions, credentials and baselines on a case of N generated CloudTrail
+ * events (built once and cached under .bench/), and in the same process times one plain
+ * aggregate scan of the events table (count and time range per actor) as the baseline.
+ */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { deriveIdentities } from '../main/analytics/derive';
+import { CaseStore } from '../main/case-store/case-store';
+import { importBundles } from '../main/ingest/importer';
+import { writeCloudTrailBundle } from '../fixtures/generate/bulk-writer';
+
+const { values } = parseArgs({ options: { events: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '3' } } });
+const events = Number(values.events);
+const runs = Math.max(1, Number(values.runs));
+const root = resolve(import.meta.dirname, '..');
+const dataDir = join(root, '.bench', `cloudtrail-${events}-42`);
+const casePath = join(root, '.bench', `identity-${events}.duckdb`);
+if (!existsSync(join(dataDir, '.complete'))) {
+  mkdirSync(dataDir, { recursive: true });
+  process.stderr.write(`generating ${events.toLocaleString('en-US')} events …\n`);
+  await writeCloudTrailBundle({ dir: dataDir, seed: 42, events, recordsPerFile: 10_000 });
+  writeFileSync(join(dataDir, '.complete'), '');
+}
+if (!existsSync(`${casePath}.complete`)) {
+  process.stderr.write(`importing into ${casePath} …\n`);
+  const store = await CaseStore.open(casePath, { create: true, memoryLimit: '1GB' });
+  await importBundles(store, [dataDir], { deriveAnalytics: false });
+  store.close();
+  writeFileSync(`${casePath}.complete`, '');
+}
+
+const store = await CaseStore.open(casePath);
+const [{ n } = { n: 0 }] = await store.read<{ n: number }>(`SELECT count(*)::BIGINT AS n FROM events`);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const derive: number[] = [];
+const scan: number[] = [];
+let report = await deriveIdentities(store);
+for (let i = 0; i < runs; i++) {
+  let t = performance.now();
+  await store.read(`SELECT actor_uid, count(*), min(time), max(time) FROM events GROUP BY actor_uid`);
+  scan.push(performance.now() - t);
+  t = performance.now();
+  report = await deriveIdentities(store);
+  derive.push(performance.now() - t);
+}
+store.close();
+const d = median(derive);
+const s = median(scan);
+console.log(`bench:identity — ${n.toLocaleString('en-US')} events, median of ${runs} run(s)`);
+console.log(`  derive identities, sessions, credentials, baselines  ${(d / 1000).toFixed(2).padStart(6)} s  (${report.identities} identities, ${report.nhi} machines, ${report.sessions.toLocaleString('en-US')} sessions, ${report.credentials.toLocaleString('en-US')} credentials)`);
+console.log(`  one aggregate scan of events (baseline)              ${(s / 1000).toFixed(2).padStart(6)} s`);
+console.log(`  ratio: ${(d / s).toFixed(1)}x the plain scan; target under 5 s`);
