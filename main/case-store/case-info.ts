@@ -1,19 +1,7 @@
+import type { CaseInfo } from '../../shared/case-summary';
 import type { CaseStore } from './case-store';
 
-export interface CaseInfo {
-  path: string;
-  caseId: string;
-  schemaVersion: number;
-  createdAt: string;
-  evidence: { files: number; archives: number; bytes: number; incomplete: number };
-  timeRange: { first: string | null; last: string | null };
-  events: number;
-  quarantined: number;
-  quarantineByReason: { reason: string; count: number }[];
-  sources: { source: string; events: number; first: string | null; last: string | null; files: number }[];
-  topActors: { actorUid: string; actorType: string | null; isNhi: boolean | null; events: number; failures: number }[];
-  imports: number;
-}
+export type { CaseInfo };
 
 const ISO = `'%Y-%m-%dT%H:%M:%S.%fZ'`;
 
@@ -41,11 +29,13 @@ export async function caseInfo(store: CaseStore, topActors = 10): Promise<CaseIn
       count(DISTINCT evidence_id)::BIGINT AS files
     FROM events GROUP BY source ORDER BY events DESC`);
   const actors = await store.read<{ actor_uid: string; actor_type: string | null; is_nhi: boolean | null; events: number; failures: number }>(
-    `SELECT actor_uid, any_value(actor_type) AS actor_type, bool_or(is_nhi) AS is_nhi, count(*)::BIGINT AS events,
-       count(*) FILTER (status = 'failure')::BIGINT AS failures
-     FROM events WHERE actor_uid IS NOT NULL GROUP BY actor_uid ORDER BY events DESC, actor_uid LIMIT $n`,
+    `SELECT uid AS actor_uid, type AS actor_type, is_nhi, events, failures FROM identities ORDER BY events DESC, uid LIMIT $n`,
     { n: topActors },
   );
+  const [identities] = await store.read<CaseInfo['identities']>(`
+    SELECT count(*)::BIGINT AS total, count(*) FILTER (is_nhi)::BIGINT AS machines,
+      count(*) FILTER (NOT is_nhi)::BIGINT AS humans, count(*) FILTER (is_nhi IS NULL)::BIGINT AS unclassified
+    FROM identities`);
   return {
     path: store.path,
     caseId: meta.case_id ?? '',
@@ -57,6 +47,7 @@ export async function caseInfo(store: CaseStore, topActors = 10): Promise<CaseIn
     quarantined: totals?.quarantined ?? 0,
     quarantineByReason,
     sources,
+    identities: identities ?? { total: 0, machines: 0, humans: 0, unclassified: 0 },
     topActors: actors.map((a) => ({ actorUid: a.actor_uid, actorType: a.actor_type, isNhi: a.is_nhi, events: a.events, failures: a.failures })),
     imports: totals?.imports ?? 0,
   };

@@ -19,6 +19,8 @@ export async function runInfo(args: ParsedArgs): Promise<number> {
   );
   out.push(`Time range (UTC): ${info.timeRange.first ?? '—'} → ${info.timeRange.last ?? '—'}`);
   out.push(`Events: ${info.events.toLocaleString('en-US')}   Quarantined: ${info.quarantined.toLocaleString('en-US')}`);
+  const ids = info.identities;
+  out.push(`Identities: ${ids.total.toLocaleString('en-US')} (${ids.machines.toLocaleString('en-US')} machines, ${ids.humans.toLocaleString('en-US')} humans${ids.unclassified > 0 ? `, ${ids.unclassified} unclassified` : ''})`);
   out.push('', table(['source', 'events', 'files', 'first (UTC)', 'last (UTC)'], info.sources.map((s) => [s.source, s.events, s.files, s.first ?? '', s.last ?? ''])));
   if (info.quarantineByReason.length > 0) {
     out.push('', table(['quarantine reason', 'records'], info.quarantineByReason.map((q) => [q.reason, q.count])));
@@ -26,8 +28,8 @@ export async function runInfo(args: ParsedArgs): Promise<number> {
   out.push(
     '',
     table(
-      ['top actor', 'type', 'events', 'failures'],
-      info.topActors.map((a) => [tail(a.actorUid, 70), a.actorType ?? '', a.events, a.failures]),
+      ['top actor', 'nhi', 'type', 'events', 'failures'],
+      info.topActors.map((a) => [tail(a.actorUid, 70), a.isNhi === null ? '?' : a.isNhi ? 'machine' : 'human', a.actorType ?? '', a.events, a.failures]),
     ),
   );
   process.stdout.write(`${out.join('\n')}\n`);

@@ -47,10 +47,12 @@ describe('the nhi CLI', () => {
       evidence: { files: 2, archives: 1 },
       timeRange: { first: '2026-03-16T12:00:00.000000Z', last: '2026-03-16T12:00:29.000000Z' },
       sources: [{ source: 'aws.cloudtrail', events: 30, files: 2 }],
-      topActors: [{ actorUid: 'arn:aws:iam::111111111111:role/backend-svc', actorType: 'assumed_role', events: 30 }],
+      identities: { total: 1, machines: 1, humans: 0, unclassified: 0 },
+      topActors: [{ actorUid: 'arn:aws:iam::111111111111:role/backend-svc', actorType: 'workload', isNhi: true, events: 30 }],
     });
     const text = nhi('info', '--case', casePath);
     expect(text.stdout).toContain('Time range (UTC): 2026-03-16T12:00:00.000000Z → 2026-03-16T12:00:29.000000Z');
+    expect(text.stdout).toContain('Identities: 1 (1 machines, 0 humans)');
   });
 
   it('verify exits 0 on a good case and 1 when an evidence row was altered', async () => {

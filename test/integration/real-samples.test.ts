@@ -33,6 +33,20 @@ function countRecords(text: string): number {
   }
 }
 
+/** The fields of a raw CloudTrail record the per-field check reads. */
+interface SampleRecord {
+  eventID: string;
+  eventTime?: string;
+  '@timestamp'?: string;
+  eventName: string;
+  eventSource: string;
+  sourceIPAddress?: string;
+  userAgent?: string;
+  errorCode?: string;
+  awsRegion?: string;
+  userIdentity?: { type?: string; arn?: string; accessKeyId?: string; sessionContext?: { sessionIssuer?: { arn?: string } } };
+}
+
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const full = join(dir, name);
@@ -94,7 +108,7 @@ describe.skipIf(!hasSamples)('the real CloudTrail samples in ../shared/samples',
     expect(rows.length).toBe(255);
     for (const row of rows) {
       const outer = JSON.parse(row.raw) as Record<string, unknown>;
-      const ct = (typeof outer.CloudTrailEvent === 'string' ? JSON.parse(outer.CloudTrailEvent) : outer) as Record<string, any>;
+      const ct = (typeof outer.CloudTrailEvent === 'string' ? JSON.parse(outer.CloudTrailEvent) : outer) as SampleRecord;
       const time = (ct.eventTime ?? ct['@timestamp']) as string;
       expect(row.event_uid).toBe(ct.eventID);
       expect(`${row.time}Z`).toBe(new Date(time).toISOString().replace(/\.\d+Z$/, 'Z'));
@@ -106,7 +120,7 @@ describe.skipIf(!hasSamples)('the real CloudTrail samples in ../shared/samples',
       expect(row.error_code).toBe(ct.errorCode ?? null);
       expect(row.region).toBe(ct.awsRegion ?? null);
       if (ct.userIdentity?.type === 'IAMUser') expect(row.actor_uid).toBe(ct.userIdentity.arn);
-      if (ct.userIdentity?.type === 'AssumedRole') expect(row.actor_uid).toBe(ct.userIdentity.sessionContext.sessionIssuer.arn);
+      if (ct.userIdentity?.type === 'AssumedRole') expect(row.actor_uid).toBe(ct.userIdentity.sessionContext?.sessionIssuer?.arn);
     }
   });
 

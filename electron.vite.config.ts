@@ -1,0 +1,32 @@
+import { resolve } from 'node:path';
+import react from '@vitejs/plugin-react';
+import { defineConfig } from 'electron-vite';
+
+/** main/electron/main.ts → out/main/index.js, preload → out/preload/index.cjs, renderer/ → out/renderer/. */
+export default defineConfig({
+  main: {
+    build: {
+      rollupOptions: {
+        input: { index: resolve(__dirname, 'main/electron/main.ts') },
+        // Native and heavy Node packages load from node_modules at run time.
+        external: ['@duckdb/node-api', '@duckdb/node-bindings', 'yauzl', 'tar-stream', 'csv-parse', 'yaml'],
+      },
+    },
+  },
+  preload: {
+    build: {
+      rollupOptions: {
+        input: { index: resolve(__dirname, 'main/electron/preload.ts') },
+        // A sandboxed preload runs as CommonJS and can require nothing but electron.
+        output: { format: 'cjs', entryFileNames: '[name].cjs' },
+      },
+    },
+  },
+  renderer: {
+    root: resolve(__dirname, 'renderer'),
+    plugins: [react()],
+    build: {
+      rollupOptions: { input: { index: resolve(__dirname, 'renderer/index.html') } },
+    },
+  },
+});
