@@ -1,5 +1,5 @@
 import { awsCloudTrail } from './aws-cloudtrail';
-// import: k8s.audit
+import { k8sAudit } from './k8s-audit';
 // import: gcp.audit
 // import: azure
 // import: github+okta
@@ -11,7 +11,7 @@ import { timesketch } from './timesketch';
 export const PARSERS: readonly SourceParser[] = [
   awsCloudTrail,
   // parser: gcp.audit (before k8s.audit: GKE audit entries are Cloud Audit LogEntries)
-  // parser: k8s.audit
+  k8sAudit,
   // parser: azure
   // parser: github+okta
   ocsf,
