@@ -1,6 +1,6 @@
 import { awsCloudTrail } from './aws-cloudtrail';
 import { k8sAudit } from './k8s-audit';
-// import: gcp.audit
+import { gcpAudit } from './gcp-audit';
 // import: azure
 // import: github+okta
 import { type SourceParser, mergeStructures, sqlString } from './source-parser';
@@ -10,7 +10,8 @@ import { timesketch } from './timesketch';
 /** Every parser, in detection order: the first whose predicate matches a record owns it. */
 export const PARSERS: readonly SourceParser[] = [
   awsCloudTrail,
-  // parser: gcp.audit (before k8s.audit: GKE audit entries are Cloud Audit LogEntries)
+  // Before k8s.audit: GKE's audit entries are Cloud Audit LogEntries.
+  gcpAudit,
   k8sAudit,
   // parser: azure
   // parser: github+okta
