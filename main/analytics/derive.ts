@@ -66,9 +66,9 @@ SELECT credential_uid,
   CASE WHEN credential_uid LIKE 'AKIA%' THEN 'long_term' WHEN credential_uid LIKE 'ASIA%' THEN 'temporary' ELSE 'other' END,
   CASE WHEN credential_uid LIKE 'ASIA%' THEN coalesce(any_value(s.role_uid), mode(e.actor_uid)) ELSE mode(e.actor_uid) END,
   min(time), max(time), count(*),
-  list(DISTINCT src_ip ORDER BY src_ip) FILTER (src_ip IS NOT NULL),
-  list(DISTINCT user_agent ORDER BY user_agent) FILTER (user_agent IS NOT NULL),
-  list(DISTINCT actor_boundary ORDER BY actor_boundary) FILTER (actor_boundary IS NOT NULL),
+  coalesce(list(DISTINCT src_ip ORDER BY src_ip) FILTER (src_ip IS NOT NULL), []),
+  coalesce(list(DISTINCT user_agent ORDER BY user_agent) FILTER (user_agent IS NOT NULL), []),
+  coalesce(list(DISTINCT actor_boundary ORDER BY actor_boundary) FILTER (actor_boundary IS NOT NULL), []),
   false
 FROM events e LEFT JOIN (SELECT credential_uid, any_value(role_uid) AS role_uid FROM sessions GROUP BY ALL) s USING (credential_uid)
 WHERE credential_uid IS NOT NULL

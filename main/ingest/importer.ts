@@ -148,7 +148,14 @@ export async function importBundles(store: CaseStore, inputs: readonly string[],
     await store.transaction(() =>
       store.run(`UPDATE imports SET finished_at = now()::TIMESTAMP, status = $s WHERE import_id = $id`, { s: status, id: importId }),
     );
-    if (options.deriveAnalytics !== false) analytics = await deriveIdentities(store);
+    if (options.deriveAnalytics !== false) {
+      // The import itself is committed; a failure here leaves the identity tables as they were.
+      try {
+        analytics = await deriveIdentities(store);
+      } catch (err) {
+        importer.problems.push({ path: store.path, code: 'analytics_failed', message: `identities were not rebuilt: ${(err as Error).message}` });
+      }
+    }
     // Leave a compact file with an empty WAL: it is what an auditor receives.
     await store.checkpoint();
   }

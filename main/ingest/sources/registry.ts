@@ -2,7 +2,8 @@ import { awsCloudTrail } from './aws-cloudtrail';
 import { k8sAudit } from './k8s-audit';
 import { gcpAudit } from './gcp-audit';
 // import: azure
-// import: github+okta
+import { githubAudit } from './github-audit';
+import { oktaSystem } from './okta-system';
 import { type SourceParser, mergeStructures, sqlString } from './source-parser';
 import { ocsf } from './ocsf';
 import { timesketch } from './timesketch';
@@ -14,7 +15,8 @@ export const PARSERS: readonly SourceParser[] = [
   gcpAudit,
   k8sAudit,
   // parser: azure
-  // parser: github+okta
+  oktaSystem,
+  githubAudit,
   ocsf,
   // Generic shapes last: a timeline row may carry any other source's fields.
   timesketch,
