@@ -75,7 +75,7 @@ export const k8sAudit: SourceParser = {
     const carry = passThrough.map((c) => `${c}, `).join('');
     const event = sqlString(JSON.stringify(EVENT));
     // The AKS wrapper carries the Event as an object or as a JSON string.
-    const inner = `CASE WHEN json_type(j.properties.log) = 'VARCHAR' THEN j.properties.log->>'$' ELSE j.properties.log::VARCHAR END`;
+    const inner = `CASE WHEN json_type(j.properties.log) = 'VARCHAR' THEN (j.properties.log->>'$') ELSE j.properties.log::VARCHAR END`;
     const extra = (key: string) => `(e.user.extra->>'$."authentication.kubernetes.io/${key}"[0]')`;
     return `
 WITH unwrapped AS (

@@ -1,7 +1,7 @@
 import { awsCloudTrail } from './aws-cloudtrail';
 import { k8sAudit } from './k8s-audit';
 import { gcpAudit } from './gcp-audit';
-// import: azure
+import { azureActivity, azureAudit, azureSignin } from './azure';
 import { githubAudit } from './github-audit';
 import { oktaSystem } from './okta-system';
 import { type SourceParser, mergeStructures, sqlString } from './source-parser';
@@ -14,7 +14,9 @@ export const PARSERS: readonly SourceParser[] = [
   // Before k8s.audit: GKE's audit entries are Cloud Audit LogEntries.
   gcpAudit,
   k8sAudit,
-  // parser: azure
+  azureSignin,
+  azureAudit,
+  azureActivity,
   oktaSystem,
   githubAudit,
   ocsf,
