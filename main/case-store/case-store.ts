@@ -24,6 +24,11 @@ export class CaseError extends Error {
   }
 }
 
+export interface HeldTransaction {
+  commit(): Promise<void>;
+  rollback(): Promise<void>;
+}
+
 export interface OpenOptions {
   /** Create the file when it does not exist (and refuse an existing non-case file). */
   create?: boolean;
@@ -141,6 +146,30 @@ export class CaseStore {
     const next = this.writeQueue.then(run, run);
     this.writeQueue = next.catch(() => undefined);
     return next;
+  }
+
+  /**
+   * Opens a transaction that stays open across many statements and awaits, for a file too big
+   * to stage at once; every other transaction waits until it commits or rolls back.
+   */
+  async begin(): Promise<HeldTransaction> {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const earlier = this.writeQueue;
+    this.writeQueue = earlier.then(() => held);
+    await earlier;
+    await this.run('BEGIN TRANSACTION');
+    let open = true;
+    const end = async (sql: 'COMMIT' | 'ROLLBACK') => {
+      if (!open) return;
+      open = false;
+      try {
+        await this.run(sql);
+      } finally {
+        release();
+      }
+    };
+    return { commit: () => end('COMMIT'), rollback: () => end('ROLLBACK') };
   }
 
   async appender(table: string): Promise<DuckDBAppender> {

@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { DuckDBAppender } from '@duckdb/node-api';
 import { type DeriveReport, deriveIdentities } from '../analytics/derive';
-import type { CaseStore } from '../case-store/case-store';
+import type { CaseStore, HeldTransaction } from '../case-store/case-store';
 import { type ByteStream, type HashingCounter, peek } from './byte-streams';
 import {
   type ContainerInfo,
@@ -143,6 +143,7 @@ export async function importBundles(store: CaseStore, inputs: readonly string[],
     if (!(err instanceof ImportCancelled)) throw err;
     status = 'cancelled';
   } finally {
+    await importer.abort();
     await store.run(`DELETE FROM stage_raw`).catch(() => undefined);
     await store.run(`RESET checkpoint_threshold`).catch(() => undefined);
     await store.transaction(() =>
@@ -190,6 +191,8 @@ class FileImporter implements WalkVisitor {
   private batchBytes = 0;
   private nextFileNo = 0;
   private readonly normalizer: Normalizer;
+  /** The file being written in parts, inside its own open transaction. */
+  private spill: Spill | null = null;
 
   constructor(
     private readonly store: CaseStore,
@@ -280,6 +283,10 @@ class FileImporter implements WalkVisitor {
     const fileNo = this.nextFileNo++;
     const staged = await this.stage(fileNo, info, content);
     const sha256 = await stored.finish();
+    if (this.spill?.fileNo === fileNo) {
+      await this.finishSpill({ fileNo, info, sha256, size: stored.bytes, ...staged });
+      return;
+    }
     this.batch.push({ fileNo, info, sha256, size: stored.bytes, ...staged });
     this.batchRecords += staged.recordsTotal;
     this.batchBytes += staged.bytes;
@@ -293,6 +300,7 @@ class FileImporter implements WalkVisitor {
     const appender = await this.store.appender('stage_raw');
     let recordsRead = 0;
     let bytes = 0;
+    let spilledAt = 0;
     const append = (rec: SplitRecord, json: string | null) => {
       appender.appendInteger(fileNo);
       appender.appendBigInt(BigInt(rec.recordNo));
@@ -323,6 +331,10 @@ class FileImporter implements WalkVisitor {
             decompressed += chunk.length;
             await csv.push(chunk);
             this.tick(recordsRead);
+            if (bytes - spilledAt > SPILL_BYTES) {
+              await this.spillChunk(fileNo, info, () => appender.flushSync());
+              spilledAt = bytes;
+            }
           }
         } finally {
           await csv.end();
@@ -335,6 +347,10 @@ class FileImporter implements WalkVisitor {
             decompressed += chunk.length;
             json.push(chunk);
             this.tick(recordsRead);
+            if (bytes - spilledAt > SPILL_BYTES) {
+              await this.spillChunk(fileNo, info, () => appender.flushSync());
+              spilledAt = bytes;
+            }
           }
         } finally {
           json.end();
@@ -455,25 +471,7 @@ class FileImporter implements WalkVisitor {
     }
     if (keep.length === 0) return;
 
-    await normalizeStaged(store, this.normalizer);
-    const summaries = new Map(
-      (
-        await store.read<FileSummary>(`
-          SELECT file_no,
-            string_agg(DISTINCT source, ',' ORDER BY source) FILTER (problem IS NULL) AS sources,
-            strftime(min(time) FILTER (problem IS NULL), '%Y-%m-%d %H:%M:%S.%f') AS lo,
-            strftime(max(time) FILTER (problem IS NULL), '%Y-%m-%d %H:%M:%S.%f') AS hi,
-            count(*) FILTER (problem IS NULL)::BIGINT AS good,
-            count(*) FILTER (problem IS NOT NULL)::BIGINT AS bad
-          FROM normalized GROUP BY file_no`)
-      ).map((r) => [r.file_no, r]),
-    );
-    await this.findDuplicates([...summaries.values()]);
-    const perFile = (sql: string) =>
-      store.read<{ file_no: number; n: number }>(sql).then((rows) => new Map(rows.map((r) => [r.file_no, r.n])));
-    const dropped = await perFile(`SELECT file_no, count(*)::BIGINT AS n FROM dropped GROUP BY file_no`);
-    const split = await perFile(`SELECT file_no, count(*)::BIGINT AS n FROM stage_problems WHERE record_no IS NOT NULL GROUP BY file_no`);
-    const notes = await detailedJsonErrors(store);
+    const { summaries, dropped, split, notes } = await this.measureStaged();
 
     const ids = (await store.read<{ id: number }>(`SELECT nextval('evidence_id_seq')::INTEGER AS id FROM range(${keep.length})`))
       .map((r) => r.id)
@@ -513,22 +511,8 @@ class FileImporter implements WalkVisitor {
     await this.stageBatchFiles(rows);
 
     await store.transaction(async () => {
-      await store.run(`
-        INSERT INTO evidence
-        SELECT evidence_id, ${this.importId}, parent_id, 'file', bundle_name, source_path, path_in_bundle, size_bytes, sha256,
-          compression, detected_format, parser, parser_version, now()::TIMESTAMP, records_total, records_ok,
-          records_total - records_ok - records_quarantined, records_quarantined, time_lo::TIMESTAMP, time_hi::TIMESTAMP, 'complete'
-        FROM batch_files ORDER BY evidence_id`);
-      const kept = `
-        FROM normalized n JOIN batch_files f USING (file_no)
-        WHERE n.problem IS NULL AND NOT EXISTS (SELECT 1 FROM dropped d WHERE d.file_no = n.file_no AND d.record_no = n.record_no)`;
-      // Time order keeps the zone maps on events.time tight for range queries and the duplicate check.
-      await store.run(`INSERT INTO events BY NAME SELECT ${EVENT_COLUMNS_OF_N}, f.evidence_id ${kept} ORDER BY n.time, n.file_no, n.record_no`);
-      await store.run(`
-        INSERT INTO event_resources
-        SELECT event_uid, source, r.resource_uid, r.resource_type, r.boundary, r.role
-        FROM (SELECT n.event_uid, n.source, unnest(n.resources) AS r ${kept}) WHERE r.resource_uid IS NOT NULL`);
-      await insertQuarantine(store, notes);
+      await this.insertEvidence();
+      await this.writeStaged(notes);
     });
 
     const fileProblems = await store.read<{ evidence_id: number; reason: string; message: string }>(
@@ -544,6 +528,166 @@ class FileImporter implements WalkVisitor {
     }
     for (const [sibling, o] of repeats) o.evidenceId = rows.find((r) => r.file === sibling)?.evidenceId ?? null;
     this.report();
+  }
+
+  /** Normalizes what is staged and measures each file in it: sources, time range, counts. */
+  private async measureStaged() {
+    const store = this.store;
+    await normalizeStaged(store, this.normalizer);
+    const summaries = new Map(
+      (
+        await store.read<FileSummary>(`
+          SELECT file_no,
+            string_agg(DISTINCT source, ',' ORDER BY source) FILTER (problem IS NULL) AS sources,
+            strftime(min(time) FILTER (problem IS NULL), '%Y-%m-%d %H:%M:%S.%f') AS lo,
+            strftime(max(time) FILTER (problem IS NULL), '%Y-%m-%d %H:%M:%S.%f') AS hi,
+            count(*) FILTER (problem IS NULL)::BIGINT AS good,
+            count(*) FILTER (problem IS NOT NULL)::BIGINT AS bad
+          FROM normalized GROUP BY file_no`)
+      ).map((r) => [r.file_no, r]),
+    );
+    await this.findDuplicates([...summaries.values()]);
+    const perFile = (sql: string) =>
+      store.read<{ file_no: number; n: number }>(sql).then((rows) => new Map(rows.map((r) => [r.file_no, r.n])));
+    const dropped = await perFile(`SELECT file_no, count(*)::BIGINT AS n FROM dropped GROUP BY file_no`);
+    const split = await perFile(`SELECT file_no, count(*)::BIGINT AS n FROM stage_problems WHERE record_no IS NOT NULL GROUP BY file_no`);
+    const notes = await detailedJsonErrors(store);
+    return { summaries, dropped, split, notes };
+  }
+
+  /** Evidence rows for the files in batch_files. */
+  private async insertEvidence(): Promise<void> {
+    await this.store.run(`
+      INSERT INTO evidence
+      SELECT evidence_id, ${this.importId}, parent_id, 'file', bundle_name, source_path, path_in_bundle, size_bytes, sha256,
+        compression, detected_format, parser, parser_version, now()::TIMESTAMP, records_total, records_ok,
+        records_total - records_ok - records_quarantined, records_quarantined, time_lo::TIMESTAMP, time_hi::TIMESTAMP, 'complete'
+      FROM batch_files ORDER BY evidence_id`);
+  }
+
+  /** Events, resources and quarantine of what is staged, under batch_files' evidence ids. */
+  private async writeStaged(notes: Awaited<ReturnType<typeof detailedJsonErrors>>): Promise<void> {
+    const store = this.store;
+    const kept = `
+      FROM normalized n JOIN batch_files f USING (file_no)
+      WHERE n.problem IS NULL AND NOT EXISTS (SELECT 1 FROM dropped d WHERE d.file_no = n.file_no AND d.record_no = n.record_no)`;
+    // Time order keeps the zone maps on events.time tight for range queries and the duplicate check.
+    await store.run(`INSERT INTO events BY NAME SELECT ${EVENT_COLUMNS_OF_N}, f.evidence_id ${kept} ORDER BY n.time, n.file_no, n.record_no`);
+    await store.run(`
+      INSERT INTO event_resources
+      SELECT event_uid, source, r.resource_uid, r.resource_type, r.boundary, r.role
+      FROM (SELECT n.event_uid, n.source, unnest(n.resources) AS r ${kept}) WHERE r.resource_uid IS NOT NULL`);
+    await insertQuarantine(store, notes);
+  }
+
+  /**
+   * A file bigger than SPILL_BYTES is written in parts as it streams, all inside one transaction
+   * held open until its last record: memory stays bounded, and a crash still leaves none of it.
+   */
+  private async spillChunk(fileNo: number, info: LeafInfo, flushAppender: () => void): Promise<void> {
+    flushAppender();
+    if (!this.spill) {
+      // Commit the whole files staged before this one, keeping this one's rows aside.
+      await this.store.run(`CREATE OR REPLACE TEMP TABLE stage_hold AS SELECT * FROM stage_raw WHERE file_no = ${fileNo}`);
+      await this.store.run(`DELETE FROM stage_raw WHERE file_no = ${fileNo}`);
+      this.batch = this.batch.filter((f) => f.fileNo !== fileNo);
+      await this.flush();
+      await this.store.run(`INSERT INTO stage_raw SELECT * FROM stage_hold`);
+      await this.store.run(`DROP TABLE stage_hold`);
+      const evidenceId = await this.nextEvidenceId();
+      const tx = await this.store.begin();
+      this.spill = { fileNo, info, evidenceId, tx, sources: new Set(), good: 0, bad: 0, dropped: 0, split: 0, lo: null, hi: null };
+    }
+    await this.writeChunk();
+  }
+
+  private async writeChunk(): Promise<void> {
+    const s = this.spill!;
+    const m = await this.measureStaged();
+    const summary = m.summaries.get(s.fileNo);
+    for (const source of summary?.sources?.split(',') ?? []) s.sources.add(source);
+    s.good += summary?.good ?? 0;
+    s.bad += summary?.bad ?? 0;
+    s.dropped += m.dropped.get(s.fileNo) ?? 0;
+    s.split += m.split.get(s.fileNo) ?? 0;
+    if (summary?.lo && (!s.lo || summary.lo < s.lo)) s.lo = summary.lo;
+    if (summary?.hi && (!s.hi || summary.hi > s.hi)) s.hi = summary.hi;
+    const placeholder: PendingFile = { fileNo: s.fileNo, info: s.info, sha256: '', size: 0, recordsTotal: 0, format: '', bytes: 0 };
+    await this.stageBatchFiles([{ file: placeholder, evidenceId: s.evidenceId, parser: null, parserVersion: null, ok: 0, quarantined: 0, lo: null, hi: null }]);
+    await this.writeStaged(m.notes);
+    await this.store.run(`DELETE FROM stage_raw`);
+    await this.store.run(`DELETE FROM stage_problems`);
+  }
+
+  /** The last part of a spilled file, its evidence row, and the commit (or rollback if seen before). */
+  private async finishSpill(file: PendingFile): Promise<void> {
+    const s = this.spill!;
+    try {
+      await this.writeChunk();
+      const [known] = await this.store.read<{ evidence_id: number }>(
+        `SELECT evidence_id FROM evidence WHERE sha256 = $sha AND kind = 'file' AND status = 'complete' LIMIT 1`,
+        { sha: file.sha256 },
+      );
+      if (known) {
+        await s.tx.rollback();
+        this.outcomes.push(outcome(file.info, 'file', 'duplicate', known.evidence_id, file.sha256, `same SHA-256 as evidence #${known.evidence_id}: nothing added`));
+        this.progress.filesDone++;
+        return;
+      }
+      const sources = [...s.sources].sort();
+      const ok = s.good - s.dropped;
+      const quarantined = s.bad + s.split;
+      await this.stageBatchFiles([
+        {
+          file,
+          evidenceId: s.evidenceId,
+          parser: sources.join(',') || null,
+          parserVersion: sources.map((id) => `${id}@${this.normalizer.parsers.find((p) => p.id === id)?.version ?? '?'}`).join(',') || null,
+          ok,
+          quarantined,
+          lo: s.lo,
+          hi: s.hi,
+        },
+      ]);
+      await this.insertEvidence();
+      await s.tx.commit();
+      const problems = await this.store.read<{ reason: string; message: string }>(
+        `SELECT reason, message FROM quarantine WHERE evidence_id = $id AND record_no IS NULL ORDER BY quarantine_id`,
+        { id: s.evidenceId },
+      );
+      for (const p of problems) this.problems.push({ path: file.info.pathInBundle, code: p.reason, message: p.message });
+      this.outcomes.push({
+        path: file.info.pathInBundle,
+        evidenceId: s.evidenceId,
+        kind: 'file',
+        status: 'imported',
+        sha256: file.sha256,
+        format: file.format,
+        parsers: sources,
+        recordsTotal: file.recordsTotal,
+        recordsOk: ok,
+        recordsDuplicate: file.recordsTotal - ok - quarantined,
+        recordsQuarantined: quarantined,
+        message: problems[0]?.message ?? null,
+      });
+      this.progress.filesDone++;
+      this.progress.eventsImported += ok;
+      this.report();
+    } catch (err) {
+      await s.tx.rollback();
+      throw err;
+    } finally {
+      this.spill = null;
+    }
+  }
+
+  /** Rolls back a file left half-written by an error or a cancel. */
+  async abort(): Promise<void> {
+    if (!this.spill) return;
+    await this.spill.tx.rollback();
+    this.spill = null;
+    await this.store.run(`DELETE FROM stage_raw`);
+    await this.store.run(`DELETE FROM stage_problems`);
   }
 
   /** The batch's evidence rows, less what only the transaction decides, as a temp table. */
@@ -651,6 +795,23 @@ interface PendingFile extends Staged {
   sha256: string;
   size: number;
 }
+
+interface Spill {
+  fileNo: number;
+  info: LeafInfo;
+  evidenceId: number;
+  tx: HeldTransaction;
+  sources: Set<string>;
+  good: number;
+  bad: number;
+  dropped: number;
+  split: number;
+  lo: string | null;
+  hi: string | null;
+}
+
+/** A file is written in parts once this many raw bytes of it are staged. */
+const SPILL_BYTES = 32 * 1024 * 1024;
 
 interface BatchFileRow {
   file: PendingFile;

@@ -151,6 +151,36 @@ describe('importing CloudTrail bundles', () => {
     expect((await verifyCase(store)).isValid).toBe(true);
   });
 
+  it('writes a file bigger than the staging budget in parts, in one transaction, with every count right', async () => {
+    // ~45 MB of JSON lines: more than one 32 MB part. A record repeated across parts is dropped
+    // once, a malformed line mid-file is quarantined where it is.
+    const dir = tempDir();
+    const path = join(dir, 'big.jsonl');
+    const out = createWriteStream(path);
+    const padding = 'x'.repeat(1000);
+    for (let i = 0; i < 36_000; i += 1000) {
+      const chunk = records(i, 1000).map((r) => ({ ...r, requestParameters: { bucketName: 'acme-prod-data', key: `k/${padding}` } }));
+      let text = jsonLines(chunk);
+      if (i === 18_000) text += '{"eventName": broken\n';
+      if (!out.write(text)) await once(out, 'drain');
+    }
+    out.write(jsonLines([ctRecord(5)]));
+    out.end();
+    await once(out, 'finish');
+    const store = await newCase();
+    const report = await importBundles(store, [path]);
+    expect(report.files[0]).toMatchObject({ status: 'imported', recordsTotal: 36_002, recordsOk: 36_000, recordsDuplicate: 1, recordsQuarantined: 1 });
+    expect(await count(store, `SELECT count(*)::INTEGER AS n FROM events`)).toBe(36_000);
+    expect(await count(store, `SELECT count(DISTINCT event_uid)::INTEGER AS n FROM events`)).toBe(36_000);
+    const [q] = await store.read<{ line: number; reason: string }>(`SELECT line, reason FROM quarantine`);
+    expect(q).toEqual({ line: 19_001, reason: 'malformed_json' });
+    expect((await verifyCase(store)).isValid).toBe(true);
+    // The same file again adds nothing, though it was written in parts.
+    const again = await importBundles(store, [path]);
+    expect(again.files[0]).toMatchObject({ status: 'duplicate' });
+    expect(await count(store, `SELECT count(*)::INTEGER AS n FROM evidence`)).toBe(1);
+  });
+
   it('opens archives nested in archives and records every layer with its hash', async () => {
     const dir = tempDir();
     const inner = await zip({ 'staging/2026/03/16/f.json.gz': gz(envelope(records(100, 4))) });
