@@ -72,8 +72,8 @@ export const CLASSIFICATION_RULES: readonly ClassificationRule[] = [
     verdict: 'machine',
     type: 'ci_pipeline',
     weight: 0.95,
-    when: `f.uid LIKE 'web-identity:token.actions.githubusercontent.com:%'`,
-    detail: `'GitHub Actions OIDC subject ' || substr(f.uid, length('web-identity:token.actions.githubusercontent.com:') + 1)`,
+    when: `f.uid LIKE 'web-identity:token.actions.githubusercontent.com:%' OR f.uid LIKE 'https://token.actions.githubusercontent.com#%'`,
+    detail: `'GitHub Actions OIDC subject ' || regexp_extract(f.uid, '(repo:.*)$', 1)`,
   },
   {
     id: 'role_assumed_by_github_actions',
@@ -82,6 +82,14 @@ export const CLASSIFICATION_RULES: readonly ClassificationRule[] = [
     weight: 0.9,
     when: `f.via_github > 0`,
     detail: `'sessions issued by AssumeRoleWithWebIdentity from token.actions.githubusercontent.com (' || f.via_github || ' times)'`,
+  },
+  {
+    id: 'role_assumed_by_kubernetes_workload',
+    verdict: 'machine',
+    type: 'workload',
+    weight: 0.9,
+    when: `f.via_k8s > 0`,
+    detail: `'sessions issued by AssumeRoleWithWebIdentity to a Kubernetes service account (' || f.via_k8s || ' times)'`,
   },
   {
     id: 'role_assumed_by_aws_service',

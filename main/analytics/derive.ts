@@ -85,6 +85,7 @@ WITH via AS (
   SELECT role_uid AS uid,
     count(*) FILTER (via = 'AssumeRoleWithWebIdentity' AND assumed_by LIKE 'web-identity:token.actions.githubusercontent.com:%') AS via_github,
     count(*) FILTER (assumed_by LIKE 'aws-service:%') AS via_service,
+    count(*) FILTER (via = 'AssumeRoleWithWebIdentity' AND (assumed_by LIKE '%:system:serviceaccount:%' OR subject LIKE 'system:serviceaccount:%')) AS via_k8s,
     string_agg(DISTINCT substr(assumed_by, 13), ', ' ORDER BY substr(assumed_by, 13)) FILTER (assumed_by LIKE 'aws-service:%') AS via_service_names,
     count(*) FILTER (via = 'AssumeRoleWithSAML' OR assumed_by LIKE 'saml:%' OR assumed_by LIKE 'aws-identity-center:%') AS via_people
   FROM sessions WHERE role_uid IS NOT NULL GROUP BY role_uid
@@ -114,6 +115,7 @@ SELECT ev.uid,
   mode(user_agent) AS top_user_agent,
   any_value(coalesce(v.via_github, 0)) AS via_github,
   any_value(coalesce(v.via_service, 0)) AS via_service,
+  any_value(coalesce(v.via_k8s, 0)) AS via_k8s,
   any_value(v.via_service_names) AS via_service_names,
   any_value(coalesce(v.via_people, 0)) AS via_people,
   min(time) AS first_seen,
