@@ -483,25 +483,12 @@ class FileImporter implements WalkVisitor {
       const ok = (summary?.good ?? 0) - (dropped.get(file.fileNo) ?? 0);
       const quarantined = (summary?.bad ?? 0) + (split.get(file.fileNo) ?? 0);
       const evidenceId = ids[i]!;
-      results.push({
-        path: file.info.pathInBundle,
-        evidenceId,
-        kind: 'file',
-        status: 'imported',
-        sha256: file.sha256,
-        format: file.format,
-        parsers: sources,
-        recordsTotal: file.recordsTotal,
-        recordsOk: ok,
-        recordsDuplicate: file.recordsTotal - ok - quarantined,
-        recordsQuarantined: quarantined,
-        message: null,
-      });
+      results.push(importedOutcome(file, evidenceId, sources, ok, quarantined));
       return {
         file,
         evidenceId,
         parser: sources.join(',') || null,
-        parserVersion: sources.map((id) => `${id}@${this.normalizer.parsers.find((p) => p.id === id)?.version ?? '?'}`).join(',') || null,
+        parserVersion: this.parserVersions(sources),
         ok,
         quarantined,
         lo: summary?.lo ?? null,
@@ -642,7 +629,7 @@ class FileImporter implements WalkVisitor {
           file,
           evidenceId: s.evidenceId,
           parser: sources.join(',') || null,
-          parserVersion: sources.map((id) => `${id}@${this.normalizer.parsers.find((p) => p.id === id)?.version ?? '?'}`).join(',') || null,
+          parserVersion: this.parserVersions(sources),
           ok,
           quarantined,
           lo: s.lo,
@@ -656,20 +643,7 @@ class FileImporter implements WalkVisitor {
         { id: s.evidenceId },
       );
       for (const p of problems) this.problems.push({ path: file.info.pathInBundle, code: p.reason, message: p.message });
-      this.outcomes.push({
-        path: file.info.pathInBundle,
-        evidenceId: s.evidenceId,
-        kind: 'file',
-        status: 'imported',
-        sha256: file.sha256,
-        format: file.format,
-        parsers: sources,
-        recordsTotal: file.recordsTotal,
-        recordsOk: ok,
-        recordsDuplicate: file.recordsTotal - ok - quarantined,
-        recordsQuarantined: quarantined,
-        message: problems[0]?.message ?? null,
-      });
+      this.outcomes.push({ ...importedOutcome(file, s.evidenceId, sources, ok, quarantined), message: problems[0]?.message ?? null });
       this.progress.filesDone++;
       this.progress.eventsImported += ok;
       this.report();
@@ -679,6 +653,11 @@ class FileImporter implements WalkVisitor {
     } finally {
       this.spill = null;
     }
+  }
+
+  /** `source@version` of each parser that read a file, as the evidence row records them. */
+  private parserVersions(sources: string[]): string | null {
+    return sources.map((id) => `${id}@${this.normalizer.parsers.find((p) => p.id === id)?.version ?? '?'}`).join(',') || null;
   }
 
   /** Rolls back a file left half-written by an error or a cancel. */
@@ -822,6 +801,23 @@ interface BatchFileRow {
   quarantined: number;
   lo: string | null;
   hi: string | null;
+}
+
+function importedOutcome(file: PendingFile, evidenceId: number, sources: string[], ok: number, quarantined: number): FileOutcome {
+  return {
+    path: file.info.pathInBundle,
+    evidenceId,
+    kind: 'file',
+    status: 'imported',
+    sha256: file.sha256,
+    format: file.format,
+    parsers: sources,
+    recordsTotal: file.recordsTotal,
+    recordsOk: ok,
+    recordsDuplicate: file.recordsTotal - ok - quarantined,
+    recordsQuarantined: quarantined,
+    message: null,
+  };
 }
 
 function outcome(info: EntryInfo, kind: 'file' | 'archive', status: FileStatus, evidenceId: number | null, sha256: string | null, message: string | null): FileOutcome {
