@@ -6,7 +6,7 @@
  * a fresh case, and timed; in the same process DuckDB's read_json over the same file is the
  * baseline for the ratio.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -47,7 +47,8 @@ if (!existsSync(samples)) {
   SOURCES.splice(1);
 }
 
-console.log(`bench:sources — ${N.toLocaleString('en-US')} JSON-lines records per source, one file each`);
+console.log(`bench:sources — ${N.toLocaleString('en-US')} JSON-lines records per source, one file each, then all sources mixed in one file`);
+const mixedParts: string[][] = [];
 for (const { source, records, unique } of SOURCES) {
   const file = join(work, `${source}.jsonl`);
   if (!existsSync(file)) {
@@ -57,6 +58,7 @@ for (const { source, records, unique } of SOURCES) {
     writeFileSync(file, `${out.join('\n')}\n`);
   }
   const mb = statSync(file).size / 1e6;
+  mixedParts.push(firstLines(file, Math.ceil(N / SOURCES.length)));
   const casePath = join(work, `${source}.duckdb`);
   rmSync(casePath, { force: true });
   rmSync(`${casePath}.wal`, { force: true });
@@ -76,4 +78,39 @@ for (const { source, records, unique } of SOURCES) {
     `  ${source.padEnd(15)} ${report.totals.eventsImported.toLocaleString('en-US').padStart(9)} events  ${(importMs / 1000).toFixed(2).padStart(6)} s  ${Math.round(rate).toLocaleString('en-US').padStart(8)} events/s  ${(mb / (importMs / 1000)).toFixed(1).padStart(5)} MB/s   read_json ${(baseMs / 1000).toFixed(2)} s (ratio ${(importMs / baseMs).toFixed(1)}x)` +
       (report.totals.quarantined > 0 ? `  (${report.totals.quarantined} quarantined)` : ''),
   );
+}
+
+// Every source interleaved record by record in one file: the path where each batch holds all parsers.
+const mixed = join(work, 'mixed.jsonl');
+const interleaved: string[] = [];
+for (let i = 0; i < Math.max(...mixedParts.map((p) => p.length)); i++) for (const part of mixedParts) if (part[i]) interleaved.push(part[i]!);
+writeFileSync(mixed, `${interleaved.join('\n')}\n`);
+const mixedCase = join(work, 'mixed.duckdb');
+rmSync(mixedCase, { force: true });
+const store = await CaseStore.open(mixedCase, { create: true, memoryLimit: '384MB' });
+const t0 = performance.now();
+const mixedReport = await importBundles(store, [mixed], { deriveAnalytics: false });
+const ms = performance.now() - t0;
+const perSource = await store.read<{ source: string; n: number }>(`SELECT source, count(*)::BIGINT AS n FROM events GROUP BY source ORDER BY source`);
+store.close();
+rmSync(mixedCase, { force: true });
+console.log(
+  `  ${'mixed'.padEnd(15)} ${mixedReport.totals.eventsImported.toLocaleString('en-US').padStart(9)} events  ${(ms / 1000).toFixed(2).padStart(6)} s  ${Math.round(mixedReport.totals.eventsImported / (ms / 1000)).toLocaleString('en-US').padStart(8)} events/s  (${perSource.map((p) => `${p.source} ${p.n.toLocaleString('en-US')}`).join(', ')})`,
+);
+
+/** The first `count` lines of a file, reading no more of it than they need. */
+function firstLines(path: string, count: number): string[] {
+  const fd = openSync(path, 'r');
+  try {
+    let size = 1 << 20;
+    for (;;) {
+      const buffer = Buffer.alloc(Math.min(size, statSync(path).size));
+      const n = readSync(fd, buffer, 0, buffer.length, 0);
+      const lines = buffer.subarray(0, n).toString('utf8').split('\n');
+      if (lines.length > count || n < buffer.length) return lines.slice(0, count).filter((l) => l !== '');
+      size *= 2;
+    }
+  } finally {
+    closeSync(fd);
+  }
 }
