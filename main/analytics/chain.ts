@@ -42,8 +42,8 @@ export interface EventChain {
 const MAX_DEPTH = 10;
 
 export async function chainForEvent(store: CaseStore, eventUid: string): Promise<EventChain | null> {
-  const [event] = await store.read<{ time: string; operation: string; resource_uid: string | null; actor_uid: string | null; session_uid: string | null; credential_uid: string | null }>(
-    `SELECT time, operation, resource_uid, actor_uid, session_uid, credential_uid FROM events WHERE event_uid = $id ORDER BY time LIMIT 1`,
+  const [event] = await store.read<{ time: string; operation: string; resource_uid: string | null; actor_uid: string | null; session_uid: string | null; credential_uid: string | null; origin_uid: string | null }>(
+    `SELECT time, operation, resource_uid, actor_uid, session_uid, credential_uid, origin_uid FROM events WHERE event_uid = $id ORDER BY time LIMIT 1`,
     { id: eventUid },
   );
   if (!event) return null;
@@ -51,15 +51,18 @@ export async function chainForEvent(store: CaseStore, eventUid: string): Promise
   let identity = event.actor_uid;
   let session = event.session_uid;
   let credential = event.credential_uid;
+  let origin = event.origin_uid;
   const seen = new Set<string>();
+  type Issued = { source: string; via: string; assumed_at: string; assumed_by: string; assumed_by_credential: string | null; assume_event_uid: string; src_ip: string | null; user_agent: string | null; subject: string | null; session_uid: string | null };
+  const COLUMNS = 'source, via, assumed_at, assumed_by, assumed_by_credential, assume_event_uid, src_ip, user_agent, subject, session_uid';
   while (identity && links.length < MAX_DEPTH) {
-    const [issued] = credential
-      ? await store.read<{ via: string; assumed_at: string; assumed_by: string; assumed_by_credential: string | null; assume_event_uid: string; src_ip: string | null; user_agent: string | null; subject: string | null; session_uid: string | null }>(
-          `SELECT via, assumed_at, assumed_by, assumed_by_credential, assume_event_uid, src_ip, user_agent, subject, session_uid
-           FROM sessions WHERE credential_uid = $c ORDER BY assumed_at LIMIT 1`,
-          { c: credential },
-        )
+    // By the credential the session handed out; else by who the log says stood behind the call.
+    let [issued] = credential
+      ? await store.read<Issued>(`SELECT ${COLUMNS} FROM sessions WHERE credential_uid = $c ORDER BY assumed_at LIMIT 1`, { c: credential })
       : [];
+    if (!issued && origin) {
+      [issued] = await store.read<Issued>(`SELECT ${COLUMNS} FROM sessions WHERE role_uid = $r AND assumed_by = $o ORDER BY assumed_at LIMIT 1`, { r: identity, o: origin });
+    }
     const [who] = await store.read<{ is_nhi: boolean | null; type: string }>(`SELECT is_nhi, type FROM identities WHERE uid = $u`, { u: identity });
     links.push({
       identity,
@@ -82,14 +85,33 @@ export async function chainForEvent(store: CaseStore, eventUid: string): Promise
     });
     if (!issued || seen.has(issued.assume_event_uid)) break;
     seen.add(issued.assume_event_uid);
+    // Workload identity federation names an AWS role session as its subject: cross to it.
+    const federated = /\/subject\/(arn:aws:sts::\d{12}:assumed-role\/.+)$/.exec(issued.assumed_by)?.[1];
+    if (federated) {
+      const [aws] = await store.read<{ role_uid: string; credential_uid: string | null }>(
+        `SELECT role_uid, credential_uid FROM sessions WHERE session_uid = $s ORDER BY assumed_at DESC LIMIT 1`,
+        { s: federated },
+      );
+      if (aws) {
+        identity = aws.role_uid;
+        session = federated;
+        credential = aws.credential_uid;
+        origin = null;
+        continue;
+      }
+    }
     // The assumer acted with its own credential; if that was a session too, keep climbing.
-    const [assumer] = await store.read<{ session_uid: string | null }>(
-      `SELECT session_uid FROM events WHERE event_uid = $id LIMIT 1`,
+    const [assumer] = await store.read<{ session_uid: string | null; origin_uid: string | null }>(
+      `SELECT session_uid, origin_uid FROM events WHERE event_uid = $id LIMIT 1`,
       { id: issued.assume_event_uid },
     );
     identity = issued.assumed_by;
-    session = assumer?.session_uid ?? null;
+    // Only an STS call is made by the assumer itself, in its own session; the delegations read
+    // off other logs name who stood behind the call but not its session.
+    const byCall = issued.source === 'aws.cloudtrail';
+    session = byCall ? (assumer?.session_uid ?? null) : null;
     credential = issued.assumed_by_credential;
+    origin = byCall ? (assumer?.origin_uid ?? null) : null;
   }
   return { eventUid, time: event.time, operation: event.operation, resource: event.resource_uid, links, summary: summarize(event, links) };
 }

@@ -14,6 +14,8 @@ export interface DeriveOptions {
   baselineEnd?: string;
   /** Length of the baseline window in days; default 30. */
   baselineDays?: number;
+  /** An identity with no success in this many last days of the case is stale; default 30. */
+  staleDays?: number;
 }
 
 export interface DeriveReport {
@@ -69,6 +71,8 @@ SELECT credential_uid,
   coalesce(list(DISTINCT src_ip ORDER BY src_ip) FILTER (src_ip IS NOT NULL), []),
   coalesce(list(DISTINCT user_agent ORDER BY user_agent) FILTER (user_agent IS NOT NULL), []),
   coalesce(list(DISTINCT actor_boundary ORDER BY actor_boundary) FILTER (actor_boundary IS NOT NULL), []),
+  false,
+  count(DISTINCT src_ip) > 1 OR count(DISTINCT user_agent) > 1 OR count(DISTINCT actor_boundary) > 1,
   false
 FROM events e LEFT JOIN (SELECT credential_uid, any_value(role_uid) AS role_uid FROM sessions GROUP BY ALL) s USING (credential_uid)
 WHERE credential_uid IS NOT NULL
@@ -76,8 +80,38 @@ GROUP BY credential_uid`;
 
 /** An owner that some event deleted (DeleteUser on it) leaves its keys orphaned. */
 const ORPHANS = `
-UPDATE credentials SET owner_deleted = true
+UPDATE credentials SET owner_deleted = true, orphaned = true
 WHERE owner_uid IN (SELECT resource_uid FROM events WHERE operation IN ('DeleteUser', 'DeleteRole', 'DeleteServiceAccount') AND status = 'success')`;
+
+/**
+ * Delegations that other logs record on each event rather than as a call of their own: GCP
+ * service-account delegation and workload identity federation, explicit GenerateAccessToken
+ * impersonation, Kubernetes impersonation and pod- or node-bound service-account tokens. One row
+ * per (identity, who stood behind it, how), with its first event as the issuing one.
+ */
+const DELEGATIONS = `
+INSERT INTO sessions
+SELECT any_value(session_uid), credential_uid, role_uid, assumed_by, NULL, via, min(time), arg_min(event_uid, time), source, NULL,
+  arg_min(src_ip, time), arg_min(user_agent, time), count(*), min(time), max(time)
+FROM (
+  SELECT CASE WHEN source = 'k8s.audit' THEN session_uid END AS session_uid, credential_uid, actor_uid AS role_uid,
+    coalesce(origin_uid, session_uid) AS assumed_by,
+    CASE
+      WHEN source = 'gcp.audit' AND origin_uid LIKE 'principal%://%' THEN 'WorkloadIdentityFederation'
+      WHEN source = 'gcp.audit' THEN 'ServiceAccountDelegation'
+      WHEN origin_uid LIKE 'k8s-node://%' OR origin_uid IS NULL THEN 'ServiceAccountToken'
+      ELSE 'Impersonation'
+    END AS via,
+    time, event_uid, source, src_ip, user_agent
+  FROM events
+  WHERE actor_uid IS NOT NULL AND status = 'success'
+    AND ((source = 'gcp.audit' AND origin_uid IS NOT NULL) OR (source = 'k8s.audit' AND (origin_uid IS NOT NULL OR session_uid IS NOT NULL)))
+  UNION ALL
+  SELECT NULL, NULL, regexp_extract(resource_uid, 'serviceAccounts/([^/]+)$', 1), actor_uid, 'GenerateAccessToken', time, event_uid, source, src_ip, user_agent
+  FROM events
+  WHERE source = 'gcp.audit' AND status = 'success' AND operation LIKE '%GenerateAccessToken' AND resource_uid LIKE '%serviceAccounts/%'
+)
+GROUP BY credential_uid, role_uid, assumed_by, via, source`;
 
 const FACTS = `
 CREATE OR REPLACE TEMP TABLE identity_facts AS
@@ -165,7 +199,8 @@ SELECT f.uid, f.display, f.actor_type, f.sources, f.boundaries,
       'type': o.o.type, 'weight': 1.0, 'detail': o.o.analyst || ' on ' || strftime(o.o.at, '%Y-%m-%d %H:%M UTC') || ': ' || o.o.reason}] ELSE [] END,
     coalesce(reasons.reasons, [])),
   o.uid IS NOT NULL,
-  f.first_seen, f.last_seen, f.last_success, f.events, f.failures, f.bytes_out, f.bytes_in
+  f.first_seen, f.last_seen, f.last_success, f.events, f.failures, f.bytes_out, f.bytes_in,
+  coalesce(f.last_success < (SELECT max(time) FROM events) - INTERVAL (getvariable('stale_days')) DAY, true)
 FROM identity_facts f
 LEFT JOIN best USING (uid)
 LEFT JOIN reasons USING (uid)
@@ -217,15 +252,18 @@ export async function deriveIdentities(store: CaseStore, options: DeriveOptions 
     );
     start = row!.start;
   }
+  await store.run(`SET VARIABLE stale_days = ${Math.max(0, Math.floor(options.staleDays ?? 30))}`);
   await store.transaction(async () => {
     for (const table of ['sessions', 'credentials', 'identities', 'identity_hours', 'identity_baselines']) await store.run(`DELETE FROM ${table}`);
     await store.run(SESSIONS);
+    await store.run(DELEGATIONS);
     await store.run(CREDENTIALS);
     await store.run(ORPHANS);
     await store.run(FACTS);
     await store.run(MATCHES);
     await store.run(IDENTITIES);
-    if (start && end) for (const sql of baselineSql(start, end)) await store.run(sql);
+    // A case shorter than a day has no window before its last day, hence no baseline.
+    if (start && end && start < end) for (const sql of baselineSql(start, end)) await store.run(sql);
   });
   const [counts] = await store.read<{ identities: number; nhi: number; sessions: number; credentials: number }>(`
     SELECT (SELECT count(*) FROM identities)::BIGINT AS identities, (SELECT count(*) FROM identities WHERE is_nhi)::BIGINT AS nhi,

@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { IncidentGroundTruth } from '../../fixtures/generate/incident-bundle';
+import { type IncidentGroundTruth, buildIncidentBundle } from '../../fixtures/generate/incident-bundle';
 import { tempDir } from '../../test/helpers/builders';
 import { CaseStore } from '../case-store/case-store';
 import { importBundles } from '../ingest/importer';
@@ -110,12 +110,14 @@ describe('identity analytics on the 02:14 incident', () => {
     expect(profile.baseline!.srcIps).toEqual(['10.0.12.34']);
   });
 
-  it('links the dormant key to its owner and sees it used from two addresses', async () => {
-    const [key] = await store.read<{ owner_uid: string; kind: string; src_ips: string[]; last_seen: string }>(
-      `SELECT owner_uid, kind, src_ips, last_seen FROM credentials WHERE credential_uid = $k`,
+  it('links the dormant key to its owner and flags it shared: two addresses, two user agents', async () => {
+    const [key] = await store.read<{ owner_uid: string; kind: string; src_ips: string[]; last_seen: string; shared: boolean; orphaned: boolean }>(
+      `SELECT owner_uid, kind, src_ips, last_seen, shared, orphaned FROM credentials WHERE credential_uid = $k`,
       { k: incident.access_key },
     );
-    expect(key).toMatchObject({ owner_uid: incident.key_owner_uid, kind: 'long_term' });
+    expect(key).toMatchObject({ owner_uid: incident.key_owner_uid, kind: 'long_term', shared: true, orphaned: false });
+    const shared = await store.read<{ credential_uid: string }>(`SELECT credential_uid FROM credentials WHERE shared AND kind = 'long_term'`);
+    expect(shared.map((c) => c.credential_uid)).toEqual([incident.access_key]);
     expect(key!.src_ips).toContain(incident.source_ip);
     expect(key!.src_ips).toHaveLength(2);
   });
@@ -137,6 +139,24 @@ describe('identity analytics on the 02:14 incident', () => {
     expect(row!.reasons[0]!.detail).toMatch(/^kim on \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC: shared console login/);
     expect(row!.reasons[1]!.rule).toBe('console_sign_in_with_mfa');
     await expect(overrideIdentity(store, { uid: alice, isNhi: false, reason: '  ', analyst: 'kim' })).rejects.toThrow(/needs a reason/);
+  });
+
+  it('calls an identity stale when it has no success in the last N days of the case', async () => {
+    // Without the attack, the backup user's key was last used four weeks before the case ends.
+    const { zip } = await buildIncidentBundle({ attack: false });
+    const dir = tempDir();
+    writeFileSync(join(dir, 'quiet.zip'), zip);
+    const quiet = await CaseStore.open(join(tempDir(), 'quiet.duckdb'), { create: true });
+    try {
+      await importBundles(quiet, [dir], { deriveAnalytics: false });
+      await deriveIdentities(quiet, { staleDays: 20 });
+      const stale = await quiet.read<{ uid: string }>(`SELECT uid FROM identities WHERE stale ORDER BY uid`);
+      expect(stale.map((r) => r.uid)).toEqual([incident.key_owner_uid]);
+      await deriveIdentities(quiet, { staleDays: 40 });
+      expect(await quiet.read(`SELECT uid FROM identities WHERE stale`)).toEqual([]);
+    } finally {
+      quiet.close();
+    }
   });
 
   // Last: the CLI needs the case file to itself.

@@ -21,7 +21,9 @@ CREATE TABLE identities (
   events BIGINT NOT NULL,
   failures BIGINT NOT NULL,
   bytes_out BIGINT NOT NULL,
-  bytes_in BIGINT NOT NULL
+  bytes_in BIGINT NOT NULL,
+  -- No successful activity in the last N days of the case (N = 30 unless derived otherwise).
+  stale BOOLEAN NOT NULL
 );
 
 CREATE TABLE credentials (
@@ -34,7 +36,11 @@ CREATE TABLE credentials (
   src_ips VARCHAR[] NOT NULL,
   user_agents VARCHAR[] NOT NULL,
   boundaries VARCHAR[] NOT NULL,
-  owner_deleted BOOLEAN NOT NULL
+  owner_deleted BOOLEAN NOT NULL,
+  -- Used from more than one address, user agent or trust boundary.
+  shared BOOLEAN NOT NULL,
+  -- Its owner was deleted, or the owner never appears as an actor of its own.
+  orphaned BOOLEAN NOT NULL
 );
 
 CREATE TABLE sessions (
