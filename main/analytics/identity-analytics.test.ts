@@ -22,7 +22,11 @@ const derivedState = (store: CaseStore) =>
     (SELECT sum(hash(session_uid, credential_uid, assumed_by, via, assumed_at, events)) FROM sessions)::VARCHAR AS sessions,
     (SELECT sum(hash(credential_uid, kind, owner_uid, events, src_ips::VARCHAR)) FROM credentials)::VARCHAR AS credentials,
     (SELECT sum(hash(uid, hours::VARCHAR, operations::VARCHAR, daily_events_median)) FROM identity_baselines)::VARCHAR AS baselines,
-    (SELECT sum(hash(uid, weekday, hour, events)) FROM identity_hours)::VARCHAR AS hours`);
+    (SELECT sum(hash(uid, weekday, hour, events)) FROM identity_hours)::VARCHAR AS hours,
+    (SELECT sum(hash(uid, stale, display, boundaries::VARCHAR)) FROM identities)::VARCHAR AS flags,
+    (SELECT sum(hash(credential_uid, shared, orphaned, last_seen)) FROM credentials)::VARCHAR AS credential_flags,
+    (SELECT sum(hash(session_uid, role_uid, first_used, last_used, source)) FROM sessions)::VARCHAR AS usage`);
+
 
 describe('identity analytics on the 02:14 incident', () => {
   let store: CaseStore;
@@ -139,6 +143,27 @@ describe('identity analytics on the 02:14 incident', () => {
     expect(row!.reasons[0]!.detail).toMatch(/^kim on \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC: shared console login/);
     expect(row!.reasons[1]!.rule).toBe('console_sign_in_with_mfa');
     await expect(overrideIdentity(store, { uid: alice, isNhi: false, reason: '  ', analyst: 'kim' })).rejects.toThrow(/needs a reason/);
+  });
+
+  it('after each import recomputes only what the new evidence touched, with the same result as a full rebuild', async () => {
+    const other = await CaseStore.open(join(tempDir(), 'incremental.duckdb'), { create: true });
+    try {
+      const first = await importBundles(other, [resolve(__dirname, '../../fixtures/mixed-story/bundle.tar.gz')]);
+      expect(first.analytics?.mode).toBe('full');
+      const second = await importBundles(other, [join(FIXTURE, 'bundle.zip')]);
+      expect(second.analytics?.mode).toBe('incremental');
+      const incremental = await derivedState(other);
+      const again = await importBundles(other, [join(FIXTURE, 'bundle.zip')]);
+      expect(again.analytics?.mode).toBe('unchanged');
+      expect(await derivedState(other)).toEqual(incremental);
+      const full = await deriveIdentities(other);
+      expect(full.mode).toBe('full');
+      expect(await derivedState(other)).toEqual(incremental);
+      const [{ n } = { n: 0 }] = await other.read<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM identities`);
+      expect(n).toBe(truth.identities.length + 9);
+    } finally {
+      other.close();
+    }
   });
 
   it('calls an identity stale when it has no success in the last N days of the case', async () => {

@@ -152,7 +152,7 @@ export async function importBundles(store: CaseStore, inputs: readonly string[],
     if (options.deriveAnalytics !== false) {
       // The import itself is committed; a failure here leaves the identity tables as they were.
       try {
-        analytics = await deriveIdentities(store);
+        analytics = await deriveIdentities(store, { incremental: true });
       } catch (err) {
         importer.problems.push({ path: store.path, code: 'analytics_failed', message: `identities were not rebuilt: ${(err as Error).message}` });
       }
