@@ -198,6 +198,10 @@ describe('identity analytics on the 02:14 incident', () => {
       const chain = run('chain', incident.event_ids.exfiltration_put[0]!);
       expect(chain.stdout).toContain(`to ${incident.key_owner_uid} from ${incident.source_ip}`);
       expect(run('classify', incident.role_uid, '--human').status).toBe(2);
+      const derived = run('derive', '--baseline-days', '7', '--stale-days', '10');
+      expect(derived.status).toBe(0);
+      expect(derived.stdout).toMatch(/baseline 2026-02-07 00:00:00\.0+ → 2026-02-14 00:00:00/);
+      expect(run('derive', '--stale-days', 'soon').status).toBe(2);
       expect(run('identities', '--nhi', '--json').stdout).toContain(incident.role_uid);
     }
   });

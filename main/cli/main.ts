@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { CaseError, CaseStore, type OpenOptions } from '../case-store/case-store';
 import { runImport } from './import-command';
-import { runChain, runClassify, runIdentities, runIdentity } from './identities-command';
+import { runChain, runClassify, runDerive, runIdentities, runIdentity } from './identities-command';
 import { runInfo } from './info-command';
 import { runSuggestMapping } from './suggest-mapping-command';
 import { runVerify } from './verify-command';
@@ -22,6 +22,9 @@ Usage:
       credentials, sessions and who assumed them, top resources.
   nhi chain --case FILE EVENT_UID [--json]
       The chain of sessions and identities behind one event.
+  nhi derive --case FILE [--baseline-days N] [--baseline-end DATE] [--stale-days N] [--json]
+      Rebuild identities, sessions, credentials and baselines with another baseline window or
+      staleness threshold (imports rebuild them on their own with the defaults: 30 and 30 days).
   nhi classify --case FILE UID --machine|--human --why TEXT [--type TYPE] [--analyst NAME]
       Record an analyst's classification (kept in the case's journal, applied on every rebuild).
   nhi suggest-mapping FILE [--out MAPPING] [--name NAME]
@@ -54,6 +57,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await runIdentity(parse(rest, COMMON_OPTIONS, true));
       case 'chain':
         return await runChain(parse(rest, COMMON_OPTIONS, true));
+      case 'derive':
+        return await runDerive(parse(rest, { ...COMMON_OPTIONS, 'baseline-days': { type: 'string' }, 'baseline-end': { type: 'string' }, 'stale-days': { type: 'string' } }, false));
       case 'classify':
         return await runClassify(
           parse(rest, { case: { type: 'string' }, machine: { type: 'boolean' }, human: { type: 'boolean' }, why: { type: 'string' }, type: { type: 'string' }, analyst: { type: 'string' } }, true),
