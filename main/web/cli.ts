@@ -1,0 +1,24 @@
+/**
+ * `npm run web -- [case.duckdb ...]`: serves the built renderer and the API on 127.0.0.1 and
+ * prints the URL to open. Only the case files named here can be opened from the page.
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { startWebServer } from './server';
+
+const root = resolve(import.meta.dirname, '../..');
+const rendererDir = resolve(root, 'out/renderer');
+if (!existsSync(resolve(rendererDir, 'index.html'))) {
+  console.error(`nhi web: ${rendererDir} is missing: run npm run build first (npm run web does)`);
+  process.exit(2);
+}
+const cases = process.argv.slice(2).filter((a) => !a.startsWith('-')).map((a) => resolve(a));
+const missing = cases.filter((c) => !existsSync(c));
+if (missing.length > 0) {
+  console.error(`nhi web: no case file at ${missing.join(', ')}`);
+  process.exit(3);
+}
+const server = await startWebServer({ rendererDir, context: { allowedCases: new Set(cases) } });
+const query = cases.length > 0 ? `&case=${encodeURIComponent(cases[0]!)}` : '';
+console.log(`NHI Forensics web mode on 127.0.0.1 only. Open:\n\n  ${server.url}${query}\n\n(Ctrl-C stops it.)`);
+process.on('SIGINT', () => void server.close().then(() => process.exit(0)));

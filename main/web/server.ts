@@ -1,0 +1,151 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+import { type ServiceContext, handleApiCall } from '../api/services';
+import { CONTENT_SECURITY_POLICY } from '../electron/security';
+
+/**
+ * Web mode: the built renderer and the same API the Electron shell serves, over HTTP on the
+ * loopback interface only, for machines without Electron's binary and for browser tests.
+ *
+ * Every request needs the session's random token: the first page load carries it in the URL
+ * (`?token=`), which sets an HttpOnly, SameSite=Strict cookie for the page's own assets; API
+ * calls must send it in the `X-NHI-Token` header, which another site cannot make a browser send.
+ * A Host or Origin other than this server's is refused, against DNS rebinding.
+ */
+
+export interface WebServer {
+  url: string;
+  token: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export interface WebOptions {
+  /** Folder of the built renderer (out/renderer). */
+  rendererDir: string;
+  /** What the API may open: case files the user named. */
+  context: ServiceContext;
+  port?: number;
+}
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.woff2': 'font/woff2',
+  '.json': 'application/json',
+};
+
+const MAX_BODY = 1024 * 1024;
+
+export async function startWebServer(options: WebOptions): Promise<WebServer> {
+  const token = randomBytes(24).toString('hex');
+  const root = resolve(options.rendererDir);
+  let port = 0;
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => send(res, 500, { ok: false, error: { code: 'internal', message: err instanceof Error ? err.message : String(err) } }));
+  });
+
+  const sameToken = (value: string | undefined) => {
+    if (!value) return false;
+    const a = Buffer.from(value);
+    const b = Buffer.from(token);
+    return a.length === b.length && timingSafeEqual(a, b);
+  };
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const host = req.headers.host ?? '';
+    if (host !== `127.0.0.1:${port}` && host !== `localhost:${port}`) return send(res, 403, failure('forbidden', 'wrong Host header'));
+    const origin = req.headers.origin;
+    if (origin !== undefined && origin !== `http://127.0.0.1:${port}` && origin !== `http://localhost:${port}`) {
+      return send(res, 403, failure('forbidden', 'requests from other origins are refused'));
+    }
+    const url = new URL(req.url ?? '/', `http://${host}`);
+
+    if (url.pathname.startsWith('/api/')) {
+      if (req.method !== 'POST') return send(res, 405, failure('bad_request', 'API calls are POST'));
+      const header = req.headers['x-nhi-token'];
+      if (!sameToken(Array.isArray(header) ? header[0] : header)) return send(res, 401, failure('forbidden', 'missing or wrong token'));
+      let request: unknown;
+      try {
+        request = JSON.parse((await readBody(req)) || '{}');
+      } catch (err) {
+        return send(res, 400, failure('bad_request', `the request body is not JSON: ${(err as Error).message}`));
+      }
+      const result = await handleApiCall(decodeURIComponent(url.pathname.slice('/api/'.length)), request, options.context);
+      const status = result.ok ? 200 : result.error.code === 'bad_request' || result.error.code === 'unknown_method' ? 400 : result.error.code === 'forbidden' ? 403 : result.error.code === 'case_not_found' ? 404 : 500;
+      return send(res, status, result);
+    }
+
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, failure('bad_request', 'only GET here'));
+    const fromQuery = url.searchParams.get('token') ?? undefined;
+    const fromCookie = /(?:^|;\s*)nhi_token=([0-9a-f]+)/.exec(req.headers.cookie ?? '')?.[1];
+    if (!sameToken(fromQuery) && !sameToken(fromCookie)) {
+      return send(res, 401, failure('forbidden', 'open the URL nhi printed: it carries the session token'), true);
+    }
+    const path = url.pathname === '/' ? '/index.html' : decodeURIComponent(url.pathname);
+    const file = normalize(join(root, path));
+    if (!file.startsWith(root + sep) || !existsSync(file) || !statSync(file).isFile()) return send(res, 404, failure('bad_request', 'not found'), true);
+    res.writeHead(200, {
+      'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
+      'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+      'X-Content-Type-Options': 'nosniff',
+      'Referrer-Policy': 'no-referrer',
+      'Cache-Control': 'no-store',
+      ...(sameToken(fromQuery) ? { 'Set-Cookie': `nhi_token=${token}; HttpOnly; SameSite=Strict; Path=/` } : {}),
+    });
+    if (req.method === 'HEAD') return void res.end();
+    createReadStream(file).pipe(res);
+  }
+
+  await new Promise<void>((done, fail) => {
+    server.once('error', fail);
+    server.listen(options.port ?? 0, '127.0.0.1', () => done());
+  });
+  port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}/?token=${token}`,
+    token,
+    port,
+    close: () => new Promise<void>((done) => server.close(() => done())),
+  };
+}
+
+function failure(code: 'forbidden' | 'bad_request', message: string) {
+  return { ok: false, error: { code, message } } as const;
+}
+
+function send(res: ServerResponse, status: number, body: unknown, plain = false): void {
+  if (res.headersSent) return void res.end();
+  const text = plain && typeof body === 'object' && body && 'error' in body ? (body as { error: { message: string } }).error.message : JSON.stringify(body);
+  res.writeHead(status, {
+    'Content-Type': plain ? 'text/plain; charset=utf-8' : 'application/json',
+    'X-Content-Type-Options': 'nosniff',
+    'Cache-Control': 'no-store',
+  });
+  res.end(text);
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((done, fail) => {
+    let size = 0;
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY) {
+        fail(new Error(`larger than ${MAX_BODY} bytes`));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => done(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', fail);
+  });
+}

@@ -1,0 +1,72 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { type Browser, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CaseStore } from '../../main/case-store/case-store';
+import { importBundles } from '../../main/ingest/importer';
+import { type WebServer, startWebServer } from '../../main/web/server';
+import { tempDir } from '../helpers/builders';
+
+/**
+ * The renderer in Debian's Chromium against web mode: the built app (npm test builds it before
+ * vitest runs), a real case, the real API. Screenshots go to test-results/screenshots/.
+ */
+const ROOT = resolve(__dirname, '../..');
+const RENDERER = join(ROOT, 'out/renderer');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SHOTS = join(ROOT, 'test-results/screenshots');
+
+describe('web mode in a real browser', () => {
+  let server: WebServer;
+  let browser: Browser;
+  let casePath: string;
+
+  beforeAll(async () => {
+    if (!existsSync(join(RENDERER, 'index.html'))) throw new Error(`${RENDERER} is missing: run npm run build (npm test does) before this test`);
+    if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium (.ci/run does), or set CHROMIUM_PATH`);
+    casePath = join(tempDir(), 'incident.duckdb');
+    const store = await CaseStore.open(casePath, { create: true });
+    await importBundles(store, [join(ROOT, 'fixtures/incident-0214/bundle.zip')]);
+    store.close();
+    server = await startWebServer({ rendererDir: RENDERER, context: { allowedCases: new Set([casePath]) } });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+    mkdirSync(SHOTS, { recursive: true });
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('opens the fixture case: counts, sources, machines and humans, with the token out of the address bar', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    await page.goto(`${server.url}&case=${encodeURIComponent(casePath)}`);
+    await expect.poll(() => page.textContent('[data-testid=events]'), { timeout: 15_000 }).toBe('5,373');
+    expect(await page.textContent('[data-testid=machines]')).toBe('9');
+    expect(await page.textContent('[data-testid=humans]')).toBe('6');
+    expect(await page.textContent('section[aria-label="case summary"] table')).toContain('aws.cloudtrail');
+    await expect.poll(() => page.locator('section[aria-label=identities] tbody tr').count()).toBe(15);
+    expect(await page.textContent('section[aria-label=identities]')).toContain('backend-svc');
+    expect(page.url()).not.toContain('token=');
+    await page.screenshot({ path: join(SHOTS, 'case-home.png'), fullPage: true });
+    expect(errors, errors.join('\n')).toEqual([]);
+    await page.close();
+  });
+
+  it('cannot call the API without the token, even from the app page', async () => {
+    const page = await browser.newPage();
+    await page.goto(server.url);
+    const status = await page.evaluate(async () => (await fetch('/api/app.version', { method: 'POST', body: '{}' })).status);
+    expect(status).toBe(401);
+    const withToken = await page.evaluate(async () => (await window.nhi!.call('app.version', {})).ok);
+    expect(withToken).toBe(true);
+    await page.close();
+  });
+});
