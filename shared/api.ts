@@ -16,6 +16,7 @@ export const API_REQUESTS = {
   'app.version': z.object({}).strict(),
   'case.info': z.object({ casePath }).strict(),
   'identities.list': z.object({ casePath, nhi: z.boolean().optional() }).strict(),
+  'sql.query': z.object({ casePath, sql: z.string().min(1).max(100_000), limit: z.number().int().min(1).max(100_000).optional() }).strict(),
 } as const satisfies Record<ApiMethod, z.ZodType>;
 
 export type ApiRequest<M extends ApiMethod> = z.infer<(typeof API_REQUESTS)[M]>;
@@ -31,13 +32,23 @@ export interface IdentitySummary {
   lastSeen: string;
 }
 
+/** A SQL console result: the rows as an Arrow IPC stream (base64), decoded in the renderer. */
+export interface SqlResult {
+  columns: { name: string; type: string }[];
+  rowCount: number;
+  truncated: boolean;
+  arrow: string;
+  elapsedMs: number;
+}
+
 export interface ApiResponses {
   'app.version': { version: string; electron: string | null; node: string };
   'case.info': CaseInfo;
   'identities.list': IdentitySummary[];
+  'sql.query': SqlResult;
 }
 
-export type ApiErrorCode = 'bad_request' | 'unknown_method' | 'forbidden' | 'case_not_found' | 'case_error' | 'internal';
+export type ApiErrorCode = 'bad_request' | 'unknown_method' | 'forbidden' | 'case_not_found' | 'case_error' | 'sql_error' | 'internal';
 
 export interface ApiError {
   code: ApiErrorCode;

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { API_REQUESTS, type ApiError, type ApiMethod, type ApiRequest, type ApiResponses, type ApiResult, isApiMethod } from '../../shared/api';
 import { caseInfo } from '../case-store/case-info';
 import { CaseError, CaseStore } from '../case-store/case-store';
+import { SqlError, runAnalystSql } from './sql-console';
 
 /**
  * The API's implementations, in plain Node: Electron's IPC handlers and web mode both call
@@ -24,9 +25,15 @@ type Handlers = { [M in ApiMethod]: (request: ApiRequest<M>, context: ServiceCon
 
 class Forbidden extends Error {}
 
-async function withReadOnlyCase<T>(path: string, context: ServiceContext, fn: (store: CaseStore) => Promise<T>): Promise<T> {
+/** The absolute path of a case the user opened, or Forbidden. */
+function allowed(path: string, context: ServiceContext): string {
   const absolute = resolve(path);
   if (context.allowedCases && !context.allowedCases.has(absolute)) throw new Forbidden(`${absolute} was not opened by the user`);
+  return absolute;
+}
+
+async function withReadOnlyCase<T>(path: string, context: ServiceContext, fn: (store: CaseStore) => Promise<T>): Promise<T> {
+  const absolute = allowed(path, context);
   if (!existsSync(absolute)) throw new CaseError('case_not_found', `no case file at ${absolute}`);
   const store = await CaseStore.open(absolute, { readOnly: true });
   try {
@@ -48,6 +55,7 @@ const HANDLERS: Handlers = {
       );
       return rows.map((r) => ({ uid: r.uid, display: r.display, type: r.type, isNhi: r.is_nhi, confidence: r.confidence, reason: r.reason, events: r.events, lastSeen: r.last_seen }));
     }),
+  'sql.query': async (request, context) => runAnalystSql(allowed(request.casePath, context), request.sql, request.limit),
 };
 
 function failure(code: ApiError['code'], message: string): { ok: false; error: ApiError } {
@@ -63,6 +71,7 @@ export async function handleApiCall(method: unknown, request: unknown, context: 
     return { ok: true, value: await handler(parsed.data, context) };
   } catch (err) {
     if (err instanceof Forbidden) return failure('forbidden', err.message);
+    if (err instanceof SqlError) return failure('sql_error', err.message);
     if (err instanceof CaseError) return failure(err.code === 'case_not_found' ? 'case_not_found' : 'case_error', err.message);
     return failure('internal', err instanceof Error ? err.message : String(err));
   }

@@ -79,7 +79,7 @@ export async function startWebServer(options: WebOptions): Promise<WebServer> {
         return send(res, 400, failure('bad_request', `the request body is not JSON: ${(err as Error).message}`));
       }
       const result = await handleApiCall(decodeURIComponent(url.pathname.slice('/api/'.length)), request, options.context);
-      const status = result.ok ? 200 : result.error.code === 'bad_request' || result.error.code === 'unknown_method' ? 400 : result.error.code === 'forbidden' ? 403 : result.error.code === 'case_not_found' ? 404 : 500;
+      const status = result.ok ? 200 : result.error.code === 'bad_request' || result.error.code === 'unknown_method' || result.error.code === 'sql_error' ? 400 : result.error.code === 'forbidden' ? 403 : result.error.code === 'case_not_found' ? 404 : 500;
       return send(res, status, result);
     }
 

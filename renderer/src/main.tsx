@@ -2,6 +2,7 @@ import { StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import type { IdentitySummary } from '../../shared/api';
 import type { CaseInfo } from '../../shared/case-summary';
+import { SqlConsole } from './sql-console';
 import { installWebBridge } from './web-bridge';
 
 installWebBridge();
@@ -59,6 +60,7 @@ function App() {
           </table>
         </section>
       )}
+      {info && casePath && <SqlConsole casePath={casePath} />}
       {identities.length > 0 && (
         <section aria-label="identities">
           <h2>Identities</h2>

@@ -60,6 +60,25 @@ describe('web mode in a real browser', () => {
     await page.close();
   });
 
+  it('runs read-only SQL from the console and refuses a write, without changing the case', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(`${server.url}&case=${encodeURIComponent(casePath)}`);
+    const box = page.getByLabel('SQL query');
+    await box.fill(`SELECT operation, count(*) AS n FROM events WHERE src_ip = '198.51.100.23' GROUP BY ALL ORDER BY n DESC`);
+    await box.press('Control+Enter');
+    await expect.poll(() => page.textContent('[data-testid=sql-status]'), { timeout: 15_000 }).toMatch(/^7 rows/);
+    const first = await page.locator('[data-testid=sql-result] tbody tr').first().textContent();
+    expect(first).toBe('GetObject140');
+    await page.screenshot({ path: join(SHOTS, 'sql-console.png'), fullPage: true });
+    await box.fill('DELETE FROM events');
+    await page.getByRole('button', { name: /Run/ }).click();
+    await expect.poll(() => page.textContent('[data-testid=sql-error]')).toMatch(/Cannot execute statement of type "DELETE"/);
+    await page.close();
+    const store = await CaseStore.open(casePath, { readOnly: true });
+    expect((await store.read<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM events`))[0]!.n).toBe(5_373);
+    store.close();
+  });
+
   it('cannot call the API without the token, even from the app page', async () => {
     const page = await browser.newPage();
     await page.goto(server.url);
