@@ -10,12 +10,36 @@ export { API_METHODS, type ApiMethod, channelOf, isApiMethod };
  * the type of its answer. Electron IPC and web mode both serve exactly this.
  */
 
+export const EVENT_SORT_COLUMNS = ['time', 'actor_uid', 'operation', 'resource_uid', 'src_ip', 'status', 'bytes_out', 'source'] as const;
+
 const casePath = z.string().min(1, 'a case path is required').max(4096);
 
 export const API_REQUESTS = {
   'app.version': z.object({}).strict(),
   'case.info': z.object({ casePath }).strict(),
   'identities.list': z.object({ casePath, nhi: z.boolean().optional() }).strict(),
+  'events.query': z
+    .object({
+      casePath,
+      filter: z
+        .object({
+          from: z.string().max(40).optional(),
+          to: z.string().max(40).optional(),
+          source: z.string().max(64).optional(),
+          actor: z.string().max(512).optional(),
+          nhi: z.boolean().optional(),
+          operation: z.string().max(256).optional(),
+          resource: z.string().max(1024).optional(),
+          status: z.enum(['success', 'failure']).optional(),
+          text: z.string().max(512).optional(),
+        })
+        .strict(),
+      sort: z.object({ column: z.enum(EVENT_SORT_COLUMNS), descending: z.boolean() }).strict().optional(),
+      offset: z.number().int().min(0),
+      limit: z.number().int().min(1).max(1000),
+    })
+    .strict(),
+  'event.detail': z.object({ casePath, eventUid: z.string().min(1).max(512) }).strict(),
   'sql.query': z.object({ casePath, sql: z.string().min(1).max(100_000), limit: z.number().int().min(1).max(100_000).optional() }).strict(),
 } as const satisfies Record<ApiMethod, z.ZodType>;
 
@@ -41,11 +65,33 @@ export interface SqlResult {
   elapsedMs: number;
 }
 
+export type EventFilter = z.infer<(typeof API_REQUESTS)['events.query']>['filter'];
+
+/** One page of events: the rows as Arrow IPC (base64), and how many match in all. */
+export interface EventPage {
+  total: number;
+  offset: number;
+  arrow: string;
+}
+
+/** The columns of an events page, in order. */
+export const EVENT_PAGE_COLUMNS = ['event_uid', 'time', 'source', 'actor_uid', 'actor_display', 'is_nhi', 'operation', 'resource_uid', 'src_ip', 'status', 'bytes_out'] as const;
+
+export interface EventDetail {
+  event: Record<string, unknown>;
+  raw: string;
+  provenance: { evidenceId: number; path: string; bundle: string; sourcePath: string; sha256: string; recordNo: number; byteOffset: number; importedAt: string };
+  resources: { resource_uid: string; resource_type: string | null; boundary: string | null; role: string }[];
+  chain: { summary: string; links: { identity: string; session: string | null; credential: string | null; via: string | null; by: string | null; at: string | null; isNhi: boolean | null; type: string | null }[] } | null;
+}
+
 export interface ApiResponses {
   'app.version': { version: string; electron: string | null; node: string };
   'case.info': CaseInfo;
   'identities.list': IdentitySummary[];
   'sql.query': SqlResult;
+  'events.query': EventPage;
+  'event.detail': EventDetail;
 }
 
 export type ApiErrorCode = 'bad_request' | 'unknown_method' | 'forbidden' | 'case_not_found' | 'case_error' | 'sql_error' | 'internal';

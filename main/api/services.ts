@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { API_REQUESTS, type ApiError, type ApiMethod, type ApiRequest, type ApiResponses, type ApiResult, isApiMethod } from '../../shared/api';
 import { caseInfo } from '../case-store/case-info';
 import { CaseError, CaseStore } from '../case-store/case-store';
+import { eventDetail, queryEvents } from './events-service';
 import { SqlError, runAnalystSql } from './sql-console';
 
 /**
@@ -56,6 +57,13 @@ const HANDLERS: Handlers = {
       return rows.map((r) => ({ uid: r.uid, display: r.display, type: r.type, isNhi: r.is_nhi, confidence: r.confidence, reason: r.reason, events: r.events, lastSeen: r.last_seen }));
     }),
   'sql.query': async (request, context) => runAnalystSql(allowed(request.casePath, context), request.sql, request.limit),
+  'events.query': (request, context) => withReadOnlyCase(request.casePath, context, (store) => queryEvents(store, request)),
+  'event.detail': (request, context) =>
+    withReadOnlyCase(request.casePath, context, async (store) => {
+      const detail = await eventDetail(store, request.eventUid);
+      if (!detail) throw new CaseError('case_not_found', `no event ${request.eventUid} in this case`);
+      return detail;
+    }),
 };
 
 function failure(code: ApiError['code'], message: string): { ok: false; error: ApiError } {

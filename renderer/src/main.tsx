@@ -2,6 +2,7 @@ import { StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import type { IdentitySummary } from '../../shared/api';
 import type { CaseInfo } from '../../shared/case-summary';
+import { EventsView } from './events-view';
 import { SqlConsole } from './sql-console';
 import { installWebBridge } from './web-bridge';
 
@@ -60,6 +61,7 @@ function App() {
           </table>
         </section>
       )}
+      {info && casePath && <EventsView casePath={casePath} />}
       {info && casePath && <SqlConsole casePath={casePath} />}
       {identities.length > 0 && (
         <section aria-label="identities">

@@ -60,6 +60,29 @@ describe('web mode in a real browser', () => {
     await page.close();
   });
 
+  it('filters events to the exfiltrating session, opens a raw record with its provenance and chain, and keeps the view in the URL', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    await page.goto(`${server.url}&case=${encodeURIComponent(casePath)}`);
+    await expect.poll(() => page.textContent('[data-testid=event-count]'), { timeout: 15_000 }).toBe('5,373 events');
+    await page.getByLabel('filter actor').fill('backend-svc');
+    await page.getByLabel('filter actor').press('Enter');
+    await page.getByLabel('filter text in raw').fill('198.51.100.23');
+    await page.getByLabel('filter text in raw').press('Enter');
+    await expect.poll(() => page.textContent('[data-testid=event-count]')).toBe('282 events');
+    expect(page.url()).toContain('#events?actor=backend-svc&text=198.51.100.23');
+    await page.locator('[role=row]').filter({ hasText: 'GetObject' }).first().click();
+    await expect.poll(() => page.textContent('[data-testid=chain]')).toContain('svc-legacy-backup');
+    const provenance = await page.textContent('[data-testid=provenance]');
+    expect(provenance).toMatch(/SHA-256[0-9a-f]{64}/);
+    expect(provenance).toContain('AWSLogs/111111111111/CloudTrail');
+    expect(await page.textContent('[data-testid=raw]')).toContain('"eventName": "GetObject"');
+    await page.screenshot({ path: join(SHOTS, 'events.png'), fullPage: false });
+    // The hash brings the same view back.
+    await page.reload();
+    await expect.poll(() => page.textContent('[data-testid=event-count]'), { timeout: 15_000 }).toBe('282 events');
+    await page.close();
+  });
+
   it('runs read-only SQL from the console and refuses a write, without changing the case', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await page.goto(`${server.url}&case=${encodeURIComponent(casePath)}`);

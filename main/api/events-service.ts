@@ -1,0 +1,108 @@
+import { tableFromJSON, tableToIPC } from 'apache-arrow';
+import { EVENT_PAGE_COLUMNS, type EventDetail, type EventFilter, type EventPage } from '../../shared/api';
+import { chainForEvent } from '../analytics/chain';
+import type { CaseStore, SqlParams } from '../case-store/case-store';
+
+/**
+ * The events view's queries: a filtered, sorted page of events, and one event with its raw
+ * record, provenance and the chain behind it. Filters are bound parameters, never SQL text.
+ */
+
+function where(filter: EventFilter): { sql: string; params: Record<string, string | boolean> } {
+  const parts: string[] = [];
+  const params: Record<string, string | boolean> = {};
+  if (filter.from) {
+    parts.push(`e.time >= try_cast($from AS TIMESTAMPTZ)::TIMESTAMP`);
+    params.from = filter.from;
+  }
+  if (filter.to) {
+    parts.push(`e.time < try_cast($to AS TIMESTAMPTZ)::TIMESTAMP`);
+    params.to = filter.to;
+  }
+  if (filter.source) {
+    parts.push(`e.source = $source`);
+    params.source = filter.source;
+  }
+  if (filter.actor) {
+    parts.push(`(e.actor_uid ILIKE '%' || $actor || '%' OR e.actor_display ILIKE '%' || $actor || '%')`);
+    params.actor = filter.actor;
+  }
+  if (filter.nhi !== undefined) {
+    parts.push(`coalesce(i.is_nhi, false) = $nhi`);
+    params.nhi = filter.nhi;
+  }
+  if (filter.operation) {
+    parts.push(`e.operation ILIKE '%' || $operation || '%'`);
+    params.operation = filter.operation;
+  }
+  if (filter.resource) {
+    parts.push(`e.resource_uid ILIKE '%' || $resource || '%'`);
+    params.resource = filter.resource;
+  }
+  if (filter.status) {
+    parts.push(`e.status = $status`);
+    params.status = filter.status;
+  }
+  if (filter.text) {
+    // Free text over the verbatim record: what the analyst saw in the raw log is findable.
+    parts.push(`e.raw ILIKE '%' || $text || '%'`);
+    params.text = filter.text;
+  }
+  return { sql: parts.length > 0 ? `WHERE ${parts.join(' AND ')}` : '', params };
+}
+
+export async function queryEvents(
+  store: CaseStore,
+  request: { filter: EventFilter; sort?: { column: string; descending: boolean } | undefined; offset: number; limit: number },
+): Promise<EventPage> {
+  const { sql, params } = where(request.filter);
+  const from = `FROM events e LEFT JOIN identities i ON i.uid = e.actor_uid ${sql}`;
+  const [{ total } = { total: 0 }] = await store.read<{ total: number }>(`SELECT count(*)::BIGINT AS total ${from}`, params as SqlParams);
+  // The column comes from a fixed list (validated by the API schema), so it can be spliced in.
+  const order = request.sort ? `e.${request.sort.column} ${request.sort.descending ? 'DESC' : 'ASC'} NULLS LAST, e.event_uid` : 'e.time, e.event_uid';
+  const rows = await store.read<Record<string, unknown>>(
+    `SELECT e.event_uid, strftime(e.time, '%Y-%m-%dT%H:%M:%S.%fZ') AS time, e.source, e.actor_uid, coalesce(i.display, e.actor_display) AS actor_display,
+       i.is_nhi, e.operation, e.resource_uid, e.src_ip, e.status, e.bytes_out
+     ${from} ORDER BY ${order} LIMIT ${request.limit} OFFSET ${request.offset}`,
+    params as SqlParams,
+  );
+  const plain = rows.map((r) => Object.fromEntries(EVENT_PAGE_COLUMNS.map((c) => [c, r[c] ?? null])));
+  return { total, offset: request.offset, arrow: plain.length > 0 ? Buffer.from(tableToIPC(tableFromJSON(plain), 'stream')).toString('base64') : '' };
+}
+
+export async function eventDetail(store: CaseStore, eventUid: string): Promise<EventDetail | null> {
+  const [row] = await store.read<Record<string, unknown> & { raw: string; evidence_id: number; record_no: number; byte_offset: number }>(
+    `SELECT * FROM events WHERE event_uid = $id ORDER BY time LIMIT 1`,
+    { id: eventUid },
+  );
+  if (!row) return null;
+  const [evidence] = await store.read<{ path_in_bundle: string; bundle_name: string; source_path: string; sha256: string; imported_at: string }>(
+    `SELECT path_in_bundle, bundle_name, source_path, sha256, imported_at FROM evidence WHERE evidence_id = $id`,
+    { id: row.evidence_id },
+  );
+  const resources = await store.read<EventDetail['resources'][number]>(
+    `SELECT resource_uid, resource_type, boundary, role FROM event_resources WHERE event_uid = $id AND source = $source ORDER BY role, resource_uid`,
+    { id: eventUid, source: row.source as string },
+  );
+  const chain = await chainForEvent(store, eventUid);
+  const { raw, ...event } = row;
+  return {
+    event,
+    raw,
+    provenance: {
+      evidenceId: row.evidence_id,
+      path: evidence?.path_in_bundle ?? '?',
+      bundle: evidence?.bundle_name ?? '?',
+      sourcePath: evidence?.source_path ?? '?',
+      sha256: evidence?.sha256 ?? '?',
+      recordNo: row.record_no,
+      byteOffset: row.byte_offset,
+      importedAt: evidence?.imported_at ?? '?',
+    },
+    resources,
+    chain: chain && {
+      summary: chain.summary,
+      links: chain.links.map((l) => ({ identity: l.identity, session: l.session, credential: l.credential, via: l.assumed?.via ?? null, by: l.assumed?.by ?? null, at: l.assumed?.at ?? null, isNhi: l.isNhi, type: l.type })),
+    },
+  };
+}
