@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { type ApiMethod, API_METHODS, channelOf, isApiMethod } from './api-methods';
 import type { CaseInfo } from './case-summary';
+import type { IdentityProfile } from './identity-profile';
 
 export { API_METHODS, type ApiMethod, channelOf, isApiMethod };
 
@@ -40,6 +41,7 @@ export const API_REQUESTS = {
     })
     .strict(),
   'event.detail': z.object({ casePath, eventUid: z.string().min(1).max(512) }).strict(),
+  'identity.profile': z.object({ casePath, uid: z.string().min(1).max(1024) }).strict(),
   'sql.query': z.object({ casePath, sql: z.string().min(1).max(100_000), limit: z.number().int().min(1).max(100_000).optional() }).strict(),
 } as const satisfies Record<ApiMethod, z.ZodType>;
 
@@ -92,6 +94,7 @@ export interface ApiResponses {
   'sql.query': SqlResult;
   'events.query': EventPage;
   'event.detail': EventDetail;
+  'identity.profile': IdentityProfile;
 }
 
 export type ApiErrorCode = 'bad_request' | 'unknown_method' | 'forbidden' | 'case_not_found' | 'case_error' | 'sql_error' | 'internal';

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { API_REQUESTS, type ApiError, type ApiMethod, type ApiRequest, type ApiResponses, type ApiResult, isApiMethod } from '../../shared/api';
 import { caseInfo } from '../case-store/case-info';
 import { CaseError, CaseStore } from '../case-store/case-store';
+import { identityProfile } from '../analytics/profile';
 import { eventDetail, queryEvents } from './events-service';
 import { SqlError, runAnalystSql } from './sql-console';
 
@@ -58,6 +59,12 @@ const HANDLERS: Handlers = {
     }),
   'sql.query': async (request, context) => runAnalystSql(allowed(request.casePath, context), request.sql, request.limit),
   'events.query': (request, context) => withReadOnlyCase(request.casePath, context, (store) => queryEvents(store, request)),
+  'identity.profile': (request, context) =>
+    withReadOnlyCase(request.casePath, context, async (store) => {
+      const profile = await identityProfile(store, request.uid);
+      if (!profile) throw new CaseError('case_not_found', `no identity ${request.uid} in this case`);
+      return profile;
+    }),
   'event.detail': (request, context) =>
     withReadOnlyCase(request.casePath, context, async (store) => {
       const detail = await eventDetail(store, request.eventUid);

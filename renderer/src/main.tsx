@@ -3,6 +3,7 @@ import { createRoot } from 'react-dom/client';
 import type { IdentitySummary } from '../../shared/api';
 import type { CaseInfo } from '../../shared/case-summary';
 import { EventsView } from './events-view';
+import { IdentityPage } from './identity-profile';
 import { SqlConsole } from './sql-console';
 import { installWebBridge } from './web-bridge';
 
@@ -16,6 +17,7 @@ function App() {
   const [info, setInfo] = useState<CaseInfo | null>(null);
   const [identities, setIdentities] = useState<IdentitySummary[]>([]);
   const [error, setError] = useState<string | null>(null);
+  const [profileUid, setProfileUid] = useState<string | null>(null);
   const casePath = new URL(window.location.href).searchParams.get('case');
 
   useEffect(() => {
@@ -61,7 +63,8 @@ function App() {
           </table>
         </section>
       )}
-      {info && casePath && <EventsView casePath={casePath} />}
+      {casePath && profileUid && <IdentityPage casePath={casePath} uid={profileUid} onClose={() => setProfileUid(null)} />}
+      {info && casePath && !profileUid && <EventsView casePath={casePath} />}
       {info && casePath && <SqlConsole casePath={casePath} />}
       {identities.length > 0 && (
         <section aria-label="identities">
@@ -71,7 +74,9 @@ function App() {
             <tbody>
               {identities.map((i) => (
                 <tr key={i.uid} title={i.uid}>
-                  <td>{i.display ?? i.uid}</td>
+                  <td>
+                    <button type="button" className="link" onClick={() => setProfileUid(i.uid)}>{i.display ?? i.uid}</button>
+                  </td>
                   <td>{i.isNhi === null ? '?' : i.isNhi ? 'machine' : 'human'}</td>
                   <td>{i.type}</td>
                   <td>{i.confidence.toFixed(2)}</td>

@@ -83,6 +83,19 @@ describe('web mode in a real browser', () => {
     await page.close();
   });
 
+  it("opens backend-svc's profile: machine, its reasons, a 7 × 24 heatmap and 02:00 outside its usual hours", async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1100 } });
+    await page.goto(`${server.url}&case=${encodeURIComponent(casePath)}`);
+    await page.getByRole('button', { name: 'backend-svc', exact: true }).click();
+    await expect.poll(() => page.textContent('[data-testid=verdict]'), { timeout: 15_000 }).toContain('Machine · workload');
+    expect(await page.locator('[data-testid=heat-cell]').count()).toBe(7 * 24);
+    expect(await page.textContent('[data-testid=usual-hours]')).toContain('usual hours: 07 08 09');
+    expect(await page.textContent('[data-testid=unusual]')).toMatch(/2026-02-1402:00282/);
+    expect(await page.textContent('section[aria-label="identity profile"]')).toContain('svc-legacy-backup');
+    await page.screenshot({ path: join(SHOTS, 'identity-profile.png'), fullPage: true });
+    await page.close();
+  });
+
   it('runs read-only SQL from the console and refuses a write, without changing the case', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await page.goto(`${server.url}&case=${encodeURIComponent(casePath)}`);

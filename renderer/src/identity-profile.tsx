@@ -1,0 +1,106 @@
+import { scaleSequential } from 'd3-scale';
+import { interpolateInferno } from 'd3-scale-chromatic';
+import { useEffect, useState } from 'react';
+import type { IdentityProfile } from '../../shared/identity-profile';
+
+const DAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
+const CELL = 18;
+
+/** Hour × weekday activity, UTC: d3 picks the colours, React draws the SVG. */
+function Heatmap({ cells }: { cells: IdentityProfile['heatmap'] }) {
+  const max = Math.max(1, ...cells.map((c) => c.events));
+  const color = scaleSequential(interpolateInferno).domain([0, max]);
+  const at = new Map(cells.map((c) => [`${c.weekday}:${c.hour}`, c.events]));
+  return (
+    <svg className="heatmap" width={44 + 24 * CELL} height={20 + 7 * CELL} role="img" aria-label="activity by weekday and hour (UTC)">
+      {Array.from({ length: 24 }, (_, h) => (h % 3 === 0 ? <text key={`h${h}`} x={44 + h * CELL} y={12} className="axis">{String(h).padStart(2, '0')}</text> : null))}
+      {DAYS.map((d, w) => (
+        <g key={d}>
+          <text x={0} y={20 + w * CELL + 13} className="axis">{d}</text>
+          {Array.from({ length: 24 }, (_, h) => {
+            const n = at.get(`${w}:${h}`) ?? 0;
+            return (
+              <rect key={h} data-testid="heat-cell" x={44 + h * CELL} y={20 + w * CELL} width={CELL - 2} height={CELL - 2} rx={2} fill={n === 0 ? '#171a21' : color(n)}>
+                <title>{`${d} ${String(h).padStart(2, '0')}:00 UTC: ${n} events`}</title>
+              </rect>
+            );
+          })}
+        </g>
+      ))}
+    </svg>
+  );
+}
+
+const hours = (list: number[]) => (list.length === 0 ? 'none' : list.map((h) => String(h).padStart(2, '0')).join(' '));
+
+/** One identity: what it is and why, when it usually works, and what it did outside that. */
+export function IdentityPage({ casePath, uid, onClose }: { casePath: string; uid: string; onClose: () => void }) {
+  const [profile, setProfile] = useState<IdentityProfile | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    setProfile(null);
+    void window.nhi?.call('identity.profile', { casePath, uid }).then((r) => (r.ok ? setProfile(r.value) : setError(r.error.message)));
+  }, [casePath, uid]);
+  if (error) return <section className="error">{error}</section>;
+  if (!profile) return <section className="muted">Loading {uid}…</section>;
+  const b = profile.baseline;
+  return (
+    <section aria-label="identity profile" className="profile">
+      <div className="toolbar">
+        <h2>{profile.display ?? profile.uid}</h2>
+        <button type="button" onClick={onClose}>Back</button>
+      </div>
+      <p className="muted">{profile.uid}</p>
+      <p data-testid="verdict">
+        <strong>{profile.isNhi === null ? 'Unclassified' : profile.isNhi ? 'Machine' : 'Human'}</strong> · {profile.type} · confidence {profile.confidence.toFixed(2)}
+        {profile.overridden ? ' · analyst override' : ''}
+      </p>
+      <ul className="reasons">
+        {profile.reasons.map((r) => (
+          <li key={r.rule}>
+            <span className={r.verdict === 'machine' ? 'tag machine' : 'tag human'}>{r.verdict}</span> {r.detail} <span className="muted">({r.weight.toFixed(2)}, {r.rule})</span>
+          </li>
+        ))}
+      </ul>
+      <h3>Activity by weekday and hour (UTC)</h3>
+      <Heatmap cells={profile.heatmap} />
+      {b && (
+        <p className="muted" data-testid="usual-hours">
+          Baseline {b.windowStart.slice(0, 10)} → {b.windowEnd.slice(0, 10)}, {b.activeDays} active days; usual hours: {hours(b.usualHours)}
+        </p>
+      )}
+      {profile.unusualHours.length > 0 && (
+        <>
+          <h3>Outside usual hours</h3>
+          <table data-testid="unusual">
+            <thead><tr><th>Day</th><th>Hour (UTC)</th><th>Events</th><th>Bytes out</th></tr></thead>
+            <tbody>
+              {profile.unusualHours.map((u) => (
+                <tr key={`${u.day}${u.hour}`}><td>{u.day}</td><td>{String(u.hour).padStart(2, '0')}:00</td><td>{u.events.toLocaleString('en-US')}</td><td>{u.bytes_out.toLocaleString('en-US')}</td></tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+      <h3>Sessions ({profile.sessionCount})</h3>
+      <table>
+        <thead><tr><th>Assumed at</th><th>Via</th><th>By</th><th>From</th><th>Events</th></tr></thead>
+        <tbody>
+          {profile.sessions.slice(0, 10).map((s) => (
+            <tr key={`${s.assumed_at}${s.assumed_by}${s.credential_uid}`}><td>{s.assumed_at.slice(0, 19)}</td><td>{s.via}</td><td>{s.assumed_by}</td><td>{s.src_ip}</td><td>{s.events}</td></tr>
+          ))}
+        </tbody>
+      </table>
+      <h3>Top operations and resources</h3>
+      <table>
+        <tbody>
+          {profile.topOperations.map((o) => <tr key={`op${o.operation}`}><td>{o.operation}</td><td>{o.events.toLocaleString('en-US')}</td></tr>)}
+          {profile.topResources.map((r) => <tr key={`r${r.resource_uid}`}><td>{r.resource_uid}</td><td>{r.events.toLocaleString('en-US')}</td></tr>)}
+        </tbody>
+      </table>
+      <h3>Addresses and user agents</h3>
+      <p>{profile.srcIps.map((i) => `${i.src_ip} (${i.events})`).join(', ')}</p>
+      <p className="muted">{profile.userAgents.map((u) => u.user_agent).join(' · ')}</p>
+    </section>
+  );
+}
