@@ -18,11 +18,12 @@ if (!app.requestSingleInstanceLock()) app.quit();
 
 app.on('web-contents-created', (_event, contents) => guardWebContents(contents, appOrigin));
 
-function createWindow(): BrowserWindow {
+function createWindow(casePath?: string): BrowserWindow {
   const window = new BrowserWindow(windowOptions(join(__dirname, '../preload/index.cjs')));
   window.once('ready-to-show', () => window.show());
-  if (devServer) void window.loadURL(devServer);
-  else void window.loadFile(rendererFile);
+  const query = casePath ? { case: casePath } : undefined;
+  if (devServer) void window.loadURL(casePath ? `${devServer}?case=${encodeURIComponent(casePath)}` : devServer);
+  else void window.loadFile(rendererFile, query ? { query } : {});
   return window;
 }
 
@@ -32,7 +33,7 @@ void app.whenReady().then(() => {
   const cases = process.argv.slice(app.isPackaged ? 1 : 2).filter((a) => a.endsWith('.duckdb')).map((a) => resolve(a));
   registerHandlers(ipcMain, appOrigin, { electronVersion: process.versions.electron ?? null, allowedCases: new Set(cases) });
   Menu.setApplicationMenu(Menu.buildFromTemplate([{ role: 'appMenu' }, { role: 'fileMenu' }, { role: 'editMenu' }, { role: 'viewMenu' }, { role: 'windowMenu' }].filter((m) => m.role !== 'appMenu' || process.platform === 'darwin') as Electron.MenuItemConstructorOptions[]));
-  let window = createWindow();
+  let window = createWindow(cases[0]);
   app.on('second-instance', () => {
     if (window.isMinimized()) window.restore();
     window.focus();

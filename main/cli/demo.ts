@@ -1,0 +1,50 @@
+/**
+ * `npm run demo`: the app's main job on the bundled fixture. Imports the 02:14 incident into
+ * cases/incident-0214.duckdb (a second run adds nothing), prints the case summary, builds the
+ * app and opens it on that case: in Electron when its binary is installed, otherwise in web
+ * mode on 127.0.0.1 with the URL printed (and the default browser opened when there is a display).
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { startWebServer } from '../web/server';
+import { main } from './main';
+
+const root = resolve(import.meta.dirname, '../..');
+const casePath = resolve(root, 'cases/incident-0214.duckdb');
+const fixture = resolve(root, 'fixtures/incident-0214/bundle.zip');
+
+const imported = await main(['import', fixture, '--case', casePath, '--progress', 'none']);
+if (imported !== 0) process.exit(imported);
+await main(['info', '--case', casePath]);
+
+const build = spawn(process.execPath, [resolve(root, 'node_modules/electron-vite/bin/electron-vite.js'), 'build', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
+const built = await new Promise<number>((done) => build.on('exit', (code) => done(code ?? 1)));
+if (built !== 0) process.exit(built);
+
+/**
+ * The Electron binary's path, when its install script has downloaded it. Read from the files the
+ * script leaves, not by loading the package, which would try to download it now.
+ */
+function electronBinary(): string | null {
+  const dir = resolve(root, 'node_modules/electron');
+  const pointer = resolve(dir, 'path.txt');
+  if (!existsSync(pointer)) return null;
+  const binary = resolve(dir, 'dist', readFileSync(pointer, 'utf8').trim());
+  return existsSync(binary) ? binary : null;
+}
+
+const electron = electronBinary();
+if (electron) {
+  console.log(`\nOpening the app in Electron on ${casePath} …`);
+  spawn(electron, [root, casePath], { stdio: 'inherit' }).on('exit', (code) => process.exit(code ?? 0));
+} else {
+  const server = await startWebServer({ rendererDir: resolve(root, 'out/renderer'), context: { allowedCases: new Set([casePath]) } });
+  const url = `${server.url}&case=${encodeURIComponent(casePath)}`;
+  console.log(`\nElectron's binary is not installed here, so the app runs in web mode on 127.0.0.1 only. Open:\n\n  ${url}\n\n(Ctrl-C stops it.)`);
+  if (process.env.DISPLAY || process.platform === 'darwin' || process.platform === 'win32') {
+    const opener = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
+    spawn(opener, [url], { stdio: 'ignore', detached: true }).on('error', () => undefined).unref();
+  }
+  process.on('SIGINT', () => void server.close().then(() => process.exit(0)));
+}
