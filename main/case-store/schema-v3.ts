@@ -36,7 +36,7 @@ CREATE TABLE finding_events (
 
 CREATE TABLE journal (
   seq BIGINT NOT NULL,
-  at TIMESTAMP NOT NULL,
+  created_at TIMESTAMP NOT NULL,
   author VARCHAR NOT NULL,
   action VARCHAR NOT NULL,
   target_kind VARCHAR NOT NULL,
