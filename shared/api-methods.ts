@@ -2,7 +2,26 @@
  * The API's method names and IPC channels, with no dependencies: the sandboxed preload script
  * can only bundle plain code like this (see shared/api.ts for the requests and answers).
  */
-export const API_METHODS = ['app.version', 'case.info', 'identities.list', 'sql.query', 'events.query', 'event.detail', 'identity.profile'] as const;
+export const API_METHODS = [
+  'app.version',
+  'case.info',
+  'case.open',
+  'case.create',
+  'cases.recent',
+  'evidence.list',
+  'quarantine.list',
+  'import.start',
+  'import.status',
+  'import.cancel',
+  'dialog.openCase',
+  'dialog.newCase',
+  'dialog.pickEvidence',
+  'identities.list',
+  'sql.query',
+  'events.query',
+  'event.detail',
+  'identity.profile',
+] as const;
 export type ApiMethod = (typeof API_METHODS)[number];
 
 export const isApiMethod = (name: unknown): name is ApiMethod => typeof name === 'string' && (API_METHODS as readonly string[]).includes(name);

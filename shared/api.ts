@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { type ApiMethod, API_METHODS, channelOf, isApiMethod } from './api-methods';
 import type { CaseInfo } from './case-summary';
+import type { MenuAction } from './menu-actions';
 import type { IdentityProfile } from './identity-profile';
 
 export { API_METHODS, type ApiMethod, channelOf, isApiMethod };
@@ -14,10 +15,22 @@ export { API_METHODS, type ApiMethod, channelOf, isApiMethod };
 export const EVENT_SORT_COLUMNS = ['time', 'actor_uid', 'operation', 'resource_uid', 'src_ip', 'status', 'bytes_out', 'source'] as const;
 
 const casePath = z.string().min(1, 'a case path is required').max(4096);
+const jobId = z.string().regex(/^[0-9a-f]{16}$/, 'not an import job id');
 
 export const API_REQUESTS = {
   'app.version': z.object({}).strict(),
   'case.info': z.object({ casePath }).strict(),
+  'case.open': z.object({ casePath }).strict(),
+  'case.create': z.object({ casePath: casePath.refine((p) => p.endsWith('.duckdb'), 'a new case file name ends in .duckdb') }).strict(),
+  'cases.recent': z.object({}).strict(),
+  'evidence.list': z.object({ casePath }).strict(),
+  'quarantine.list': z.object({ casePath, limit: z.number().int().min(1).max(10_000).optional() }).strict(),
+  'import.start': z.object({ casePath, inputs: z.array(z.string().min(1).max(4096)).min(1, 'name at least one file or folder to import').max(1000) }).strict(),
+  'import.status': z.object({ jobId }).strict(),
+  'import.cancel': z.object({ jobId }).strict(),
+  'dialog.openCase': z.object({}).strict(),
+  'dialog.newCase': z.object({}).strict(),
+  'dialog.pickEvidence': z.object({ folders: z.boolean().optional() }).strict(),
   'identities.list': z.object({ casePath, nhi: z.boolean().optional() }).strict(),
   'events.query': z
     .object({
@@ -87,9 +100,92 @@ export interface EventDetail {
   chain: { summary: string; links: { identity: string; session: string | null; credential: string | null; via: string | null; by: string | null; at: string | null; isNhi: boolean | null; type: string | null }[] } | null;
 }
 
+/** A case the user opened before, newest first. */
+export interface RecentCase {
+  path: string;
+  openedAt: string;
+  exists: boolean;
+}
+
+/** One evidence file of the case manifest. */
+export interface EvidenceFile {
+  evidenceId: number;
+  parentId: number | null;
+  kind: string;
+  bundle: string;
+  pathInBundle: string;
+  sizeBytes: number;
+  sha256: string;
+  parser: string | null;
+  recordsTotal: number;
+  recordsOk: number;
+  recordsDuplicate: number;
+  recordsQuarantined: number;
+  status: string;
+  importedAt: string;
+}
+
+export interface QuarantinedRecord {
+  quarantineId: number;
+  file: string;
+  recordNo: number | null;
+  line: number | null;
+  reason: string;
+  message: string;
+  rawPreview: string | null;
+}
+
+export type ImportJobState = 'running' | 'complete' | 'cancelled' | 'failed';
+
+/** One file or folder the user asked to import, and how far it got. */
+export interface ImportInput {
+  path: string;
+  sizeBytes: number;
+  state: 'waiting' | 'importing' | 'complete' | 'cancelled' | 'failed';
+  bytesRead: number;
+  recordsRead: number;
+  eventsImported: number;
+  duplicates: number;
+  quarantined: number;
+  /** Evidence files found in it (members of archives included), when done. */
+  files: { path: string; status: string; sha256: string | null; parsers: string[]; recordsTotal: number; recordsOk: number; recordsDuplicate: number; recordsQuarantined: number; message: string | null }[];
+  problems: { path: string; code: string; message: string }[];
+  message: string | null;
+}
+
+/** An import running in the app: polled by the renderer for its progress bars. */
+export interface ImportJob {
+  jobId: string;
+  casePath: string;
+  inputs: ImportInput[];
+  state: ImportJobState;
+  startedAt: string;
+  elapsedMs: number;
+  /** The file being read now (inside an archive: its path there). */
+  currentFile: string;
+  bytesRead: number;
+  bytesTotal: number;
+  recordsRead: number;
+  eventsImported: number;
+  recordsPerSecond: number;
+  error: string | null;
+}
+
 export interface ApiResponses {
   'app.version': { version: string; electron: string | null; node: string };
   'case.info': CaseInfo;
+  'case.open': CaseInfo;
+  'case.create': CaseInfo;
+  'cases.recent': RecentCase[];
+  'evidence.list': EvidenceFile[];
+  'quarantine.list': QuarantinedRecord[];
+  'import.start': ImportJob;
+  'import.status': ImportJob;
+  'import.cancel': ImportJob;
+  /** The path the user picked, or null when the dialog was cancelled. */
+  'dialog.openCase': string | null;
+  'dialog.newCase': string | null;
+  'dialog.pickEvidence': string[];
   'identities.list': IdentitySummary[];
   'sql.query': SqlResult;
   'events.query': EventPage;
@@ -97,7 +193,7 @@ export interface ApiResponses {
   'identity.profile': IdentityProfile;
 }
 
-export type ApiErrorCode = 'bad_request' | 'unknown_method' | 'forbidden' | 'case_not_found' | 'case_error' | 'sql_error' | 'internal';
+export type ApiErrorCode = 'bad_request' | 'unknown_method' | 'forbidden' | 'case_not_found' | 'case_busy' | 'case_error' | 'sql_error' | 'unsupported' | 'internal';
 
 export interface ApiError {
   code: ApiErrorCode;
@@ -110,4 +206,10 @@ export type ApiResult<T> = { ok: true; value: T } | { ok: false; error: ApiError
 /** What the preload script puts on `window.nhi`. */
 export interface NhiBridge {
   call<M extends ApiMethod>(method: M, request: ApiRequest<M>): Promise<ApiResult<ApiResponses[M]>>;
+  /** Electron only: the path of a file dropped on the window (web mode uploads it instead). */
+  pathForFile?(file: File): string;
+  /** Web mode only: copies a picked or dropped file next to the case, answers its path there. */
+  upload?(casePath: string, file: File, onProgress: (sent: number) => void): Promise<ApiResult<{ path: string }>>;
+  /** Electron only: the app menu's commands. */
+  onMenu?(listener: (action: MenuAction) => void): void;
 }

@@ -3,9 +3,13 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { API_REQUESTS, type ApiError, type ApiMethod, type ApiRequest, type ApiResponses, type ApiResult, isApiMethod } from '../../shared/api';
 import { caseInfo } from '../case-store/case-info';
-import { CaseError, CaseStore } from '../case-store/case-store';
+import { CaseError, type CaseStore } from '../case-store/case-store';
 import { identityProfile } from '../analytics/profile';
+import { CasePool } from './case-pool';
+import { evidenceList, quarantineList } from './evidence-service';
 import { eventDetail, queryEvents } from './events-service';
+import { cancelImportJob, importJobStatus, startImportJob } from './import-jobs';
+import { defaultRecentFile, readRecentCases, rememberCase } from './recent-cases';
 import { SqlError, runAnalystSql } from './sql-console';
 
 /**
@@ -16,16 +20,35 @@ import { SqlError, runAnalystSql } from './sql-console';
 
 export const APP_VERSION = '0.1.0';
 
+/** Native dialogs, present in Electron only (web mode names paths in the page instead). */
+export interface NativeDialogs {
+  openCase(): Promise<string | null>;
+  newCase(): Promise<string | null>;
+  pickEvidence(folders: boolean): Promise<string[]>;
+}
+
 export interface ServiceContext {
   /** The Electron version when running inside Electron. */
   electronVersion?: string | null;
-  /** Case files the user named (command line, dialogs); when set, no other path is opened. */
+  /**
+   * Case files the user named (command line, dialogs, the open/create fields of the page); when
+   * set, no other case is opened. case.open and case.create add to it.
+   */
   allowedCases?: Set<string>;
+  /** The open cases of this app (one database per case); a shared default when absent. */
+  pool?: CasePool;
+  /** Where recent cases are remembered. */
+  recentFile?: string;
+  dialogs?: NativeDialogs;
 }
+
+const defaultPool = new CasePool();
+const poolOf = (context: ServiceContext) => context.pool ?? defaultPool;
 
 type Handlers = { [M in ApiMethod]: (request: ApiRequest<M>, context: ServiceContext) => Promise<ApiResponses[M]> };
 
 class Forbidden extends Error {}
+class Unsupported extends Error {}
 
 /** The absolute path of a case the user opened, or Forbidden. */
 function allowed(path: string, context: ServiceContext): string {
@@ -34,20 +57,58 @@ function allowed(path: string, context: ServiceContext): string {
   return absolute;
 }
 
-async function withReadOnlyCase<T>(path: string, context: ServiceContext, fn: (store: CaseStore) => Promise<T>): Promise<T> {
-  const absolute = allowed(path, context);
-  if (!existsSync(absolute)) throw new CaseError('case_not_found', `no case file at ${absolute}`);
-  const store = await CaseStore.open(absolute, { readOnly: true });
-  try {
-    return await fn(store);
-  } finally {
-    store.close();
-  }
+function withReadOnlyCase<T>(path: string, context: ServiceContext, fn: (store: CaseStore) => Promise<T>): Promise<T> {
+  return poolOf(context).read(allowed(path, context), fn);
+}
+
+/** The user named this case in the page or a dialog: it may be opened from now on. */
+function grant(path: string, context: ServiceContext): string {
+  const absolute = resolve(path);
+  context.allowedCases?.add(absolute);
+  rememberCase(context.recentFile ?? defaultRecentFile(), absolute);
+  return absolute;
+}
+
+function dialogs(context: ServiceContext): NativeDialogs {
+  if (!context.dialogs) throw new Unsupported('native dialogs exist in the desktop app only: type a path or pick files in the page');
+  return context.dialogs;
 }
 
 const HANDLERS: Handlers = {
   'app.version': async (_request, context) => ({ version: APP_VERSION, electron: context.electronVersion ?? null, node: process.versions.node }),
   'case.info': (request, context) => withReadOnlyCase(request.casePath, context, (store) => caseInfo(store)),
+  'case.open': async (request, context) => {
+    const absolute = resolve(request.casePath);
+    if (!existsSync(absolute)) throw new CaseError('case_not_found', `no case file at ${absolute}`);
+    // Refuse a file that is not a case before the user may name it again.
+    const info = await poolOf(context).read(absolute, (store) => caseInfo(store));
+    grant(absolute, context);
+    return info;
+  },
+  'case.create': async (request, context) => {
+    const absolute = resolve(request.casePath);
+    if (existsSync(absolute)) throw new CaseError('case_exists', `${absolute} already exists: open it instead`);
+    const info = await poolOf(context).write(absolute, (store) => caseInfo(store), { create: true });
+    grant(absolute, context);
+    return info;
+  },
+  'cases.recent': async (_request, context) => readRecentCases(context.recentFile ?? defaultRecentFile()),
+  'evidence.list': (request, context) => withReadOnlyCase(request.casePath, context, (store) => evidenceList(store)),
+  'quarantine.list': (request, context) => withReadOnlyCase(request.casePath, context, (store) => quarantineList(store, request.limit ?? 500)),
+  'import.start': async (request, context) => {
+    const absolute = allowed(request.casePath, context);
+    if (!existsSync(absolute)) throw new CaseError('case_not_found', `no case file at ${absolute}: create it first`);
+    return startImportJob(poolOf(context), absolute, request.inputs.map((i) => resolve(i)));
+  },
+  'import.status': async (request) => importJobStatus(request.jobId),
+  'import.cancel': async (request) => cancelImportJob(request.jobId),
+  'dialog.openCase': async (_request, context) => {
+    const picked = await dialogs(context).openCase();
+    if (picked) grant(picked, context);
+    return picked;
+  },
+  'dialog.newCase': async (_request, context) => dialogs(context).newCase(),
+  'dialog.pickEvidence': async (request, context) => dialogs(context).pickEvidence(request.folders === true),
   'identities.list': (request, context) =>
     withReadOnlyCase(request.casePath, context, async (store) => {
       const rows = await store.read<{ uid: string; display: string | null; type: string; is_nhi: boolean | null; confidence: number; reason: string | null; events: number; last_seen: string }>(
@@ -57,7 +118,11 @@ const HANDLERS: Handlers = {
       );
       return rows.map((r) => ({ uid: r.uid, display: r.display, type: r.type, isNhi: r.is_nhi, confidence: r.confidence, reason: r.reason, events: r.events, lastSeen: r.last_seen }));
     }),
-  'sql.query': async (request, context) => runAnalystSql(allowed(request.casePath, context), request.sql, request.limit),
+  'sql.query': async (request, context) => {
+    const absolute = allowed(request.casePath, context);
+    if (poolOf(context).isWriting(absolute)) throw new CaseError('case_busy', 'an import is writing this case; the read-only SQL console opens it when the import has finished');
+    return runAnalystSql(absolute, request.sql, request.limit);
+  },
   'events.query': (request, context) => withReadOnlyCase(request.casePath, context, (store) => queryEvents(store, request)),
   'identity.profile': (request, context) =>
     withReadOnlyCase(request.casePath, context, async (store) => {
@@ -86,8 +151,9 @@ export async function handleApiCall(method: unknown, request: unknown, context: 
     return { ok: true, value: await handler(parsed.data, context) };
   } catch (err) {
     if (err instanceof Forbidden) return failure('forbidden', err.message);
+    if (err instanceof Unsupported) return failure('unsupported', err.message);
     if (err instanceof SqlError) return failure('sql_error', err.message);
-    if (err instanceof CaseError) return failure(err.code === 'case_not_found' ? 'case_not_found' : 'case_error', err.message);
+    if (err instanceof CaseError) return failure(err.code === 'case_not_found' || err.code === 'case_busy' ? err.code : 'case_error', err.message);
     return failure('internal', err instanceof Error ? err.message : String(err));
   }
 }

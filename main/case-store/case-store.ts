@@ -16,7 +16,7 @@ export type Row = Record<string, unknown>;
 
 export class CaseError extends Error {
   constructor(
-    readonly code: 'case_not_found' | 'case_exists' | 'not_a_case' | 'case_too_new' | 'case_locked',
+    readonly code: 'case_not_found' | 'case_exists' | 'not_a_case' | 'case_too_new' | 'case_locked' | 'case_busy',
     message: string,
   ) {
     super(message);
@@ -49,7 +49,21 @@ export class CaseStore {
     readonly path: string,
     private readonly instance: DuckDBInstance,
     readonly connection: DuckDBConnection,
+    /** A fork shares its parent's instance and closes only its own connection. */
+    private readonly ownsInstance = true,
+    readonly readOnly = false,
   ) {}
+
+  /**
+   * Another connection on the same open database, for a reader that must not wait behind this
+   * store's writes: it sees every committed transaction (an import's finished batches) and
+   * nothing uncommitted. Closing it leaves this store open.
+   */
+  async fork(): Promise<CaseStore> {
+    const connection = await this.instance.connect();
+    await connection.run(`SET TimeZone = 'UTC'`);
+    return new CaseStore(this.path, this.instance, connection, false, this.readOnly);
+  }
 
   static async open(path: string, options: OpenOptions = {}): Promise<CaseStore> {
     const exists = existsSync(path);
@@ -71,7 +85,7 @@ export class CaseStore {
     }
     const connection = await instance.connect();
     await connection.run(`SET TimeZone = 'UTC'`);
-    const store = new CaseStore(path, instance, connection);
+    const store = new CaseStore(path, instance, connection, true, options.readOnly === true);
     try {
       await store.migrate(exists, options.readOnly === true);
     } catch (err) {
@@ -186,7 +200,7 @@ export class CaseStore {
 
   close(): void {
     this.connection.closeSync();
-    this.instance.closeSync();
+    if (this.ownsInstance) this.instance.closeSync();
   }
 }
 

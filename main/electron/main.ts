@@ -1,6 +1,13 @@
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { BrowserWindow, Menu, app, ipcMain, session } from 'electron';
+import { BrowserWindow, Menu, app, dialog, ipcMain, session } from 'electron';
+import { MENU_CHANNEL } from '../../shared/menu-actions';
+import { CasePool } from '../api/case-pool';
+import { settleImportJobs } from '../api/import-jobs';
+import { readRecentCases } from '../api/recent-cases';
+import { handleApiCall } from '../api/services';
+import { type MenuItemSpec, appMenuTemplate } from './app-menu';
+import { type DialogLike, nativeDialogs } from './dialogs';
 import { registerHandlers } from './register-handlers';
 import { guardWebContents, secureSession } from './security';
 import { windowOptions } from './window-options';
@@ -27,13 +34,46 @@ function createWindow(casePath?: string): BrowserWindow {
   return window;
 }
 
+const pool = new CasePool();
+
 void app.whenReady().then(() => {
   secureSession(session.defaultSession);
-  // Case files named on the command line are the ones the window may open.
+  // Case files named on the command line, in dialogs or opened from the page are the ones the window may open.
   const cases = process.argv.slice(app.isPackaged ? 1 : 2).filter((a) => a.endsWith('.duckdb')).map((a) => resolve(a));
-  registerHandlers(ipcMain, appOrigin, { electronVersion: process.versions.electron ?? null, allowedCases: new Set(cases) });
-  Menu.setApplicationMenu(Menu.buildFromTemplate([{ role: 'appMenu' }, { role: 'fileMenu' }, { role: 'editMenu' }, { role: 'viewMenu' }, { role: 'windowMenu' }].filter((m) => m.role !== 'appMenu' || process.platform === 'darwin') as Electron.MenuItemConstructorOptions[]));
+  const allowedCases = new Set(cases);
+  const recentFile = join(app.getPath('userData'), 'recent-cases.json');
+  // Dialogs are modal to whichever window is in front.
+  const modal: DialogLike = {
+    showOpenDialog: (options) => {
+      const parent = BrowserWindow.getFocusedWindow();
+      return parent ? dialog.showOpenDialog(parent, options) : dialog.showOpenDialog(options);
+    },
+    showSaveDialog: (options) => {
+      const parent = BrowserWindow.getFocusedWindow();
+      return parent ? dialog.showSaveDialog(parent, options) : dialog.showSaveDialog(options);
+    },
+  };
+  const context = { electronVersion: process.versions.electron ?? null, allowedCases, pool, recentFile, dialogs: nativeDialogs(modal) };
+  const refreshMenu = () => {
+    const template = appMenuTemplate(
+      (action) => BrowserWindow.getFocusedWindow()?.webContents.send(MENU_CHANNEL, action),
+      readRecentCases(recentFile),
+      (path) => {
+        allowedCases.add(path);
+        const target = BrowserWindow.getFocusedWindow() ?? window;
+        void target.loadFile(rendererFile, { query: { case: path } });
+      },
+    );
+    Menu.setApplicationMenu(Menu.buildFromTemplate(template as MenuItemSpec[] as Electron.MenuItemConstructorOptions[]));
+  };
+  // Opening or creating a case changes the recent list: rebuild the menu after those calls.
+  registerHandlers(ipcMain, appOrigin, context, async (method, request, ctx) => {
+    const result = await handleApiCall(method, request, ctx);
+    if (method === 'case.open' || method === 'case.create' || method === 'dialog.openCase') refreshMenu();
+    return result;
+  });
   let window = createWindow(cases[0]);
+  refreshMenu();
   app.on('second-instance', () => {
     if (window.isMinimized()) window.restore();
     window.focus();
@@ -41,6 +81,15 @@ void app.whenReady().then(() => {
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) window = createWindow();
   });
+});
+
+app.on('before-quit', (event) => {
+  // Let a running import stop at a batch boundary and the cases close with an empty WAL.
+  if (pool.isIdle()) return;
+  event.preventDefault();
+  void settleImportJobs({ cancel: true })
+    .then(() => pool.closeAll())
+    .finally(() => app.exit(0));
 });
 
 app.on('window-all-closed', () => {

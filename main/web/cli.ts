@@ -4,6 +4,8 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { CasePool } from '../api/case-pool';
+import { settleImportJobs } from '../api/import-jobs';
 import { startWebServer } from './server';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -18,7 +20,9 @@ if (missing.length > 0) {
   console.error(`nhi web: no case file at ${missing.join(', ')}`);
   process.exit(3);
 }
-const server = await startWebServer({ rendererDir, context: { allowedCases: new Set(cases) } });
+const pool = new CasePool();
+const server = await startWebServer({ rendererDir, context: { allowedCases: new Set(cases), pool } });
 const query = cases.length > 0 ? `&case=${encodeURIComponent(cases[0]!)}` : '';
 console.log(`NHI Forensics web mode on 127.0.0.1 only. Open:\n\n  ${server.url}${query}\n\n(Ctrl-C stops it.)`);
-process.on('SIGINT', () => void server.close().then(() => process.exit(0)));
+// An import in flight commits its current batch or rolls it back; then the cases close cleanly.
+process.on('SIGINT', () => void server.close().then(() => settleImportJobs({ cancel: true })).then(() => pool.closeAll()).then(() => process.exit(0)));

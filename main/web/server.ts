@@ -1,8 +1,9 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, statSync, unlinkSync } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, join, normalize, resolve, sep } from 'node:path';
+import { basename, dirname, extname, join, normalize, resolve, sep } from 'node:path';
 import { type ServiceContext, handleApiCall } from '../api/services';
 import { CONTENT_SECURITY_POLICY } from '../electron/security';
 
@@ -68,6 +69,13 @@ export async function startWebServer(options: WebOptions): Promise<WebServer> {
     }
     const url = new URL(req.url ?? '/', `http://${host}`);
 
+    if (url.pathname === '/upload') {
+      if (req.method !== 'POST') return send(res, 405, failure('bad_request', 'uploads are POST'));
+      const header = req.headers['x-nhi-token'];
+      if (!sameToken(Array.isArray(header) ? header[0] : header)) return send(res, 401, failure('forbidden', 'missing or wrong token'));
+      return upload(req, res, url, options.context);
+    }
+
     if (url.pathname.startsWith('/api/')) {
       if (req.method !== 'POST') return send(res, 405, failure('bad_request', 'API calls are POST'));
       const header = req.headers['x-nhi-token'];
@@ -115,6 +123,34 @@ export async function startWebServer(options: WebOptions): Promise<WebServer> {
     port,
     close: () => new Promise<void>((done) => server.close(() => done())),
   };
+}
+
+/**
+ * A browser cannot hand the server a file's path, so web mode copies a picked or dropped file
+ * next to the case (`<case>.evidence/<time>-<name>`), never overwriting anything, and answers
+ * the copy's path for import.start. The importer hashes the copy like any other evidence file.
+ */
+async function upload(req: IncomingMessage, res: ServerResponse, url: URL, context: ServiceContext): Promise<void> {
+  const casePath = resolve(url.searchParams.get('case') ?? '');
+  if (!context.allowedCases?.has(casePath)) return send(res, 403, failure('forbidden', 'open or create the case before importing into it'));
+  const name = basename(url.searchParams.get('name') ?? '').replace(/[^\w.\-]+/g, '_').slice(-200);
+  if (!name || name === '.' || name === '..') return send(res, 400, failure('bad_request', 'the upload needs a file name'));
+  const folder = `${casePath.replace(/\.duckdb$/, '')}.evidence`;
+  mkdirSync(folder, { recursive: true });
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
+  const target = join(folder, `${stamp}-${name}`);
+  if (dirname(target) !== folder) return send(res, 400, failure('bad_request', 'bad file name'));
+  try {
+    await pipeline(req, createWriteStream(target, { flags: 'wx' }));
+  } catch (err) {
+    try {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') unlinkSync(target);
+    } catch {
+      // nothing was written
+    }
+    return send(res, 400, failure('bad_request', `the upload failed: ${(err as Error).message}`));
+  }
+  return send(res, 200, { ok: true, value: { path: target } });
 }
 
 function failure(code: 'forbidden' | 'bad_request', message: string) {

@@ -2,6 +2,9 @@ import { scaleSequential } from 'd3-scale';
 import { interpolateInferno } from 'd3-scale-chromatic';
 import { useEffect, useState } from 'react';
 import type { IdentityProfile } from '../../shared/identity-profile';
+import { call, number } from './api-client';
+import { useTimeFormat, useZone, zoneLabel } from './time-zone';
+import { useView } from './view-state';
 
 const DAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
 const CELL = 18;
@@ -34,13 +37,18 @@ function Heatmap({ cells }: { cells: IdentityProfile['heatmap'] }) {
 const hours = (list: number[]) => (list.length === 0 ? 'none' : list.map((h) => String(h).padStart(2, '0')).join(' '));
 
 /** One identity: what it is and why, when it usually works, and what it did outside that. */
-export function IdentityPage({ casePath, uid, onClose }: { casePath: string; uid: string; onClose: () => void }) {
+export function IdentityPage({ casePath }: { casePath: string }) {
+  const { identity: uid, go, setFilter } = useView();
+  const time = useTimeFormat();
+  const zone = useZone((s) => s.zone);
   const [profile, setProfile] = useState<IdentityProfile | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     setProfile(null);
-    void window.nhi?.call('identity.profile', { casePath, uid }).then((r) => (r.ok ? setProfile(r.value) : setError(r.error.message)));
+    setError(null);
+    if (uid) void call('identity.profile', { casePath, uid }).then((r) => (r.ok ? setProfile(r.value) : setError(r.error.message)));
   }, [casePath, uid]);
+  if (!uid) return <p className="muted">Pick an identity in the Identities view.</p>;
   if (error) return <section className="error">{error}</section>;
   if (!profile) return <section className="muted">Loading {uid}…</section>;
   const b = profile.baseline;
@@ -48,7 +56,8 @@ export function IdentityPage({ casePath, uid, onClose }: { casePath: string; uid
     <section aria-label="identity profile" className="profile">
       <div className="toolbar">
         <h2>{profile.display ?? profile.uid}</h2>
-        <button type="button" onClick={onClose}>Back</button>
+        <button type="button" onClick={() => go('identities')}>All identities</button>
+        <button type="button" onClick={() => { setFilter({ actor: uid }); go('events'); }}>Its events</button>
       </div>
       <p className="muted">{profile.uid}</p>
       <p data-testid="verdict">
@@ -76,7 +85,7 @@ export function IdentityPage({ casePath, uid, onClose }: { casePath: string; uid
             <thead><tr><th>Day</th><th>Hour (UTC)</th><th>Events</th><th>Bytes out</th></tr></thead>
             <tbody>
               {profile.unusualHours.map((u) => (
-                <tr key={`${u.day}${u.hour}`}><td>{u.day}</td><td>{String(u.hour).padStart(2, '0')}:00</td><td>{u.events.toLocaleString('en-US')}</td><td>{u.bytes_out.toLocaleString('en-US')}</td></tr>
+                <tr key={`${u.day}${u.hour}`}><td>{u.day}</td><td>{String(u.hour).padStart(2, '0')}:00</td><td>{number(u.events)}</td><td>{u.bytes_out.toLocaleString('en-US')}</td></tr>
               ))}
             </tbody>
           </table>
@@ -84,18 +93,27 @@ export function IdentityPage({ casePath, uid, onClose }: { casePath: string; uid
       )}
       <h3>Sessions ({profile.sessionCount})</h3>
       <table>
-        <thead><tr><th>Assumed at</th><th>Via</th><th>By</th><th>From</th><th>Events</th></tr></thead>
+        <thead><tr><th>Assumed at ({zoneLabel(zone)})</th><th>Via</th><th>By</th><th>From</th><th>Events</th></tr></thead>
         <tbody>
           {profile.sessions.slice(0, 10).map((s) => (
-            <tr key={`${s.assumed_at}${s.assumed_by}${s.credential_uid}`}><td>{s.assumed_at.slice(0, 19)}</td><td>{s.via}</td><td>{s.assumed_by}</td><td>{s.src_ip}</td><td>{s.events}</td></tr>
+            <tr key={`${s.assumed_at}${s.assumed_by}${s.credential_uid}`}><td>{time(s.assumed_at)}</td><td>{s.via}</td><td>{s.assumed_by}</td><td>{s.src_ip}</td><td>{s.events}</td></tr>
+          ))}
+        </tbody>
+      </table>
+      <h3>Credentials ({profile.credentials.length})</h3>
+      <table aria-label="credentials">
+        <thead><tr><th>Credential</th><th>Kind</th><th>First seen</th><th>Last seen</th><th>Events</th><th>From</th></tr></thead>
+        <tbody>
+          {profile.credentials.slice(0, 20).map((c) => (
+            <tr key={c.credential_uid}><td className="mono">{c.credential_uid}</td><td>{c.kind}</td><td>{time(c.first_seen)}</td><td>{time(c.last_seen)}</td><td>{number(c.events)}</td><td>{c.src_ips.join(', ')}</td></tr>
           ))}
         </tbody>
       </table>
       <h3>Top operations and resources</h3>
       <table>
         <tbody>
-          {profile.topOperations.map((o) => <tr key={`op${o.operation}`}><td>{o.operation}</td><td>{o.events.toLocaleString('en-US')}</td></tr>)}
-          {profile.topResources.map((r) => <tr key={`r${r.resource_uid}`}><td>{r.resource_uid}</td><td>{r.events.toLocaleString('en-US')}</td></tr>)}
+          {profile.topOperations.map((o) => <tr key={`op${o.operation}`}><td>{o.operation}</td><td>{number(o.events)}</td></tr>)}
+          {profile.topResources.map((r) => <tr key={`r${r.resource_uid}`}><td>{r.resource_uid}</td><td>{number(r.events)}</td></tr>)}
         </tbody>
       </table>
       <h3>Addresses and user agents</h3>

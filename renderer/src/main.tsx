@@ -1,94 +1,105 @@
 import { StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
-import type { IdentitySummary } from '../../shared/api';
-import type { CaseInfo } from '../../shared/case-summary';
-import { EventsView } from './events-view';
-import { IdentityPage } from './identity-profile';
-import { SqlConsole } from './sql-console';
+import type { MenuAction } from '../../shared/menu-actions';
+import { call } from './api-client';
+import { CasePicker } from './case/case-picker';
+import { useCase } from './case/case-store';
+import { ROUTES } from './routes';
+import { useKeyboard } from './shortcuts';
+import { useView } from './view-state';
 import { installWebBridge } from './web-bridge';
+import { ZonePicker } from './zone-picker';
 
 installWebBridge();
 
-const number = (n: number) => n.toLocaleString('en-US');
-
-/** Case home, first cut: the case at a glance and its identities. The full views come next. */
+/** The shell: the open case, its views as tabs, the time zone, and the keyboard. */
 function App() {
+  const { casePath, info, error, refresh, close } = useCase();
+  const { view, go } = useView();
   const [version, setVersion] = useState('');
-  const [info, setInfo] = useState<CaseInfo | null>(null);
-  const [identities, setIdentities] = useState<IdentitySummary[]>([]);
-  const [error, setError] = useState<string | null>(null);
-  const [profileUid, setProfileUid] = useState<string | null>(null);
-  const casePath = new URL(window.location.href).searchParams.get('case');
+  const [importRequests, setImportRequests] = useState(0);
+  const [help, setHelp] = useState(false);
 
   useEffect(() => {
-    const nhi = window.nhi;
-    if (!nhi) {
-      setError('No connection to the app: open it through Electron or the URL `npm run web` prints.');
-      return;
-    }
-    void nhi.call('app.version', {}).then((r) => r.ok && setVersion(`v${r.value.version}${r.value.electron ? ` · Electron ${r.value.electron}` : ''}`));
-    if (!casePath) return;
-    void nhi.call('case.info', { casePath }).then((r) => (r.ok ? setInfo(r.value) : setError(r.error.message)));
-    void nhi.call('identities.list', { casePath }).then((r) => r.ok && setIdentities(r.value));
+    void call('app.version', {}).then((r) => r.ok && setVersion(`v${r.value.version}${r.value.electron ? ` · Electron ${r.value.electron}` : ''}`));
+  }, []);
+  useEffect(() => {
+    if (casePath) void refresh();
   }, [casePath]);
 
+  const onAction = (action: MenuAction) => {
+    if (action === 'case.new' || action === 'case.open') return close();
+    if (action === 'evidence.import') {
+      go('home');
+      return setImportRequests((n) => n + 1);
+    }
+    if (action === 'find') return document.querySelector<HTMLInputElement>('[data-find]')?.focus();
+    go(action.slice('view.'.length) as Parameters<typeof go>[0]);
+  };
+  useEffect(() => window.nhi?.onMenu?.(onAction), []);
+  useKeyboard({ onAction, toggleHelp: () => setHelp((h) => !h), enabled: casePath !== null });
+
+  const route = ROUTES.find((r) => r.view === view) ?? ROUTES[0]!;
   return (
-    <main>
-      <header>
+    <>
+      <header className="app-header">
         <h1>NHI Forensics</h1>
-        <span className="muted">{version}</span>
+        {casePath && (
+          <nav role="tablist" aria-label="views">
+            {ROUTES.filter((r) => r.tab).map((r, i) => (
+              <button key={r.view} type="button" role="tab" aria-selected={r.view === route.view || (route.view === 'identity' && r.view === 'identities')} title={`g ${r.key} · Alt+${i + 1}`} onClick={() => go(r.view)}>
+                {r.label}
+              </button>
+            ))}
+          </nav>
+        )}
+        <span className="spacer" />
+        <ZonePicker />
+        <button type="button" className="chip" onClick={() => setHelp((h) => !h)} title="Keyboard shortcuts (?)">?</button>
+        <span className="muted small">{version}</span>
       </header>
-      {error && <p className="error" role="alert">{error}</p>}
-      {!casePath && !error && <p className="muted">Open a case: start web mode with a case file, e.g. <code>npm run web -- cases/incident-0214.duckdb</code>.</p>}
-      {info && (
-        <section aria-label="case summary">
-          <h2>{info.path}</h2>
-          <p className="muted">
-            All times UTC · {info.timeRange.first ?? '—'} → {info.timeRange.last ?? '—'}
-          </p>
-          <dl className="stats">
-            <div><dt>Events</dt><dd data-testid="events">{number(info.events)}</dd></div>
-            <div><dt>Evidence files</dt><dd>{number(info.evidence.files)}</dd></div>
-            <div><dt>Quarantined</dt><dd>{number(info.quarantined)}</dd></div>
-            <div><dt>Machines</dt><dd data-testid="machines">{number(info.identities.machines)}</dd></div>
-            <div><dt>Humans</dt><dd data-testid="humans">{number(info.identities.humans)}</dd></div>
-          </dl>
-          <table>
-            <thead><tr><th>Source</th><th>Events</th><th>Files</th><th>First</th><th>Last</th></tr></thead>
-            <tbody>
-              {info.sources.map((s) => (
-                <tr key={s.source}><td>{s.source}</td><td>{number(s.events)}</td><td>{number(s.files)}</td><td>{s.first}</td><td>{s.last}</td></tr>
-              ))}
-            </tbody>
-          </table>
-        </section>
-      )}
-      {casePath && profileUid && <IdentityPage casePath={casePath} uid={profileUid} onClose={() => setProfileUid(null)} />}
-      {info && casePath && !profileUid && <EventsView casePath={casePath} />}
-      {info && casePath && <SqlConsole casePath={casePath} />}
-      {identities.length > 0 && (
-        <section aria-label="identities">
-          <h2>Identities</h2>
-          <table>
-            <thead><tr><th>Identity</th><th>Machine?</th><th>Type</th><th>Confidence</th><th>Events</th><th>Why</th></tr></thead>
-            <tbody>
-              {identities.map((i) => (
-                <tr key={i.uid} title={i.uid}>
-                  <td>
-                    <button type="button" className="link" onClick={() => setProfileUid(i.uid)}>{i.display ?? i.uid}</button>
-                  </td>
-                  <td>{i.isNhi === null ? '?' : i.isNhi ? 'machine' : 'human'}</td>
-                  <td>{i.type}</td>
-                  <td>{i.confidence.toFixed(2)}</td>
-                  <td>{number(i.events)}</td>
-                  <td>{i.reason}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </section>
-      )}
-    </main>
+      <main>
+        {!window.nhi && <p className="error" role="alert">No connection to the app: open it through Electron or the URL `npm run web` prints.</p>}
+        {casePath ? (
+          <>
+            <div className="case-bar">
+              <strong title={casePath}>{casePath.split(/[\\/]/).pop()}</strong>
+              <span className="muted small">{info ? `${info.caseId.slice(0, 8)} · schema v${info.schemaVersion}` : ''}</span>
+              <button type="button" className="link small" onClick={close}>Switch case</button>
+            </div>
+            {error && <p className="error" role="alert">{error}</p>}
+            {route.render({ casePath, importRequests })}
+          </>
+        ) : (
+          window.nhi && <CasePicker />
+        )}
+      </main>
+      {help && <ShortcutHelp onClose={() => setHelp(false)} />}
+    </>
+  );
+}
+
+function ShortcutHelp({ onClose }: { onClose: () => void }) {
+  const tabs = ROUTES.filter((r) => r.tab);
+  return (
+    <div className="overlay" role="dialog" aria-label="keyboard shortcuts" onClick={onClose}>
+      <div className="sheet" onClick={(e) => e.stopPropagation()}>
+        <h2>Keyboard</h2>
+        <table>
+          <tbody>
+            {tabs.map((r, i) => <tr key={r.view}><td><kbd>g</kbd> <kbd>{r.key}</kbd> or <kbd>Alt</kbd>+<kbd>{i + 1}</kbd></td><td>{r.label}</td></tr>)}
+            <tr><td><kbd>/</kbd></td><td>Search or filter in this view</td></tr>
+            <tr><td><kbd>j</kbd> <kbd>k</kbd> or <kbd>↓</kbd> <kbd>↑</kbd></td><td>Next / previous event</td></tr>
+            <tr><td><kbd>Enter</kbd> / <kbd>Esc</kbd></td><td>Open / close the selected event</td></tr>
+            <tr><td><kbd>t</kbd></td><td>Switch times between UTC and local</td></tr>
+            <tr><td><kbd>Ctrl</kbd>+<kbd>I</kbd></td><td>Import evidence</td></tr>
+            <tr><td><kbd>Ctrl</kbd>+<kbd>Enter</kbd></td><td>Run the SQL query</td></tr>
+            <tr><td><kbd>?</kbd></td><td>This help</td></tr>
+          </tbody>
+        </table>
+        <button type="button" onClick={onClose} autoFocus>Close</button>
+      </div>
+    </div>
   );
 }
 

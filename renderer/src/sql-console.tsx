@@ -53,6 +53,7 @@ export function SqlConsole({ casePath }: { casePath: string }) {
       <h2>SQL (read-only)</h2>
       <textarea
         aria-label="SQL query"
+        data-find
         value={sql}
         rows={4}
         spellCheck={false}

@@ -1,49 +1,109 @@
 import { create } from 'zustand';
-import type { EventFilter } from '../../shared/api';
+import { EVENT_SORT_COLUMNS, type EventFilter } from '../../shared/api';
 
 /**
- * What the analyst is looking at: the event filters and the selected event. It lives in the URL
- * hash too (`#events?actor=backend-svc&event=…`), so a view can be bookmarked and comes back on reload.
+ * What the analyst is looking at: the view, the event filters (shared by every view: a window
+ * brushed on the timeline filters the events and the graph too), the selected event and
+ * identity, and the sort. It all lives in the URL hash (`#events?actor=backend-svc&event=…`), so
+ * a view can be bookmarked and comes back on reload, and Back returns to the previous view.
  */
-interface ViewState {
-  filter: EventFilter;
-  selected: string | null;
-  setFilter(patch: Partial<EventFilter>): void;
-  select(eventUid: string | null): void;
+
+export const VIEWS = ['home', 'events', 'identities', 'identity', 'graph', 'timeline', 'findings', 'sql'] as const;
+export type ViewName = (typeof VIEWS)[number];
+export type SortColumn = (typeof EVENT_SORT_COLUMNS)[number];
+
+interface Sort {
+  column: SortColumn;
+  descending: boolean;
 }
 
-const KEYS = ['from', 'to', 'source', 'actor', 'operation', 'resource', 'status', 'text'] as const;
+interface ViewState {
+  view: ViewName;
+  filter: EventFilter;
+  selected: string | null;
+  /** The identity whose profile is open, or that is selected in the graph. */
+  identity: string | null;
+  sort: Sort;
+  go(view: ViewName, patch?: { identity?: string | null }): void;
+  setFilter(patch: Partial<EventFilter>): void;
+  select(eventUid: string | null): void;
+  selectIdentity(uid: string | null): void;
+  setSort(sort: Sort): void;
+}
 
-function fromHash(): { filter: EventFilter; selected: string | null } {
-  const params = new URLSearchParams(window.location.hash.replace(/^#events\??/, ''));
+const FILTER_KEYS = ['from', 'to', 'source', 'actor', 'operation', 'resource', 'status', 'text'] as const;
+const DEFAULT_SORT: Sort = { column: 'time', descending: false };
+
+interface Parsed {
+  view: ViewName;
+  filter: EventFilter;
+  selected: string | null;
+  identity: string | null;
+  sort: Sort;
+}
+
+export function parseHash(hash: string): Parsed {
+  const match = /^#([a-z]+)\??(.*)$/.exec(hash);
+  const view = (VIEWS as readonly string[]).includes(match?.[1] ?? '') ? (match![1] as ViewName) : 'home';
+  const params = new URLSearchParams(match?.[2] ?? '');
   const filter: Record<string, unknown> = {};
-  for (const key of KEYS) {
+  for (const key of FILTER_KEYS) {
     const value = params.get(key);
     if (value) filter[key] = value;
   }
   if (params.get('nhi') === 'true' || params.get('nhi') === 'false') filter.nhi = params.get('nhi') === 'true';
   if (filter.status !== 'success' && filter.status !== 'failure') delete filter.status;
-  return { filter: filter as EventFilter, selected: params.get('event') };
+  const column = params.get('sort');
+  const sort: Sort = (EVENT_SORT_COLUMNS as readonly string[]).includes(column ?? '') ? { column: column as SortColumn, descending: params.get('desc') === '1' } : DEFAULT_SORT;
+  return { view, filter: filter as EventFilter, selected: params.get('event'), identity: params.get('uid'), sort };
 }
 
-function toHash(filter: EventFilter, selected: string | null): void {
+export function formatHash(state: Parsed): string {
   const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(filter)) if (value !== undefined && value !== '') params.set(key, String(value));
-  if (selected) params.set('event', selected);
-  const hash = `#events${params.size > 0 ? `?${params.toString()}` : ''}`;
-  if (window.location.hash !== hash) window.history.replaceState(null, '', hash);
+  for (const [key, value] of Object.entries(state.filter)) if (value !== undefined && value !== '') params.set(key, String(value));
+  if (state.selected) params.set('event', state.selected);
+  if (state.identity) params.set('uid', state.identity);
+  if (state.sort.column !== DEFAULT_SORT.column || state.sort.descending !== DEFAULT_SORT.descending) {
+    params.set('sort', state.sort.column);
+    if (state.sort.descending) params.set('desc', '1');
+  }
+  return `#${state.view}${params.size > 0 ? `?${params.toString()}` : ''}`;
+}
+
+/** A new view is a history entry (Back works); filter and selection changes replace the current one. */
+function write(state: Parsed, push: boolean): void {
+  const hash = formatHash(state);
+  if (window.location.hash === hash) return;
+  if (push) window.history.pushState(null, '', hash);
+  else window.history.replaceState(null, '', hash);
 }
 
 export const useView = create<ViewState>((set, get) => ({
-  ...fromHash(),
+  ...parseHash(window.location.hash),
+  go(view, patch = {}) {
+    set({ view, ...(patch.identity !== undefined ? { identity: patch.identity } : {}) });
+    write(get(), true);
+  },
   setFilter(patch) {
     const filter = { ...get().filter, ...patch };
     for (const key of Object.keys(filter) as (keyof EventFilter)[]) if (filter[key] === '' || filter[key] === undefined) delete filter[key];
     set({ filter, selected: null });
-    toHash(filter, null);
+    write(get(), false);
   },
   select(selected) {
     set({ selected });
-    toHash(get().filter, selected);
+    write(get(), false);
+  },
+  selectIdentity(identity) {
+    set({ identity });
+    write(get(), false);
+  },
+  setSort(sort) {
+    set({ sort, selected: null });
+    write(get(), false);
   },
 }));
+
+// Back, Forward and an edited address bar bring their view back.
+window.addEventListener('popstate', () => useView.setState(parseHash(window.location.hash)));
+window.addEventListener('hashchange', () => useView.setState(parseHash(window.location.hash)));

@@ -28,6 +28,24 @@ export function installWebBridge(): void {
         return { ok: false, error: { code: 'internal', message: `the local server did not answer: ${(err as Error).message}` } };
       }
     },
+    upload(casePath, file, onProgress) {
+      // XMLHttpRequest, not fetch: only it reports upload progress for the progress bar.
+      return new Promise((done) => {
+        const xhr = new XMLHttpRequest();
+        xhr.open('POST', `/upload?case=${encodeURIComponent(casePath)}&name=${encodeURIComponent(file.name)}`);
+        xhr.setRequestHeader('X-NHI-Token', token);
+        xhr.upload.onprogress = (e) => onProgress(e.loaded);
+        xhr.onload = () => {
+          try {
+            done(JSON.parse(xhr.responseText) as ApiResult<{ path: string }>);
+          } catch {
+            done({ ok: false, error: { code: 'internal', message: `the upload of ${file.name} failed (HTTP ${xhr.status})` } });
+          }
+        };
+        xhr.onerror = () => done({ ok: false, error: { code: 'internal', message: `the upload of ${file.name} did not reach the local server` } });
+        xhr.send(file);
+      });
+    },
   };
   window.nhi = bridge;
 }

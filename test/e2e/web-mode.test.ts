@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaseStore } from '../../main/case-store/case-store';
 import { importBundles } from '../../main/ingest/importer';
 import { type WebServer, startWebServer } from '../../main/web/server';
+import { bytes } from '../../renderer/src/api-client';
 import { tempDir } from '../helpers/builders';
 
 /**
@@ -28,6 +29,7 @@ describe('web mode in a real browser', () => {
     const store = await CaseStore.open(casePath, { create: true });
     await importBundles(store, [join(ROOT, 'fixtures/incident-0214/bundle.zip')]);
     store.close();
+    process.env.NHI_CONFIG_DIR = tempDir();
     server = await startWebServer({ rendererDir: RENDERER, context: { allowedCases: new Set([casePath]) } });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -42,27 +44,58 @@ describe('web mode in a real browser', () => {
     await server?.close();
   });
 
-  it('opens the fixture case: counts, sources, machines and humans, with the token out of the address bar', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  it('creates a case, imports the fixture through the page with progress and a report, and shows the counts', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-    await page.goto(`${server.url}&case=${encodeURIComponent(casePath)}`);
+    await page.goto(server.url);
+    expect(page.url()).not.toContain('token=');
+    const created = join(tempDir(), 'from-the-ui.duckdb');
+    await page.getByLabel('new case path').fill(created);
+    await page.getByRole('button', { name: 'Create case' }).click();
+    await expect.poll(() => page.textContent('[data-testid=events]'), { timeout: 15_000 }).toBe('0');
+    await page.screenshot({ path: join(SHOTS, 'new-case.png'), fullPage: true });
+    await page.getByLabel('evidence files').setInputFiles(join(ROOT, 'fixtures/incident-0214/bundle.zip'));
+    await expect.poll(() => page.getAttribute('[data-testid=import-job]', 'data-state'), { timeout: 60_000 }).toBe('complete');
+    const report = await page.textContent('table[aria-label="import report"]');
+    expect(report).toContain('bundle.zip');
+    expect(report).toMatch(/complete.*5,373.*6.*0/s);
     await expect.poll(() => page.textContent('[data-testid=events]'), { timeout: 15_000 }).toBe('5,373');
     expect(await page.textContent('[data-testid=machines]')).toBe('9');
     expect(await page.textContent('[data-testid=humans]')).toBe('6');
-    expect(await page.textContent('section[aria-label="case summary"] table')).toContain('aws.cloudtrail');
-    await expect.poll(() => page.locator('section[aria-label=identities] tbody tr').count()).toBe(15);
-    expect(await page.textContent('section[aria-label=identities]')).toContain('backend-svc');
-    expect(page.url()).not.toContain('token=');
-    await page.screenshot({ path: join(SHOTS, 'case-home.png'), fullPage: true });
+    expect(await page.textContent('table[aria-label=sources]')).toContain('aws.cloudtrail');
+    await page.screenshot({ path: join(SHOTS, 'import-complete.png'), fullPage: true });
+    // The manifest lists every evidence file with its SHA-256.
+    await page.getByText(/^Evidence manifest/).click();
+    await expect.poll(() => page.locator('table[aria-label="evidence manifest"] tbody tr').count()).toBe(328);
+    expect(await page.locator('table[aria-label="evidence manifest"] td.hash').first().textContent()).toMatch(/^[0-9a-f]{64}$/);
+    // The evidence was copied next to the case; the original is untouched and the copy is what got hashed.
+    expect(existsSync(created.replace(/\.duckdb$/, '.evidence'))).toBe(true);
+    // Identities, sortable and filterable.
+    await page.getByRole('tab', { name: 'Identities' }).click();
+    await expect.poll(() => page.locator('table[aria-label="identity list"] tbody tr').count()).toBe(15);
+    await page.getByLabel('machine or human').selectOption('true');
+    await expect.poll(() => page.textContent('[data-testid=identity-count]')).toBe('9 of 15 identities');
+    await page.screenshot({ path: join(SHOTS, 'identities.png'), fullPage: true });
     expect(errors, errors.join('\n')).toEqual([]);
+    await page.close();
+  });
+
+  it('opens a case by path and remembers it among the recent cases', async () => {
+    const page = await browser.newPage();
+    await page.goto(server.url);
+    await page.getByLabel('open case path').fill(casePath);
+    await page.getByRole('button', { name: 'Open', exact: true }).click();
+    await expect.poll(() => page.textContent('[data-testid=events]'), { timeout: 15_000 }).toBe('5,373');
+    await page.getByRole('button', { name: 'Switch case' }).click();
+    await expect.poll(() => page.locator('ul.recent').textContent()).toContain(casePath);
     await page.close();
   });
 
   it('filters events to the exfiltrating session, opens a raw record with its provenance and chain, and keeps the view in the URL', async () => {
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    await page.goto(`${server.url}&case=${encodeURIComponent(casePath)}`);
+    await page.goto(`${server.url}&case=${encodeURIComponent(casePath)}#events`);
     await expect.poll(() => page.textContent('[data-testid=event-count]'), { timeout: 15_000 }).toBe('5,373 events');
     await page.getByLabel('filter actor').fill('backend-svc');
     await page.getByLabel('filter actor').press('Enter');
@@ -80,12 +113,72 @@ describe('web mode in a real browser', () => {
     // The hash brings the same view back.
     await page.reload();
     await expect.poll(() => page.textContent('[data-testid=event-count]'), { timeout: 15_000 }).toBe('282 events');
+    // Sort by bytes (largest first on the first click): the biggest copy leads.
+    await page.getByRole('button', { name: /^Bytes out/ }).click();
+    expect(page.url()).toContain('sort=bytes_out&desc=1');
+    const store = await CaseStore.open(casePath, { readOnly: true });
+    const [{ largest }] = (await store.read<{ largest: number }>(
+      `SELECT max(bytes_out) AS largest FROM events WHERE actor_uid ILIKE '%backend-svc%' AND raw ILIKE '%198.51.100.23%'`,
+    )) as [{ largest: number }];
+    store.close();
+    await expect.poll(() => page.locator('.event-list [role=row]').first().textContent()).toMatch(new RegExp(`GetObject.*${bytes(largest)}$`));
+    // Keyboard: focus the list, j selects the first row, j again the second, Escape closes.
+    await page.getByTestId('event-list').focus();
+    await page.keyboard.press('j');
+    await expect.poll(() => page.locator('.event-list [aria-selected=true]').getAttribute('aria-rowindex')).toBe('1');
+    await page.keyboard.press('j');
+    await expect.poll(() => page.locator('.event-list [aria-selected=true]').getAttribute('aria-rowindex')).toBe('2');
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.locator('[aria-label="event detail"]').count()).toBe(0);
+    await page.close();
+  });
+
+  it('shows every time in UTC by default and switches all of them to a named zone, with the zone on screen', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(`${server.url}&case=${encodeURIComponent(casePath)}#events?actor=backend-svc&text=198.51.100.23`);
+    await expect.poll(() => page.textContent('[data-testid=event-count]'), { timeout: 15_000 }).toBe('282 events');
+    const header = page.locator('[role=columnheader]').first();
+    expect(await header.textContent()).toContain('Time (UTC)');
+    expect(await page.locator('.event-list [role=row] span').first().textContent()).toMatch(/^2026-02-14 02:1\d:\d\d\.\d{6}$/);
+    await page.getByLabel('time zone').selectOption('America/New_York');
+    expect(await header.textContent()).toContain('America/New_York');
+    // 02:1x UTC on 14 February is 21:1x the evening before in New York (UTC-5).
+    await expect.poll(() => page.locator('.event-list [role=row] span').first().textContent()).toMatch(/^2026-02-13 21:1\d:\d\d\.\d{6}$/);
+    await page.screenshot({ path: join(SHOTS, 'events-new-york.png') });
+    // `t` toggles back and forth between UTC and local time; the choice survives a reload.
+    await page.reload();
+    await expect.poll(() => header.textContent(), { timeout: 15_000 }).toContain('America/New_York');
+    await page.getByLabel('time zone').selectOption('UTC');
+    await page.close();
+  });
+
+  it('reaches every view from the keyboard', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(`${server.url}&case=${encodeURIComponent(casePath)}`);
+    await expect.poll(() => page.textContent('[data-testid=events]'), { timeout: 15_000 }).toBe('5,373');
+    await page.keyboard.press('g');
+    await page.keyboard.press('e');
+    await expect.poll(() => page.textContent('[data-testid=event-count]'), { timeout: 15_000 }).toBe('5,373 events');
+    expect(page.url()).toContain('#events');
+    await page.keyboard.press('Alt+3');
+    await expect.poll(() => page.locator('table[aria-label="identity list"]').count()).toBe(1);
+    await page.keyboard.press('/');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('search identities');
+    await page.keyboard.press('Escape');
+    await page.locator('body').click();
+    await page.keyboard.press('?');
+    await expect.poll(() => page.locator('[role=dialog][aria-label="keyboard shortcuts"]').count()).toBe(1);
+    await page.screenshot({ path: join(SHOTS, 'shortcuts.png') });
+    await page.keyboard.press('Enter');
+    // Back returns to the previous view.
+    await page.goBack();
+    await expect.poll(() => page.url()).toContain('#events');
     await page.close();
   });
 
   it("opens backend-svc's profile: machine, its reasons, a 7 × 24 heatmap and 02:00 outside its usual hours", async () => {
     const page = await browser.newPage({ viewport: { width: 1400, height: 1100 } });
-    await page.goto(`${server.url}&case=${encodeURIComponent(casePath)}`);
+    await page.goto(`${server.url}&case=${encodeURIComponent(casePath)}#identities`);
     await page.getByRole('button', { name: 'backend-svc', exact: true }).click();
     await expect.poll(() => page.textContent('[data-testid=verdict]'), { timeout: 15_000 }).toContain('Machine · workload');
     expect(await page.locator('[data-testid=heat-cell]').count()).toBe(7 * 24);
@@ -98,7 +191,7 @@ describe('web mode in a real browser', () => {
 
   it('runs read-only SQL from the console and refuses a write, without changing the case', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    await page.goto(`${server.url}&case=${encodeURIComponent(casePath)}`);
+    await page.goto(`${server.url}&case=${encodeURIComponent(casePath)}#sql`);
     const box = page.getByLabel('SQL query');
     await box.fill(`SELECT operation, count(*) AS n FROM events WHERE src_ip = '198.51.100.23' GROUP BY ALL ORDER BY n DESC`);
     await box.press('Control+Enter');

@@ -1,0 +1,160 @@
+import { existsSync } from 'node:fs';
+import { CaseError, CaseStore } from '../case-store/case-store';
+
+/**
+ * One open DuckDB database per case for the whole app, instead of one per request.
+ *
+ * Readers share a read-only instance and get a connection each. A writer (an import, a journal
+ * entry) needs the file read-write, and DuckDB must not have the same file open twice in one
+ * process with different modes: so the read-only instance is closed once its readers finish,
+ * the writable one opens, and while it is open every reader forks a connection from it. Readers
+ * then see each committed batch of a running import, never half of one.
+ */
+
+interface Entry {
+  store: CaseStore;
+  mode: 'read' | 'write';
+  users: number;
+  idle: (() => void)[];
+}
+
+export interface WriteOptions {
+  create?: boolean;
+  /** Refuse when another exclusive writer (an import) holds the case. */
+  exclusive?: boolean;
+}
+
+export class CasePool {
+  private readonly entries = new Map<string, Entry>();
+  private readonly transitions = new Map<string, Promise<unknown>>();
+  private readonly exclusive = new Set<string>();
+
+  /** Runs `fn` on a connection of its own; it sees committed data only. */
+  async read<T>(path: string, fn: (store: CaseStore) => Promise<T>): Promise<T> {
+    const entry = await this.serial(path, async () => {
+      let found = this.entries.get(path);
+      if (!found) {
+        if (!existsSync(path)) throw new CaseError('case_not_found', `no case file at ${path}`);
+        found = { store: await openReadOnly(path), mode: 'read', users: 0, idle: [] };
+        this.entries.set(path, found);
+      }
+      found.users += 1;
+      return found;
+    });
+    try {
+      const fork = await entry.store.fork();
+      try {
+        return await fn(fork);
+      } finally {
+        fork.close();
+      }
+    } finally {
+      release(entry);
+    }
+  }
+
+  /**
+   * Runs `fn` with the case open read-write. A second writer while one runs shares its database
+   * on a connection of its own (small writes such as a journal entry); an `exclusive` writer
+   * (an import) is refused while another exclusive writer runs.
+   */
+  async write<T>(path: string, fn: (store: CaseStore) => Promise<T>, options: WriteOptions = {}): Promise<T> {
+    if (options.exclusive) {
+      if (this.exclusive.has(path)) throw new CaseError('case_busy', `an import is already running on ${path}`);
+      this.exclusive.add(path);
+    }
+    try {
+      const { entry, owner } = await this.serial(path, async () => {
+        const found = this.entries.get(path);
+        if (found?.mode === 'write') {
+          found.users += 1;
+          return { entry: found, owner: false };
+        }
+        if (found) {
+          await whenIdle(found);
+          found.store.close();
+          this.entries.delete(path);
+        }
+        const store = await CaseStore.open(path, { create: options.create === true });
+        const opened: Entry = { store, mode: 'write', users: 1, idle: [] };
+        this.entries.set(path, opened);
+        return { entry: opened, owner: true };
+      });
+      try {
+        if (!owner) {
+          const fork = await entry.store.fork();
+          try {
+            return await fn(fork);
+          } finally {
+            fork.close();
+          }
+        }
+        return await fn(entry.store);
+      } finally {
+        release(entry);
+        if (owner) {
+          await this.serial(path, async () => {
+            await whenIdle(entry);
+            entry.store.close();
+            if (this.entries.get(path) === entry) this.entries.delete(path);
+          });
+        }
+      }
+    } finally {
+      if (options.exclusive) this.exclusive.delete(path);
+    }
+  }
+
+  /** True while an import holds the case read-write. */
+  isWriting(path: string): boolean {
+    return this.entries.get(path)?.mode === 'write';
+  }
+
+  /** True when no case is open. */
+  isIdle(): boolean {
+    return this.entries.size === 0;
+  }
+
+  /** Closes every open case once its users finish (app quit, server close). */
+  async closeAll(): Promise<void> {
+    for (const path of [...this.entries.keys()]) {
+      await this.serial(path, async () => {
+        const entry = this.entries.get(path);
+        if (!entry) return;
+        await whenIdle(entry);
+        entry.store.close();
+        this.entries.delete(path);
+      });
+    }
+  }
+
+  /** Entry changes for one case happen one at a time, in order. */
+  private serial<T>(path: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.transitions.get(path) ?? Promise.resolve();
+    const next = previous.then(fn, fn);
+    this.transitions.set(path, next.catch(() => undefined));
+    return next;
+  }
+}
+
+async function openReadOnly(path: string): Promise<CaseStore> {
+  try {
+    return await CaseStore.open(path, { readOnly: true });
+  } catch (err) {
+    // A case from an older build needs its migration once, which read-only cannot do.
+    if (err instanceof CaseError && err.code === 'not_a_case' && /needs a migration/.test(err.message)) {
+      (await CaseStore.open(path)).close();
+      return CaseStore.open(path, { readOnly: true });
+    }
+    throw err;
+  }
+}
+
+function release(entry: Entry): void {
+  entry.users -= 1;
+  if (entry.users === 0) for (const resolve of entry.idle.splice(0)) resolve();
+}
+
+function whenIdle(entry: Entry): Promise<void> {
+  return entry.users === 0 ? Promise.resolve() : new Promise((resolve) => entry.idle.push(resolve));
+}

@@ -1,0 +1,34 @@
+import type { ReactNode } from 'react';
+import { CaseHome } from './case/case-home';
+import { EventsView } from './events-view';
+import { IdentitiesView } from './identities-view';
+import { IdentityPage } from './identity-profile';
+import { SqlConsole } from './sql-console';
+import type { ViewName } from './view-state';
+
+/**
+ * The app's views, in tab order. To add one: a component taking the open case, an entry here
+ * (its `key` is the shortcut after `g`, its position+1 the Alt+digit shortcut), and its name in
+ * VIEWS of view-state.ts. `tab: false` views (the identity profile) are reached from others.
+ */
+export interface RouteProps {
+  casePath: string;
+  /** Bumped when the menu or a shortcut asks for the evidence picker. */
+  importRequests: number;
+}
+
+export interface Route {
+  view: ViewName;
+  label: string;
+  key: string;
+  tab: boolean;
+  render(props: RouteProps): ReactNode;
+}
+
+export const ROUTES: Route[] = [
+  { view: 'home', label: 'Case', key: 'h', tab: true, render: (p) => <CaseHome casePath={p.casePath} importRequests={p.importRequests} /> },
+  { view: 'events', label: 'Events', key: 'e', tab: true, render: (p) => <EventsView casePath={p.casePath} /> },
+  { view: 'identities', label: 'Identities', key: 'i', tab: true, render: (p) => <IdentitiesView casePath={p.casePath} /> },
+  { view: 'identity', label: 'Identity', key: 'p', tab: false, render: (p) => <IdentityPage casePath={p.casePath} /> },
+  { view: 'sql', label: 'SQL', key: 's', tab: true, render: (p) => <SqlConsole casePath={p.casePath} /> },
+];
