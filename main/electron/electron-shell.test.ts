@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { API_METHODS, type ApiResult, channelOf } from '../../shared/api';
 import { tempDir } from '../../test/helpers/builders';
 import { CaseStore } from '../case-store/case-store';
+import { SCHEMA_VERSION } from '../case-store/migrations';
 import { type IpcEventLike, type IpcMainLike, registerHandlers } from './register-handlers';
 import { CONTENT_SECURITY_POLICY, type PreventableEvent, type SessionLike, type WebContentsLike, guardWebContents, secureSession } from './security';
 import { windowOptions } from './window-options';
@@ -92,7 +93,7 @@ describe('the Electron shell', () => {
 
     expect(await ipc.invoke(channelOf('app.version'), {})).toMatchObject({ ok: true, value: { version: expect.any(String) } });
     const info = await ipc.invoke(channelOf('case.info'), { casePath });
-    expect(info).toMatchObject({ ok: true, value: { events: 0, schemaVersion: 2 } });
+    expect(info).toMatchObject({ ok: true, value: { events: 0, schemaVersion: SCHEMA_VERSION } });
 
     const bad = await ipc.invoke(channelOf('case.info'), { casePath: 42 });
     expect(bad).toMatchObject({ ok: false, error: { code: 'bad_request' } });

@@ -1,9 +1,10 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../test/helpers/builders';
 import { CaseStore } from '../case-store/case-store';
+import { SCHEMA_VERSION } from '../case-store/migrations';
 import { type WebServer, startWebServer } from './server';
 
 interface Reply {
@@ -89,12 +90,30 @@ describe('web mode server', () => {
   it('validates requests and opens only the cases the user named', async () => {
     const info = await api('case.info', { casePath });
     expect(info.status).toBe(200);
-    expect(JSON.parse(info.body)).toMatchObject({ ok: true, value: { events: 0, schemaVersion: 2 } });
+    expect(JSON.parse(info.body)).toMatchObject({ ok: true, value: { events: 0, schemaVersion: SCHEMA_VERSION } });
     expect(JSON.parse((await api('case.info', { casePath: other })).body)).toMatchObject({ ok: false, error: { code: 'forbidden' } });
     expect((await api('case.info', { casePath: 7 })).status).toBe(400);
     expect((await api('no.such.method', {})).status).toBe(400);
     const garbled = await send(server, '/api/case.info', { method: 'POST', headers: { 'X-NHI-Token': server.token }, body: '{not json' });
     expect(garbled.status).toBe(400);
     expect(JSON.parse(garbled.body).error.message).toMatch(/not JSON/);
+  });
+
+  it('copies an upload next to an open case, never elsewhere, and only with the token', async () => {
+    const body = '{"Records":[]}\n';
+    const upload = (query: string, headers: Record<string, string> = { 'X-NHI-Token': server.token }) => send(server, `/upload?${query}`, { method: 'POST', headers, body });
+    expect((await upload(`case=${encodeURIComponent(casePath)}&name=a.json`, {})).status).toBe(401);
+    expect((await upload(`case=${encodeURIComponent(other)}&name=a.json`)).status).toBe(403);
+    expect((await upload(`case=${encodeURIComponent(casePath)}&name=`)).status).toBe(400);
+    const ok = await upload(`case=${encodeURIComponent(casePath)}&name=${encodeURIComponent('../../etc/evil name.json')}`);
+    expect(ok.status).toBe(200);
+    const path = (JSON.parse(ok.body) as { value: { path: string } }).value.path;
+    const folder = casePath.replace(/\.duckdb$/, '.evidence');
+    // The name keeps only its last part, made safe; the copy holds exactly the bytes sent.
+    expect(path.startsWith(`${folder}/`)).toBe(true);
+    expect(path).toMatch(/-evil_name\.json$/);
+    expect(readFileSync(path, 'utf8')).toBe(body);
+    expect(readdirSync(folder)).toHaveLength(1);
+    expect(existsSync(join(folder, '..', 'etc'))).toBe(false);
   });
 });
