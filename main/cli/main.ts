@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { CaseError, CaseStore, type OpenOptions } from '../case-store/case-store';
+import { runDetect } from './detect-command';
 import { runImport } from './import-command';
 import { runChain, runClassify, runDerive, runIdentities, runIdentity } from './identities-command';
 import { runInfo } from './info-command';
@@ -27,6 +28,11 @@ Usage:
       staleness threshold (imports rebuild them on their own with the defaults: 30 and 30 days).
   nhi classify --case FILE UID --machine|--human --why TEXT [--type TYPE] [--analyst NAME]
       Record an analyst's classification (kept in the case's journal, applied on every rebuild).
+  nhi detect --case FILE [--threshold RULE.KEY=N ...] [--json]
+      Run the built-in detections (large transfers, external boundaries, dormant keys, off-hours
+      activity, first-seen operations, secret reads, privilege changes, denied bursts, shared,
+      stale and orphaned credentials, machines acting like people) and list the findings, most
+      important first, each with its evidence events. Re-running replaces the rules' findings.
   nhi suggest-mapping FILE [--out MAPPING] [--name NAME]
       Propose a mapping file for a CSV or JSON-lines log from the columns it sees.
   nhi verify --case FILE [--json]
@@ -63,6 +69,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await runClassify(
           parse(rest, { case: { type: 'string' }, machine: { type: 'boolean' }, human: { type: 'boolean' }, why: { type: 'string' }, type: { type: 'string' }, analyst: { type: 'string' } }, true),
         );
+      case 'detect':
+        return await runDetect(parse(rest, { ...COMMON_OPTIONS, threshold: { type: 'string', multiple: true } }, false));
       case 'suggest-mapping':
         return await runSuggestMapping(parse(rest, { out: { type: 'string' }, name: { type: 'string' }, json: { type: 'boolean', default: false } }, true));
       case undefined:
@@ -103,10 +111,10 @@ const IMPORT_OPTIONS = {
   'max-depth': { type: 'string' },
 } as const;
 
-type OptionSpec = Record<string, { type: 'string' | 'boolean'; default?: boolean }>;
+type OptionSpec = Record<string, { type: 'string' | 'boolean'; default?: boolean; multiple?: boolean }>;
 
 export interface ParsedArgs {
-  values: Record<string, string | boolean | undefined>;
+  values: Record<string, string | boolean | string[] | undefined>;
   positionals: string[];
 }
 

@@ -34,20 +34,26 @@ export function EventsView({ casePath }: { casePath: string }) {
   const [error, setError] = useState<string | null>(null);
   const loading = useRef(new Set<number>());
   const generation = useRef(0);
+  /** The generation whose first page (and count) has arrived: later pages wait for it. */
+  const counted = useRef(-1);
   const scroller = useRef<HTMLDivElement>(null);
 
   async function loadPage(page: number, gen: number) {
     if (loading.current.has(page)) return;
     loading.current.add(page);
-    const r = await call('events.query', { casePath, filter, sort, offset: page * PAGE, limit: PAGE });
+    const r = await call('events.query', { casePath, filter, sort, offset: page * PAGE, limit: PAGE, withTotal: page === 0 });
     if (gen !== generation.current) return;
     if (!r.ok) return setError(r.error.message);
     setError(null);
     const decoded = decode(r.value.arrow);
-    setTotal(r.value.total);
+    const count = r.value.total;
+    if (count !== null) {
+      setTotal(count);
+      counted.current = gen;
+    }
     setRows((old) => {
-      const next = old.length === r.value.total ? [...old] : new Array<EventRow | undefined>(r.value.total);
-      if (old.length === r.value.total) old.forEach((v, i) => (next[i] = v));
+      // The first page of a query starts a fresh list; later pages fill in the current one.
+      const next = count !== null ? new Array<EventRow | undefined>(count) : [...old];
       decoded.forEach((row, i) => (next[page * PAGE + i] = row));
       return next;
     });
@@ -66,6 +72,7 @@ export function EventsView({ casePath }: { casePath: string }) {
   const virtual = useVirtualizer({ count: total, getScrollElement: () => scroller.current, estimateSize: () => ROW_HEIGHT, overscan: 20 });
   const items = virtual.getVirtualItems();
   useEffect(() => {
+    if (counted.current !== generation.current) return;
     for (const item of items) if (!rows[item.index]) void loadPage(Math.floor(item.index / PAGE), generation.current);
   });
 

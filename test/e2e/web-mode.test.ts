@@ -97,6 +97,10 @@ describe('web mode in a real browser', () => {
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     await page.goto(`${server.url}&case=${encodeURIComponent(casePath)}#events`);
     await expect.poll(() => page.textContent('[data-testid=event-count]'), { timeout: 15_000 }).toBe('5,373 events');
+    // Virtualized: only the rows in view (and a few around) exist in the page.
+    const rendered = await page.locator('.event-list [role=row]').count();
+    expect(rendered).toBeGreaterThan(10);
+    expect(rendered).toBeLessThan(120);
     await page.getByLabel('filter actor').fill('backend-svc');
     await page.getByLabel('filter actor').press('Enter');
     await page.getByLabel('filter text in raw').fill('198.51.100.23');

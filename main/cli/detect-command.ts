@@ -1,0 +1,48 @@
+import { BUILTIN_RULES, type Thresholds } from '../detect/builtin-rules';
+import { listFindings, runDetections } from '../detect/engine';
+import { EXIT } from './exit-codes';
+import { bytes, table, tail } from './format';
+import { type ParsedArgs, UsageError, requireCase, withCase } from './main';
+
+/** `--threshold large-transfer.absolute_bytes=5e8` (repeatable) → overrides per rule. */
+export function parseThresholds(values: readonly string[]): Record<string, Thresholds> {
+  const out: Record<string, Thresholds> = {};
+  for (const spec of values) {
+    const match = /^([a-z0-9-]+)\.([a-z_]+)=(.+)$/.exec(spec);
+    const rule = match && BUILTIN_RULES.find((r) => r.id === match[1]);
+    if (!match || !rule) throw new UsageError(`--threshold takes RULE.KEY=NUMBER with a built-in rule (${BUILTIN_RULES.map((r) => r.id).join(', ')}), not ${JSON.stringify(spec)}`);
+    if (!(match[2]! in rule.thresholds)) throw new UsageError(`${rule.id} has no threshold ${match[2]} (it has: ${Object.keys(rule.thresholds).join(', ') || 'none'})`);
+    const value = Number(match[3]);
+    if (!Number.isFinite(value)) throw new UsageError(`--threshold ${spec}: ${match[3]} is not a number`);
+    (out[rule.id] ??= {})[match[2]!] = value;
+  }
+  return out;
+}
+
+export async function runDetect(args: ParsedArgs): Promise<number> {
+  const casePath = requireCase(args);
+  const raw = args.values.threshold;
+  const thresholds = parseThresholds(Array.isArray(raw) ? raw : typeof raw === 'string' ? [raw] : []);
+  const { report, findings } = await withCase(casePath, {}, async (store) => {
+    const report = await runDetections(store, { thresholds });
+    return { report, findings: await listFindings(store, 10_000) };
+  });
+  if (args.values.json === true) {
+    process.stdout.write(`${JSON.stringify({ rules: report.rules, findings }, null, 2)}\n`);
+    return EXIT.ok;
+  }
+  const out: string[] = [];
+  out.push(`${findings.length} finding(s) from ${report.rules.length} rules in ${(report.elapsedMs / 1000).toFixed(2)} s, most important first:`, '');
+  out.push(
+    table(
+      ['#', 'severity', 'rule', 'identity', 'window (UTC)', 'events', 'bytes'],
+      findings.slice(0, 50).map((f, i) => [i + 1, f.severity, f.ruleId, tail(f.identityUid ?? '', 48), `${f.windowStart.slice(0, 19)} → ${f.windowEnd.slice(11, 19)}`, f.eventCount, f.bytes ? bytes(f.bytes) : '']),
+    ),
+  );
+  for (const [i, f] of findings.slice(0, 10).entries()) out.push(`${i + 1}. ${f.title}: ${f.explanation}`);
+  if (findings.length > 50) out.push('', `… and ${findings.length - 50} more (--json for all).`);
+  const failed = report.rules.filter((r) => r.error);
+  if (failed.length > 0) out.push('', 'Rules that failed:', ...failed.map((r) => `  ${r.id}: ${r.error}`));
+  process.stdout.write(`${out.join('\n')}\n`);
+  return EXIT.ok;
+}

@@ -1,0 +1,316 @@
+import { BROWSER_USER_AGENT_PATTERN } from '../analytics/classification-rules';
+import type { Severity } from './rule';
+
+/**
+ * The built-in detections, each plain SQL over the case with named thresholds.
+ *
+ * Every rule selects the events that match (`m`: identity, group, event, time, bytes) and the
+ * shared template groups them into findings: one finding per identity and group (an hour, a
+ * day, a 10-minute burst, a credential), with its window, exact event count and bytes, and up
+ * to EVIDENCE_CAP evidence events. A rule's HAVING keeps the groups that cross its thresholds.
+ */
+
+export const EVIDENCE_CAP = 500;
+
+export type Thresholds = Record<string, number>;
+
+export interface FindingRow {
+  identity_uid: string | null;
+  window_start: string;
+  window_end: string;
+  event_count: number;
+  bytes: number | null;
+  /** Rule-specific facts for the explanation (JSON-friendly). */
+  facts: Record<string, unknown>;
+  evidence: { event_uid: string; source: string }[];
+}
+
+export interface BuiltinRule {
+  id: string;
+  title: string;
+  severity: Severity;
+  /** What the rule looks for, in one sentence, for the rule list and the report. */
+  description: string;
+  thresholds: Thresholds;
+  sql(t: Thresholds): string;
+  /** How big the finding is, for ranking within a severity (bytes, events, days…). */
+  magnitude(row: FindingRow): number;
+  explain(row: FindingRow, t: Thresholds): string;
+  /** A finding may raise its own severity (data written to an external account is critical). */
+  severityOf?(row: FindingRow): Severity;
+}
+
+/**
+ * Groups matches into findings. `m` must have identity_uid, grp, event_uid, source, time, bytes;
+ * `facts` are extra aggregate columns (SQL `expr AS name`) that end up in the finding's facts.
+ */
+function grouped(matches: string, having: string, facts: string[] = []): string {
+  return `
+    WITH m AS (${matches})
+    SELECT identity_uid,
+      strftime(min(time), '%Y-%m-%dT%H:%M:%S.%fZ') AS window_start,
+      strftime(max(time), '%Y-%m-%dT%H:%M:%S.%fZ') AS window_end,
+      count(*)::BIGINT AS event_count,
+      sum(bytes)::BIGINT AS bytes,
+      list({'event_uid': event_uid, 'source': source} ORDER BY time, event_uid)[1:${EVIDENCE_CAP}] AS evidence
+      ${facts.map((f) => `, ${f}`).join('')}
+    FROM m GROUP BY identity_uid, grp
+    HAVING ${having}
+    ORDER BY identity_uid, window_start`;
+}
+
+const gb = (n: number) => `${(n / 1e9).toFixed(n >= 1e10 ? 0 : 1)} GB`;
+const mb = (n: number) => (n >= 1e9 ? gb(n) : `${(n / 1e6).toFixed(0)} MB`);
+const list = (v: unknown) => (Array.isArray(v) ? v.join(', ') : String(v ?? ''));
+
+/** Boundaries (accounts, projects, subscriptions, orgs) that some identity of the case lives in. */
+const KNOWN_BOUNDARIES = `(SELECT DISTINCT unnest(boundaries) FROM identities)`;
+
+const SECRET_READS = `(
+  e.operation IN ('GetSecretValue', 'BatchGetSecretValue', 'Decrypt', 'GetParameter', 'GetParameters', 'GetParametersByPath', 'AccessSecretVersion')
+  OR e.operation ILIKE '%SecretManagerService.AccessSecretVersion'
+  OR (e.source = 'k8s.audit' AND e.operation IN ('get', 'list', 'watch') AND e.resource_type = 'secrets' AND e.actor_uid LIKE 'system:serviceaccount:%')
+  OR (e.source LIKE 'azure.%' AND e.operation ILIKE '%/secrets/%read%')
+)`;
+
+const PRIVILEGE_CHANGES = `(
+  e.operation IN ('CreateAccessKey', 'UpdateAccessKey', 'CreateLoginProfile', 'UpdateLoginProfile', 'AttachUserPolicy', 'AttachRolePolicy', 'AttachGroupPolicy',
+    'PutUserPolicy', 'PutRolePolicy', 'PutGroupPolicy', 'CreateRole', 'UpdateAssumeRolePolicy', 'CreatePolicyVersion', 'SetDefaultPolicyVersion', 'AddUserToGroup',
+    'CreateUser', 'CreateServiceAccountKey', 'SetIamPolicy')
+  OR e.operation ILIKE '%.CreateServiceAccountKey' OR e.operation ILIKE '%.SetIamPolicy'
+  OR (e.source = 'k8s.audit' AND e.operation IN ('create', 'update', 'patch') AND e.resource_type IN ('rolebindings', 'clusterrolebindings', 'roles', 'clusterroles'))
+  OR (e.source LIKE 'azure.%' AND e.operation ILIKE 'Microsoft.Authorization/roleAssignments/write%')
+  OR (e.source = 'github.audit' AND e.operation IN ('org.add_member', 'team.add_member', 'repo.add_member', 'org.update_member', 'public_key.create', 'deploy_key.create'))
+)`;
+
+export const BUILTIN_RULES: BuiltinRule[] = [
+  {
+    id: 'external-boundary-write',
+    title: 'Data written to an external boundary',
+    severity: 'high',
+    description: 'An identity writes to, or copies data into, a resource whose account/project/org no identity of the case belongs to.',
+    thresholds: { min_events: 1 },
+    sql: (t) =>
+      grouped(
+        `WITH outside AS (
+           SELECT r.event_uid, r.source, any_value(r.boundary) AS boundary, any_value(r.resource_uid ORDER BY length(r.resource_uid)) AS resource_uid
+           FROM event_resources r WHERE r.boundary IS NOT NULL AND r.boundary NOT IN ${KNOWN_BOUNDARIES} GROUP BY r.event_uid, r.source)
+         SELECT e.actor_uid AS identity_uid, o.boundary || '|' || strftime(date_trunc('day', e.time), '%Y-%m-%d') AS grp, e.event_uid, e.source, e.time,
+           coalesce(e.bytes_in, 0) + coalesce(e.bytes_out, 0) AS bytes, o.boundary, o.resource_uid, e.operation
+         FROM events e JOIN outside o ON o.event_uid = e.event_uid AND o.source = e.source
+         WHERE e.status = 'success' AND e.actor_uid IS NOT NULL
+           AND (e.category IN ('write', 'create', 'modify', 'data_write') OR e.operation ILIKE 'Put%' OR e.operation ILIKE 'Copy%' OR e.operation ILIKE '%Upload%' OR coalesce(e.bytes_in, 0) > 0)`,
+        `count(*) >= ${t.min_events}`,
+        ['any_value(boundary) AS boundary', 'list(DISTINCT resource_uid ORDER BY resource_uid)[1:3] AS resources', 'list(DISTINCT operation) AS operations'],
+      ),
+    magnitude: (r) => (r.bytes ?? 0) + r.event_count,
+    severityOf: (r) => ((r.bytes ?? 0) >= 1e8 ? 'critical' : 'high'),
+    explain: (r) =>
+      `${r.event_count} ${list(r.facts.operations)} call(s) wrote ${r.bytes ? mb(r.bytes) : 'data'} into ${list(r.facts.resources)} in boundary ${String(r.facts.boundary)}, which no identity of this case belongs to (an outside account).`,
+  },
+  {
+    id: 'large-transfer',
+    title: 'Large data transfer',
+    severity: 'high',
+    description: "An identity moves more bytes in an hour than an absolute threshold and many times its own baseline's busy days (all of it when it has no baseline).",
+    thresholds: { absolute_bytes: 1e9, baseline_factor: 5 },
+    sql: (t) =>
+      grouped(
+        `WITH daily AS (
+           SELECT e.actor_uid AS uid, date_trunc('day', e.time) AS day, sum(coalesce(e.bytes_out, 0) + coalesce(e.bytes_in, 0)) AS moved
+           FROM events e JOIN identity_baselines b ON b.uid = e.actor_uid WHERE e.time >= b.window_start AND e.time < b.window_end GROUP BY ALL),
+         usual AS (SELECT uid, quantile_cont(moved, 0.95) AS p95 FROM daily GROUP BY uid)
+         SELECT e.actor_uid AS identity_uid, strftime(date_trunc('hour', e.time), '%Y-%m-%d %H') AS grp, e.event_uid, e.source, e.time,
+           coalesce(e.bytes_out, 0) + coalesce(e.bytes_in, 0) AS bytes, u.p95
+         FROM events e LEFT JOIN usual u ON u.uid = e.actor_uid
+         WHERE e.actor_uid IS NOT NULL AND coalesce(e.bytes_out, 0) + coalesce(e.bytes_in, 0) > 0`,
+        `sum(bytes) >= ${t.absolute_bytes} AND sum(bytes) >= ${t.baseline_factor} * coalesce(max(p95), 0)`,
+        ['max(p95) AS baseline_p95'],
+      ),
+    magnitude: (r) => r.bytes ?? 0,
+    explain: (r, t) => {
+      const p95 = Number(r.facts.baseline_p95 ?? 0);
+      const against = p95 > 0 ? `; its baseline's busy days move ${mb(p95)} (p95), so this hour is ${((r.bytes ?? 0) / p95).toFixed(0)}x that` : '; it moved no data during its baseline';
+      return `${mb(r.bytes ?? 0)} moved in ${r.event_count} calls within one hour (threshold ${mb(t.absolute_bytes!)}, and ${t.baseline_factor}x its baseline)${against}.`;
+    },
+  },
+  {
+    id: 'dormant-key-used',
+    title: 'Long-term key used after a long silence',
+    severity: 'high',
+    description: 'A long-term access key (never rotated, e.g. AKIA…) is used again after not being used for many days.',
+    thresholds: { silent_days: 21 },
+    sql: (t) =>
+      grouped(
+        `WITH uses AS (
+           SELECT e.*, lag(e.time) OVER (PARTITION BY e.credential_uid ORDER BY e.time) AS previous
+           FROM events e JOIN credentials c ON c.credential_uid = e.credential_uid WHERE c.kind = 'long_term'),
+         returns AS (SELECT credential_uid, time AS returned, previous FROM uses WHERE time - previous >= INTERVAL ${t.silent_days} DAY)
+         SELECT coalesce(c.owner_uid, u.actor_uid) AS identity_uid, u.credential_uid || '|' || strftime(r.returned, '%Y-%m-%d %H:%M:%S') AS grp,
+           u.event_uid, u.source, u.time, coalesce(u.bytes_out, 0) AS bytes, u.src_ip, u.credential_uid, r.previous, r.returned
+         FROM uses u JOIN returns r ON r.credential_uid = u.credential_uid AND u.time >= r.returned AND u.time < r.returned + INTERVAL 1 DAY
+         JOIN credentials c ON c.credential_uid = u.credential_uid`,
+        'true',
+        [
+          'any_value(credential_uid) AS credential',
+          "strftime(any_value(previous), '%Y-%m-%dT%H:%M:%SZ') AS silent_since",
+          "date_diff('day', any_value(previous), any_value(returned)) AS silent_days",
+          'list(DISTINCT src_ip) AS addresses',
+        ],
+      ),
+    magnitude: (r) => Number(r.facts.silent_days ?? 0),
+    explain: (r) =>
+      `Long-term key ${String(r.facts.credential)} was silent from ${String(r.facts.silent_since)} for ${String(r.facts.silent_days)} days, then made ${r.event_count} calls from ${list(r.facts.addresses)}.`,
+  },
+  {
+    id: 'off-hours',
+    title: "Activity outside the identity's usual hours",
+    severity: 'medium',
+    description: 'After its baseline window, an identity is active in an hour of day it was (almost) never active in during the baseline.',
+    thresholds: { min_events: 5, usual_share: 0.05, min_active_days: 7 },
+    sql: (t) =>
+      grouped(
+        `WITH usual AS (
+           SELECT uid, window_end, list(h - 1) FILTER (WHERE d >= greatest(1, ceil(${t.usual_share} * active_days))) AS hours
+           FROM (SELECT uid, window_end, active_days, unnest(hours) AS d, generate_subscripts(hours, 1) AS h FROM identity_baselines WHERE active_days >= ${t.min_active_days})
+           GROUP BY uid, window_end)
+         SELECT e.actor_uid AS identity_uid, strftime(date_trunc('hour', e.time), '%Y-%m-%d %H') AS grp, e.event_uid, e.source, e.time,
+           coalesce(e.bytes_out, 0) AS bytes, u.hours AS usual_hours
+         FROM events e JOIN usual u ON u.uid = e.actor_uid
+         WHERE e.time >= u.window_end AND NOT list_contains(coalesce(u.hours, []), hour(e.time)::BIGINT)`,
+        `count(*) >= ${t.min_events}`,
+        ['any_value(usual_hours) AS usual_hours', 'hour(min(time)) AS hour'],
+      ),
+    magnitude: (r) => r.event_count,
+    explain: (r) =>
+      `${r.event_count} events at ${String(r.facts.hour).padStart(2, '0')}:00 UTC; during its baseline this identity was active only at ${list((r.facts.usual_hours as number[] | null)?.map((h) => String(h).padStart(2, '0')))} UTC.`,
+  },
+  {
+    id: 'first-seen-operation',
+    title: 'Operation never seen in the baseline',
+    severity: 'low',
+    description: 'After its baseline window, an identity calls operations it never called during the baseline.',
+    thresholds: { min_active_days: 7 },
+    sql: (t) =>
+      grouped(
+        `SELECT e.actor_uid AS identity_uid, strftime(date_trunc('day', e.time), '%Y-%m-%d') AS grp, e.event_uid, e.source, e.time,
+           coalesce(e.bytes_out, 0) AS bytes, e.operation
+         FROM events e JOIN identity_baselines b ON b.uid = e.actor_uid
+         WHERE b.active_days >= ${t.min_active_days} AND e.time >= b.window_end AND NOT list_contains(b.operations, e.operation)`,
+        'true',
+        ['list(DISTINCT operation ORDER BY operation) AS operations'],
+      ),
+    magnitude: (r) => (r.facts.operations as unknown[]).length,
+    explain: (r) => `First calls of ${list(r.facts.operations)} by this identity, none of which it made during its baseline.`,
+  },
+  {
+    id: 'secret-read',
+    title: 'Secret or key material read',
+    severity: 'medium',
+    description:
+      'Secrets Manager / SSM / KMS Decrypt, GCP Secret Manager, Azure Key Vault secrets, or Kubernetes secrets read by a service account, of a secret the identity did not read during its baseline.',
+    thresholds: { min_events: 1 },
+    sql: (t) =>
+      grouped(
+        `SELECT e.actor_uid AS identity_uid, strftime(date_trunc('day', e.time), '%Y-%m-%d') AS grp, e.event_uid, e.source, e.time, 0 AS bytes,
+           e.operation, e.resource_uid, e.status
+         FROM events e LEFT JOIN identity_baselines b ON b.uid = e.actor_uid
+         WHERE ${SECRET_READS} AND (b.uid IS NULL OR (e.time >= b.window_end AND NOT list_contains(b.resources, coalesce(e.resource_uid, ''))))`,
+        `count(*) >= ${t.min_events}`,
+        ['list(DISTINCT operation) AS operations', 'list(DISTINCT resource_uid)[1:5] AS resources', "count(*) FILTER (WHERE status = 'failure') AS failures"],
+      ),
+    magnitude: (r) => r.event_count,
+    explain: (r) =>
+      `${r.event_count} secret reads (${list(r.facts.operations)}) of ${list(r.facts.resources) || 'secrets'} this identity did not read during its baseline; ${String(r.facts.failures)} denied.`,
+  },
+  {
+    id: 'privilege-change',
+    title: 'Privilege or credential change',
+    severity: 'high',
+    description: 'New access keys or service-account keys, policy attachments, role and role-binding changes, IAM policy changes.',
+    thresholds: { min_events: 1 },
+    sql: (t) =>
+      grouped(
+        `SELECT e.actor_uid AS identity_uid, strftime(date_trunc('day', e.time), '%Y-%m-%d') AS grp, e.event_uid, e.source, e.time, 0 AS bytes,
+           e.operation, e.status, e.resource_uid
+         FROM events e WHERE ${PRIVILEGE_CHANGES}`,
+        `count(*) >= ${t.min_events}`,
+        ['list(DISTINCT operation) AS operations', "count(*) FILTER (WHERE status = 'success') AS succeeded", 'list(DISTINCT resource_uid)[1:5] AS resources'],
+      ),
+    magnitude: (r) => Number(r.facts.succeeded ?? 0) * 10 + r.event_count,
+    severityOf: (r) => (Number(r.facts.succeeded ?? 0) > 0 ? 'high' : 'low'),
+    explain: (r) =>
+      `${r.event_count} privilege change(s): ${list(r.facts.operations)}${list(r.facts.resources) ? ` on ${list(r.facts.resources)}` : ''}; ${String(r.facts.succeeded)} succeeded.`,
+  },
+  {
+    id: 'denied-burst',
+    title: 'Burst of denied calls',
+    severity: 'medium',
+    description: 'Many denied or failed calls by one identity within a few minutes: probing, or a broken credential.',
+    thresholds: { min_failures: 10, minutes: 10 },
+    sql: (t) =>
+      grouped(
+        `SELECT e.actor_uid AS identity_uid, strftime(time_bucket(INTERVAL ${t.minutes} MINUTE, e.time), '%Y-%m-%d %H:%M') AS grp, e.event_uid, e.source, e.time,
+           0 AS bytes, e.error_code, e.operation
+         FROM events e WHERE e.status = 'failure' AND e.actor_uid IS NOT NULL`,
+        `count(*) >= ${t.min_failures}`,
+        ['list(DISTINCT error_code)[1:5] AS errors', 'list(DISTINCT operation)[1:8] AS operations'],
+      ),
+    magnitude: (r) => r.event_count,
+    explain: (r, t) => `${r.event_count} failed calls within ${t.minutes} minutes (${list(r.facts.errors)}) on ${list(r.facts.operations)}.`,
+  },
+  {
+    id: 'shared-credential',
+    title: 'Credential shared across hosts or boundaries',
+    severity: 'medium',
+    description: 'One credential used from several source addresses or in several boundaries (e.g. prod and staging).',
+    thresholds: { max_evidence_days: 3 },
+    sql: () =>
+      grouped(
+        `SELECT coalesce(c.owner_uid, e.actor_uid) AS identity_uid, c.credential_uid AS grp, e.event_uid, e.source, e.time, 0 AS bytes,
+           c.credential_uid, c.src_ips, c.boundaries
+         FROM credentials c JOIN events e ON e.credential_uid = c.credential_uid WHERE c.shared`,
+        'true',
+        ['any_value(credential_uid) AS credential', 'any_value(src_ips) AS addresses', 'any_value(boundaries) AS boundaries'],
+      ),
+    magnitude: (r) => (r.facts.addresses as unknown[] | null)?.length ?? 0,
+    explain: (r) => `Credential ${String(r.facts.credential)} was used from ${list(r.facts.addresses)} in ${list(r.facts.boundaries)}.`,
+  },
+  {
+    id: 'stale-or-orphaned',
+    title: 'Stale identity or orphaned credential',
+    severity: 'low',
+    description: 'An identity with no recent success, or a credential whose owner is unknown to the case.',
+    thresholds: {},
+    sql: () =>
+      grouped(
+        `SELECT i.uid AS identity_uid, 'stale' AS grp, e.event_uid, e.source, e.time, 0 AS bytes, 'stale identity' AS what
+         FROM identities i JOIN events e ON e.actor_uid = i.uid WHERE i.stale
+         UNION ALL
+         SELECT coalesce(c.owner_uid, e.actor_uid), 'orphaned ' || c.credential_uid, e.event_uid, e.source, e.time, 0, 'orphaned credential ' || c.credential_uid
+         FROM credentials c JOIN events e ON e.credential_uid = c.credential_uid WHERE c.orphaned`,
+        'true',
+        ['any_value(what) AS what'],
+      ),
+    magnitude: (r) => r.event_count,
+    explain: (r) => `${String(r.facts.what)}: ${r.event_count} events, last at ${r.window_end}.`,
+  },
+  {
+    id: 'machine-acting-human',
+    title: 'Machine identity doing what only people did',
+    severity: 'high',
+    description: 'A machine identity signs in to a console or uses a browser, which only people did before.',
+    thresholds: {},
+    sql: () =>
+      grouped(
+        `SELECT e.actor_uid AS identity_uid, strftime(date_trunc('day', e.time), '%Y-%m-%d') AS grp, e.event_uid, e.source, e.time, 0 AS bytes,
+           e.operation, e.user_agent
+         FROM events e JOIN identities i ON i.uid = e.actor_uid
+         WHERE i.is_nhi AND (e.operation IN ('ConsoleLogin', 'GetSigninToken', 'user.session.start') OR regexp_matches(coalesce(e.user_agent, ''), ${BROWSER_USER_AGENT_PATTERN}))`,
+        'true',
+        ['list(DISTINCT operation)[1:5] AS operations', 'list(DISTINCT user_agent)[1:3] AS agents'],
+      ),
+    magnitude: (r) => r.event_count,
+    explain: (r) => `Machine identity made ${r.event_count} interactive call(s): ${list(r.facts.operations)} with ${list(r.facts.agents)}.`,
+  },
+];

@@ -1,0 +1,123 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { IncidentGroundTruth } from '../../fixtures/generate/incident-bundle';
+import { ctRecord, envelope, tempDir } from '../../test/helpers/builders';
+import { CaseStore } from '../case-store/case-store';
+import { deriveIdentities } from '../analytics/derive';
+import { overrideIdentity } from '../analytics/profile';
+import { importBundles } from '../ingest/importer';
+import { type StoredFinding, listFindings, runDetections } from './engine';
+
+const ROOT = resolve(__dirname, '../..');
+const FIXTURE = join(ROOT, 'fixtures/incident-0214');
+const truth = JSON.parse(readFileSync(join(FIXTURE, 'ground-truth.json'), 'utf8')) as IncidentGroundTruth;
+const incident = truth.incident!;
+const CLI = join(ROOT, 'bin/nhi.mjs');
+
+describe('built-in detections on the 02:14 incident', () => {
+  let store: CaseStore;
+  let casePath: string;
+  let findings: StoredFinding[];
+
+  beforeAll(async () => {
+    casePath = join(tempDir(), 'incident.duckdb');
+    store = await CaseStore.open(casePath, { create: true });
+    await importBundles(store, [join(FIXTURE, 'bundle.zip')]);
+    await runDetections(store);
+    findings = await listFindings(store);
+  });
+  afterAll(() => store?.close());
+
+  it('puts the exfiltration first: the right identity, window and evidence', () => {
+    const top = findings[0]!;
+    expect(top).toMatchObject({ ruleId: 'external-boundary-write', severity: 'critical', identityUid: incident.role_uid, eventCount: incident.objects_copied, bytes: incident.bytes_copied });
+    expect(top.windowStart >= incident.exfiltration_start && top.windowEnd <= incident.end.replace('Z', '.000000Z')).toBe(true);
+    expect(new Set(top.evidence)).toEqual(new Set(incident.event_ids.exfiltration_put));
+    expect(top.explanation).toContain(incident.destination_bucket);
+    expect(top.explanation).toContain(incident.destination_account);
+  });
+
+  it('finds the other planted behaviours: the transfer, the dormant key, the 02:00 activity, the new operations', () => {
+    const by = (rule: string) => findings.filter((f) => f.ruleId === rule);
+    const transfer = by('large-transfer');
+    expect(transfer).toHaveLength(1);
+    expect(transfer[0]!.identityUid).toBe(incident.role_uid);
+    expect(transfer[0]!.evidence).toEqual(expect.arrayContaining([...incident.event_ids.exfiltration_get, ...incident.event_ids.exfiltration_put]));
+    const dormant = by('dormant-key-used');
+    expect(dormant).toHaveLength(1);
+    expect(dormant[0]).toMatchObject({ identityUid: incident.key_owner_uid });
+    expect(dormant[0]!.explanation).toContain(incident.access_key);
+    expect(dormant[0]!.explanation).toContain('28 days');
+    expect(dormant[0]!.evidence).toEqual(expect.arrayContaining([...incident.event_ids.recon, incident.event_ids.assume_role]));
+    expect(by('off-hours').map((f) => f.identityUid)).toEqual([incident.role_uid]);
+    expect(by('first-seen-operation')[0]!.evidence).toEqual(incident.event_ids.staging);
+    // The AccessDenied noise stays below the burst threshold: no denied-burst finding.
+    expect(by('denied-burst')).toHaveLength(0);
+  });
+
+  it('keeps finding ids across runs and replaces, never duplicates, a rule’s findings', async () => {
+    const again = await runDetections(store);
+    const after = await listFindings(store);
+    expect(after.map((f) => f.findingId)).toEqual(findings.map((f) => f.findingId));
+    expect(again.findings).toBe(findings.length);
+  });
+
+  it('applies threshold overrides: a lower denied-burst threshold turns the noise into findings', async () => {
+    await runDetections(store, { only: ['denied-burst'], thresholds: { 'denied-burst': { min_failures: 1 } } });
+    const bursts = (await listFindings(store)).filter((f) => f.ruleId === 'denied-burst');
+    expect(bursts.length).toBeGreaterThan(0);
+    await runDetections(store, { only: ['denied-burst'] });
+    expect((await listFindings(store)).filter((f) => f.ruleId === 'denied-burst')).toHaveLength(0);
+  });
+
+  it('runs from the command line, ranked, as JSON', () => {
+    store.close();
+    const run = spawnSync(process.execPath, [CLI, 'detect', '--case', casePath, '--json'], { encoding: 'utf8' });
+    expect(run.status, run.stderr).toBe(0);
+    const out = JSON.parse(run.stdout) as { findings: StoredFinding[]; rules: { id: string; error: string | null }[] };
+    expect(out.findings[0]!.ruleId).toBe('external-boundary-write');
+    expect(out.rules.every((r) => r.error === null)).toBe(true);
+    const bad = spawnSync(process.execPath, [CLI, 'detect', '--case', casePath, '--threshold', 'large-transfer.nope=1'], { encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('large-transfer has no threshold nope');
+  });
+});
+
+describe('built-in detections on small made-up cases', () => {
+  it('fire on secret reads, privilege changes, denied bursts and a machine signing in to the console, and not on plain reads', async () => {
+    const dir = tempDir();
+    const machine = (n: number, overrides: Record<string, unknown>) => ctRecord(n, { readOnly: false, eventCategory: 'Management', resources: [], requestParameters: {}, ...overrides });
+    const recs = [
+      // Plain S3 reads: nothing to report.
+      ...Array.from({ length: 20 }, (_, i) => ctRecord(i)),
+      machine(100, { eventSource: 'secretsmanager.amazonaws.com', eventName: 'GetSecretValue', requestParameters: { secretId: 'prod/db' }, resources: [{ type: 'AWS::SecretsManager::Secret', ARN: 'arn:aws:secretsmanager:us-east-1:111111111111:secret:prod/db' }] }),
+      machine(101, { eventSource: 'iam.amazonaws.com', eventName: 'CreateAccessKey', requestParameters: { userName: 'deploy' } }),
+      ...Array.from({ length: 12 }, (_, i) => machine(200 + i, { eventSource: 'iam.amazonaws.com', eventName: 'ListUsers', errorCode: 'AccessDenied', errorMessage: 'not authorized' })),
+      machine(300, { eventSource: 'signin.amazonaws.com', eventName: 'ConsoleLogin', eventType: 'AwsConsoleSignIn', userAgent: 'Mozilla/5.0 (X11; Linux x86_64)' }),
+    ];
+    writeFileSync(join(dir, 'trail.json'), envelope(recs));
+    const store = await CaseStore.open(join(dir, 'case.duckdb'), { create: true });
+    try {
+      await importBundles(store, [join(dir, 'trail.json')]);
+      // One console sign-in makes the classifier call backend-svc a person; the analyst knows it is a workload.
+      expect((await store.read<{ is_nhi: boolean }>(`SELECT is_nhi FROM identities WHERE uid LIKE '%role/backend-svc'`))[0]!.is_nhi).toBe(false);
+      await overrideIdentity(store, { uid: 'arn:aws:iam::111111111111:role/backend-svc', isNhi: true, type: 'workload', reason: 'the backend service', analyst: 'test' });
+      await deriveIdentities(store);
+      const report = await runDetections(store);
+      expect(report.rules.filter((r) => r.error)).toEqual([]);
+      const found = await listFindings(store);
+      const rules = new Set(found.map((f) => f.ruleId));
+      // The console sign-in gave the session's credential a second user agent: shared, rightly.
+      expect(rules).toEqual(new Set(['secret-read', 'privilege-change', 'denied-burst', 'machine-acting-human', 'shared-credential']));
+      expect(found.find((f) => f.ruleId === 'denied-burst')!.eventCount).toBe(12);
+      expect(found.find((f) => f.ruleId === 'privilege-change')).toMatchObject({ severity: 'high', eventCount: 1 });
+      // The plain reads are evidence only of the credential they share with the console sign-in.
+      const evidence = new Set(found.filter((f) => f.ruleId !== 'shared-credential').flatMap((f) => f.evidence));
+      expect(Array.from({ length: 20 }, (_, i) => ctRecord(i).eventID as string).some((id) => evidence.has(id))).toBe(false);
+    } finally {
+      store.close();
+    }
+  });
+});

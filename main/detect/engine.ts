@@ -1,0 +1,224 @@
+import { createHash } from 'node:crypto';
+import type { CaseStore } from '../case-store/case-store';
+import { sqlString } from '../ingest/sources/source-parser';
+import { BUILTIN_RULES, type BuiltinRule, EVIDENCE_CAP, type FindingRow, type Thresholds } from './builtin-rules';
+import type { CompiledSigmaRule, Severity } from './rule';
+
+/**
+ * Runs detections over a case and stores their findings. Findings are derived data: a run
+ * replaces the findings of the rules it ran, in one transaction, and a finding keeps its id
+ * across runs (rule + identity + window start) so the analyst's status and notes, kept in the
+ * journal by finding id, still apply.
+ */
+
+export interface DetectOptions {
+  /** Built-in rule ids to run (default: all). */
+  only?: string[];
+  /** Threshold overrides per built-in rule: `{ 'large-transfer': { absolute_bytes: 5e8 } }`. */
+  thresholds?: Record<string, Thresholds>;
+  /** Compiled Sigma rules to run as well. */
+  sigma?: CompiledSigmaRule[];
+}
+
+export interface RuleRun {
+  id: string;
+  kind: 'builtin' | 'sigma';
+  title: string;
+  findings: number;
+  events: number;
+  ms: number;
+  error: string | null;
+}
+
+export interface DetectReport {
+  rules: RuleRun[];
+  findings: number;
+  elapsedMs: number;
+}
+
+const WEIGHT: Record<Severity, number> = { critical: 1000, high: 100, medium: 10, low: 1, informational: 0.1 };
+
+/** Severity first, then how big: a 14 GB copy outranks a 1 GB one of the same severity. */
+export const scoreOf = (severity: Severity, magnitude: number) => WEIGHT[severity] * (1 + Math.log10(1 + Math.max(0, magnitude)));
+
+export const findingId = (ruleId: string, identity: string | null, windowStart: string) =>
+  createHash('sha256').update(`${ruleId}\u0000${identity ?? ''}\u0000${windowStart}`).digest('hex').slice(0, 16);
+
+interface Finding {
+  id: string;
+  ruleId: string;
+  kind: 'builtin' | 'sigma';
+  title: string;
+  severity: Severity;
+  score: number;
+  row: FindingRow;
+  explanation: string;
+}
+
+interface RawRow {
+  identity_uid: string | null;
+  window_start: string;
+  window_end: string;
+  event_count: number;
+  bytes: number | null;
+  evidence: { event_uid: string; source: string }[];
+  [fact: string]: unknown;
+}
+
+function toFindingRow(raw: RawRow): FindingRow {
+  const { identity_uid, window_start, window_end, event_count, bytes, evidence, ...facts } = raw;
+  return { identity_uid, window_start, window_end, event_count, bytes, evidence, facts };
+}
+
+async function runBuiltin(store: CaseStore, rule: BuiltinRule, overrides: Thresholds | undefined): Promise<Finding[]> {
+  const t = { ...rule.thresholds, ...overrides };
+  const rows = (await store.read<RawRow>(rule.sql(t))).map(toFindingRow);
+  return rows.map((row) => {
+    const severity = rule.severityOf?.(row) ?? rule.severity;
+    return {
+      id: findingId(rule.id, row.identity_uid, row.window_start),
+      ruleId: rule.id,
+      kind: 'builtin',
+      title: rule.title,
+      severity,
+      score: scoreOf(severity, rule.magnitude(row)),
+      row,
+      explanation: rule.explain(row, t),
+    };
+  });
+}
+
+/** A Sigma rule's matches, grouped per identity and day like the built-in rules. */
+export function sigmaSql(rule: CompiledSigmaRule): string {
+  const sources = rule.sources.map(sqlString).join(', ');
+  return `
+    WITH m AS (
+      SELECT e.actor_uid AS identity_uid, strftime(date_trunc('day', e.time), '%Y-%m-%d') AS grp, e.event_uid, e.source, e.time,
+        coalesce(e.bytes_out, 0) + coalesce(e.bytes_in, 0) AS bytes
+      FROM events e WHERE e.source IN (${sources}) AND (${rule.where}))
+    SELECT identity_uid, strftime(min(time), '%Y-%m-%dT%H:%M:%S.%fZ') AS window_start, strftime(max(time), '%Y-%m-%dT%H:%M:%S.%fZ') AS window_end,
+      count(*)::BIGINT AS event_count, sum(bytes)::BIGINT AS bytes,
+      list({'event_uid': event_uid, 'source': source} ORDER BY time, event_uid)[1:${EVIDENCE_CAP}] AS evidence
+    FROM m GROUP BY identity_uid, grp ORDER BY identity_uid, window_start`;
+}
+
+async function runSigma(store: CaseStore, rule: CompiledSigmaRule): Promise<Finding[]> {
+  const rows = (await store.read<RawRow>(sigmaSql(rule))).map(toFindingRow);
+  const ruleId = `sigma:${rule.id}`;
+  return rows.map((row) => ({
+    id: findingId(ruleId, row.identity_uid, row.window_start),
+    ruleId,
+    kind: 'sigma',
+    title: rule.title,
+    severity: rule.level,
+    score: scoreOf(rule.level, row.event_count),
+    row,
+    explanation: `Sigma rule "${rule.title}" (${rule.file}) matched ${row.event_count} event(s). ${rule.description}`.trim(),
+  }));
+}
+
+export async function runDetections(store: CaseStore, options: DetectOptions = {}): Promise<DetectReport> {
+  const started = performance.now();
+  const runs: RuleRun[] = [];
+  const results: { ruleId: string; findings: Finding[] }[] = [];
+  const builtins = options.only ? BUILTIN_RULES.filter((r) => options.only!.includes(r.id)) : BUILTIN_RULES;
+  const jobs: { id: string; kind: 'builtin' | 'sigma'; title: string; run: () => Promise<Finding[]> }[] = [
+    ...builtins.map((r) => ({ id: r.id, kind: 'builtin' as const, title: r.title, run: () => runBuiltin(store, r, options.thresholds?.[r.id]) })),
+    ...(options.sigma ?? []).map((r) => ({ id: `sigma:${r.id}`, kind: 'sigma' as const, title: r.title, run: () => runSigma(store, r) })),
+  ];
+  for (const job of jobs) {
+    const t0 = performance.now();
+    try {
+      const findings = await job.run();
+      results.push({ ruleId: job.id, findings });
+      runs.push({ id: job.id, kind: job.kind, title: job.title, findings: findings.length, events: findings.reduce((n, f) => n + f.row.event_count, 0), ms: performance.now() - t0, error: null });
+    } catch (err) {
+      // One broken rule (a Sigma rule's SQL on an odd case) must not take the others down.
+      runs.push({ id: job.id, kind: job.kind, title: job.title, findings: 0, events: 0, ms: performance.now() - t0, error: err instanceof Error ? err.message.split('\n')[0]! : String(err) });
+    }
+  }
+  await store.transaction(async () => {
+    for (const { ruleId, findings } of results) {
+      await store.run(`DELETE FROM finding_events WHERE finding_id IN (SELECT finding_id FROM findings WHERE rule_id = $r)`, { r: ruleId });
+      await store.run(`DELETE FROM findings WHERE rule_id = $r`, { r: ruleId });
+      if (findings.length === 0) continue;
+      const appender = await store.appender('findings');
+      const detectedAt = new Date().toISOString().replace('T', ' ').replace('Z', '');
+      for (const f of findings) {
+        appender.appendVarchar(f.id);
+        appender.appendVarchar(f.ruleId);
+        appender.appendVarchar(f.kind);
+        appender.appendVarchar(f.title);
+        appender.appendVarchar(f.severity);
+        appender.appendDouble(f.score);
+        if (f.row.identity_uid === null) appender.appendNull();
+        else appender.appendVarchar(f.row.identity_uid);
+        appender.appendVarchar(f.row.window_start.replace('T', ' ').replace('Z', ''));
+        appender.appendVarchar(f.row.window_end.replace('T', ' ').replace('Z', ''));
+        appender.appendBigInt(BigInt(f.row.event_count));
+        if (f.row.bytes === null) appender.appendNull();
+        else appender.appendBigInt(BigInt(Math.round(f.row.bytes)));
+        appender.appendVarchar(f.explanation);
+        appender.appendVarchar(JSON.stringify(f.row.facts));
+        appender.appendVarchar(detectedAt);
+        appender.endRow();
+      }
+      appender.closeSync();
+      const evidence = await store.appender('finding_events');
+      for (const f of findings) {
+        for (const e of f.row.evidence) {
+          evidence.appendVarchar(f.id);
+          evidence.appendVarchar(e.event_uid);
+          evidence.appendVarchar(e.source);
+          evidence.endRow();
+        }
+      }
+      evidence.closeSync();
+    }
+  });
+  return { rules: runs, findings: results.reduce((n, r) => n + r.findings.length, 0), elapsedMs: performance.now() - started };
+}
+
+export interface StoredFinding {
+  findingId: string;
+  ruleId: string;
+  ruleKind: string;
+  title: string;
+  severity: Severity;
+  score: number;
+  identityUid: string | null;
+  windowStart: string;
+  windowEnd: string;
+  eventCount: number;
+  bytes: number | null;
+  explanation: string;
+  evidence: string[];
+}
+
+/** Findings, most important first, with their evidence event ids (capped per finding). */
+export async function listFindings(store: CaseStore, limit = 1000): Promise<StoredFinding[]> {
+  const rows = await store.read<{
+    finding_id: string; rule_id: string; rule_kind: string; title: string; severity: Severity; score: number; identity_uid: string | null;
+    window_start: string; window_end: string; event_count: number; bytes: number | null; explanation: string; evidence: string[] | null;
+  }>(
+    `SELECT f.finding_id, f.rule_id, f.rule_kind, f.title, f.severity, f.score, f.identity_uid, f.window_start, f.window_end, f.event_count, f.bytes, f.explanation,
+       (SELECT list(fe.event_uid) FROM finding_events fe WHERE fe.finding_id = f.finding_id) AS evidence
+     FROM findings f ORDER BY f.score DESC, f.window_start, f.finding_id LIMIT $limit`,
+    { limit },
+  );
+  return rows.map((r) => ({
+    findingId: r.finding_id,
+    ruleId: r.rule_id,
+    ruleKind: r.rule_kind,
+    title: r.title,
+    severity: r.severity,
+    score: r.score,
+    identityUid: r.identity_uid,
+    windowStart: r.window_start,
+    windowEnd: r.window_end,
+    eventCount: r.event_count,
+    bytes: r.bytes,
+    explanation: r.explanation,
+    evidence: r.evidence ?? [],
+  }));
+}
