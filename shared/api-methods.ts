@@ -16,6 +16,8 @@ export const API_METHODS = [
   'dialog.openCase',
   'dialog.newCase',
   'dialog.pickEvidence',
+  'findings.list',
+  'detect.run',
   'identities.list',
   'sql.query',
   'events.query',

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { type ApiMethod, API_METHODS, channelOf, isApiMethod } from './api-methods';
 import type { CaseInfo } from './case-summary';
+import type { DetectRunSummary, StoredFinding } from './findings';
 import type { MenuAction } from './menu-actions';
 import type { IdentityProfile } from './identity-profile';
 
@@ -31,6 +32,8 @@ export const API_REQUESTS = {
   'dialog.openCase': z.object({}).strict(),
   'dialog.newCase': z.object({}).strict(),
   'dialog.pickEvidence': z.object({ folders: z.boolean().optional() }).strict(),
+  'findings.list': z.object({ casePath }).strict(),
+  'detect.run': z.object({ casePath }).strict(),
   'identities.list': z.object({ casePath, nhi: z.boolean().optional() }).strict(),
   'events.query': z
     .object({
@@ -46,6 +49,8 @@ export const API_REQUESTS = {
           resource: z.string().max(1024).optional(),
           status: z.enum(['success', 'failure']).optional(),
           text: z.string().max(512).optional(),
+          /** Only the evidence events of this finding. */
+          finding: z.string().regex(/^[0-9a-f]{16}$/).optional(),
         })
         .strict(),
       sort: z.object({ column: z.enum(EVENT_SORT_COLUMNS), descending: z.boolean() }).strict().optional(),
@@ -189,6 +194,8 @@ export interface ApiResponses {
   'dialog.openCase': string | null;
   'dialog.newCase': string | null;
   'dialog.pickEvidence': string[];
+  'findings.list': StoredFinding[];
+  'detect.run': DetectRunSummary;
   'identities.list': IdentitySummary[];
   'sql.query': SqlResult;
   'events.query': EventPage;

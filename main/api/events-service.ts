@@ -43,6 +43,10 @@ function where(filter: EventFilter): { sql: string; params: Record<string, strin
     parts.push(`e.status = $status`);
     params.status = filter.status;
   }
+  if (filter.finding) {
+    parts.push(`e.event_uid IN (SELECT event_uid FROM finding_events WHERE finding_id = $finding)`);
+    params.finding = filter.finding;
+  }
   if (filter.text) {
     // Free text over the verbatim record: what the analyst saw in the raw log is findable.
     // contains() over lower() runs 3-4x faster than ILIKE here; a needle with no letters (an

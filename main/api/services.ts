@@ -5,6 +5,7 @@ import { API_REQUESTS, type ApiError, type ApiMethod, type ApiRequest, type ApiR
 import { caseInfo } from '../case-store/case-info';
 import { CaseError, type CaseStore } from '../case-store/case-store';
 import { identityProfile } from '../analytics/profile';
+import { listFindings, runDetections } from '../detect/engine';
 import { CasePool } from './case-pool';
 import { evidenceList, quarantineList } from './evidence-service';
 import { eventDetail, queryEvents } from './events-service';
@@ -109,6 +110,12 @@ const HANDLERS: Handlers = {
   },
   'dialog.newCase': async (_request, context) => dialogs(context).newCase(),
   'dialog.pickEvidence': async (request, context) => dialogs(context).pickEvidence(request.folders === true),
+  'findings.list': (request, context) => withReadOnlyCase(request.casePath, context, (store) => listFindings(store)),
+  'detect.run': async (request, context) => {
+    const absolute = allowed(request.casePath, context);
+    const report = await poolOf(context).write(absolute, (store) => runDetections(store));
+    return { rules: report.rules, findings: report.findings, elapsedMs: report.elapsedMs };
+  },
   'identities.list': (request, context) =>
     withReadOnlyCase(request.casePath, context, async (store) => {
       const rows = await store.read<{ uid: string; display: string | null; type: string; is_nhi: boolean | null; confidence: number; reason: string | null; events: number; last_seen: string }>(

@@ -112,26 +112,31 @@ export const BUILTIN_RULES: BuiltinRule[] = [
     id: 'large-transfer',
     title: 'Large data transfer',
     severity: 'high',
-    description: "An identity moves more bytes in an hour than an absolute threshold and many times its own baseline's busy days (all of it when it has no baseline).",
-    thresholds: { absolute_bytes: 1e9, baseline_factor: 5 },
+    description:
+      "An identity moves more bytes in an hour than an absolute threshold, many times its usual hour in this case, and many times its baseline's busy days when it has a baseline.",
+    thresholds: { absolute_bytes: 1e9, baseline_factor: 5, hour_factor: 10 },
     sql: (t) =>
       grouped(
         `WITH daily AS (
            SELECT e.actor_uid AS uid, date_trunc('day', e.time) AS day, sum(coalesce(e.bytes_out, 0) + coalesce(e.bytes_in, 0)) AS moved
            FROM events e JOIN identity_baselines b ON b.uid = e.actor_uid WHERE e.time >= b.window_start AND e.time < b.window_end GROUP BY ALL),
-         usual AS (SELECT uid, quantile_cont(moved, 0.95) AS p95 FROM daily GROUP BY uid)
+         usual AS (SELECT uid, quantile_cont(moved, 0.95) AS p95 FROM daily GROUP BY uid),
+         hourly AS (
+           SELECT actor_uid AS uid, date_trunc('hour', time) AS hour, sum(coalesce(bytes_out, 0) + coalesce(bytes_in, 0)) AS moved
+           FROM events WHERE actor_uid IS NOT NULL GROUP BY ALL),
+         typical AS (SELECT uid, median(moved) AS hour_median FROM hourly GROUP BY uid)
          SELECT e.actor_uid AS identity_uid, strftime(date_trunc('hour', e.time), '%Y-%m-%d %H') AS grp, e.event_uid, e.source, e.time,
-           coalesce(e.bytes_out, 0) + coalesce(e.bytes_in, 0) AS bytes, u.p95
-         FROM events e LEFT JOIN usual u ON u.uid = e.actor_uid
+           coalesce(e.bytes_out, 0) + coalesce(e.bytes_in, 0) AS bytes, u.p95, ty.hour_median
+         FROM events e LEFT JOIN usual u ON u.uid = e.actor_uid LEFT JOIN typical ty ON ty.uid = e.actor_uid
          WHERE e.actor_uid IS NOT NULL AND coalesce(e.bytes_out, 0) + coalesce(e.bytes_in, 0) > 0`,
-        `sum(bytes) >= ${t.absolute_bytes} AND sum(bytes) >= ${t.baseline_factor} * coalesce(max(p95), 0)`,
-        ['max(p95) AS baseline_p95'],
+        `sum(bytes) >= ${t.absolute_bytes} AND sum(bytes) >= ${t.baseline_factor} * coalesce(max(p95), 0) AND sum(bytes) >= ${t.hour_factor} * coalesce(max(hour_median), 0)`,
+        ['max(p95) AS baseline_p95', 'max(hour_median) AS hour_median'],
       ),
     magnitude: (r) => r.bytes ?? 0,
     explain: (r, t) => {
       const p95 = Number(r.facts.baseline_p95 ?? 0);
       const against = p95 > 0 ? `; its baseline's busy days move ${mb(p95)} (p95), so this hour is ${((r.bytes ?? 0) / p95).toFixed(0)}x that` : '; it moved no data during its baseline';
-      return `${mb(r.bytes ?? 0)} moved in ${r.event_count} calls within one hour (threshold ${mb(t.absolute_bytes!)}, and ${t.baseline_factor}x its baseline)${against}.`;
+      return `${mb(r.bytes ?? 0)} moved in ${r.event_count} calls within one hour (threshold ${mb(t.absolute_bytes!)}); its usual active hour in this case moves ${mb(Number(r.facts.hour_median ?? 0))}${against}.`;
     },
   },
   {

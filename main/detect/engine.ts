@@ -2,7 +2,10 @@ import { createHash } from 'node:crypto';
 import type { CaseStore } from '../case-store/case-store';
 import { sqlString } from '../ingest/sources/source-parser';
 import { BUILTIN_RULES, type BuiltinRule, EVIDENCE_CAP, type FindingRow, type Thresholds } from './builtin-rules';
+import type { StoredFinding } from '../../shared/findings';
 import type { CompiledSigmaRule, Severity } from './rule';
+
+export type { StoredFinding };
 
 /**
  * Runs detections over a case and stores their findings. Findings are derived data: a run
@@ -177,22 +180,6 @@ export async function runDetections(store: CaseStore, options: DetectOptions = {
     }
   });
   return { rules: runs, findings: results.reduce((n, r) => n + r.findings.length, 0), elapsedMs: performance.now() - started };
-}
-
-export interface StoredFinding {
-  findingId: string;
-  ruleId: string;
-  ruleKind: string;
-  title: string;
-  severity: Severity;
-  score: number;
-  identityUid: string | null;
-  windowStart: string;
-  windowEnd: string;
-  eventCount: number;
-  bytes: number | null;
-  explanation: string;
-  evidence: string[];
 }
 
 /** Findings, most important first, with their evidence event ids (capped per finding). */

@@ -4,8 +4,10 @@
  * (schema v3); the app, the CLI and reports read those tables.
  */
 
-export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'informational'] as const;
-export type Severity = (typeof SEVERITIES)[number];
+import type { FindingSeverity } from '../../shared/findings';
+
+export const SEVERITIES: readonly FindingSeverity[] = ['critical', 'high', 'medium', 'low', 'informational'];
+export type Severity = FindingSeverity;
 
 /** A Sigma rule compiled to a DuckDB predicate over the `events` table (aliased `e`). */
 export interface CompiledSigmaRule {

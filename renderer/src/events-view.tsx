@@ -146,9 +146,14 @@ export function EventsView({ casePath }: { casePath: string }) {
           <input type="checkbox" aria-label="machines only" checked={filter.nhi === true} onChange={(e) => setFilter({ nhi: e.target.checked ? true : undefined })} />
         </label>
         {Object.keys(filter).length > 0 && (
-          <button type="button" className="link small" onClick={() => setFilter({ from: undefined, to: undefined, actor: undefined, operation: undefined, resource: undefined, source: undefined, status: undefined, text: undefined, nhi: undefined })}>
+          <button type="button" className="link small" onClick={() => setFilter({ from: undefined, to: undefined, actor: undefined, operation: undefined, resource: undefined, source: undefined, status: undefined, text: undefined, nhi: undefined, finding: undefined })}>
             clear filters
           </button>
+        )}
+        {filter.finding && (
+          <span className="chip" data-testid="finding-filter">
+            evidence of finding {filter.finding} <button type="button" className="link" aria-label="stop showing the finding's evidence" onClick={() => setFilter({ finding: undefined })}>✕</button>
+          </span>
         )}
         <span className="muted" data-testid="event-count">{number(total)} events</span>
       </div>

@@ -212,6 +212,22 @@ describe('web mode in a real browser', () => {
     store.close();
   });
 
+  it('runs the detections from the Findings view: the exfiltration first, its evidence one click away', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    await page.goto(`${server.url}&case=${encodeURIComponent(casePath)}#findings`);
+    await page.getByRole('button', { name: /^Run detections/ }).click();
+    await expect.poll(() => page.textContent('[data-testid=detect-status]'), { timeout: 30_000 }).toMatch(/^\d+ findings from 11 rules/);
+    const first = page.locator('table[aria-label="finding list"] tbody tr').first();
+    expect(await first.textContent()).toMatch(/critical.*Data written to an external boundary.*exfil-drop-7731.*999999999999.*role\/backend-svc.*140.*13\.9 GB/s);
+    await page.screenshot({ path: join(SHOTS, 'findings.png'), fullPage: true });
+    await first.getByRole('button', { name: 'Data written to an external boundary' }).click();
+    await expect.poll(() => page.textContent('[data-testid=event-count]'), { timeout: 15_000 }).toBe('140 events');
+    expect(await page.textContent('[data-testid=finding-filter]')).toContain('evidence of finding');
+    expect(await page.locator('.event-list [role=row]').first().textContent()).toContain('PutObject');
+    await page.screenshot({ path: join(SHOTS, 'finding-evidence.png') });
+    await page.close();
+  });
+
   it('cannot call the API without the token, even from the app page', async () => {
     const page = await browser.newPage();
     await page.goto(server.url);

@@ -1,0 +1,86 @@
+import { useEffect, useState } from 'react';
+import type { StoredFinding } from '../../shared/findings';
+import { bytes, call, number } from './api-client';
+import { useCase } from './case/case-store';
+import { useTimeFormat, useZone, zoneLabel } from './time-zone';
+import { useView } from './view-state';
+
+/**
+ * What the detections found, most important first. Selecting a finding opens its evidence in the
+ * events view (and its window and identity travel with it); the explanation says why it fired.
+ */
+export function FindingsView({ casePath }: { casePath: string }) {
+  const revision = useCase((s) => s.revision);
+  const { go, setFilter } = useView();
+  const zone = useZone((s) => s.zone);
+  const time = useTimeFormat();
+  const [findings, setFindings] = useState<StoredFinding[] | null>(null);
+  const [running, setRunning] = useState(false);
+  const [status, setStatus] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [severity, setSeverity] = useState('');
+
+  const load = () => call('findings.list', { casePath }).then((r) => (r.ok ? setFindings(r.value) : setError(r.error.message)));
+  useEffect(() => {
+    void load();
+  }, [casePath, revision]);
+
+  async function detect() {
+    setRunning(true);
+    setError(null);
+    const r = await call('detect.run', { casePath });
+    setRunning(false);
+    if (!r.ok) return setError(r.error.message);
+    const failed = r.value.rules.filter((x) => x.error);
+    setStatus(`${number(r.value.findings)} findings from ${r.value.rules.length} rules in ${(r.value.elapsedMs / 1000).toFixed(2)} s${failed.length ? `; failed: ${failed.map((f) => f.id).join(', ')}` : ''}`);
+    await load();
+  }
+
+  function openEvidence(f: StoredFinding) {
+    setFilter({ finding: f.findingId, from: undefined, to: undefined, actor: undefined, operation: undefined, resource: undefined, source: undefined, status: undefined, text: undefined, nhi: undefined });
+    go('events');
+  }
+
+  const shown = (findings ?? []).filter((f) => !severity || f.severity === severity);
+  return (
+    <section aria-label="findings">
+      <div className="toolbar">
+        <button type="button" onClick={() => void detect()} disabled={running}>{running ? 'Running detections…' : findings?.length ? 'Run detections again' : 'Run detections'}</button>
+        <label className="inline-label">
+          severity
+          <select aria-label="filter severity" value={severity} onChange={(e) => setSeverity(e.target.value)}>
+            <option value="">all</option>
+            {['critical', 'high', 'medium', 'low', 'informational'].map((s) => <option key={s}>{s}</option>)}
+          </select>
+        </label>
+        {status && <span className="muted" data-testid="detect-status">{status}</span>}
+      </div>
+      {error && <p className="error" role="alert">{error}</p>}
+      {findings && findings.length === 0 && <p className="muted">No findings yet: run the detections over this case.</p>}
+      {shown.length > 0 && (
+        <table aria-label="finding list" className="findings">
+          <thead>
+            <tr><th>Severity</th><th>Finding</th><th>Identity</th><th>Window ({zoneLabel(zone)})</th><th>Events</th><th>Bytes</th></tr>
+          </thead>
+          <tbody>
+            {shown.map((f) => (
+              <tr key={f.findingId} data-finding={f.findingId}>
+                <td><span className={`sev ${f.severity}`}>{f.severity}</span></td>
+                <td>
+                  <button type="button" className="link" onClick={() => openEvidence(f)} title="Show its evidence events">{f.title}</button>
+                  <div className="muted small explanation">{f.explanation}</div>
+                </td>
+                <td className="wrap">
+                  {f.identityUid ? <button type="button" className="link" onClick={() => go('identity', { identity: f.identityUid })}>{f.identityUid}</button> : ''}
+                </td>
+                <td>{time(f.windowStart)}<br />{time(f.windowEnd)}</td>
+                <td>{number(f.eventCount)}</td>
+                <td>{bytes(f.bytes)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}

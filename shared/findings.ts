@@ -1,0 +1,26 @@
+/** A stored detection finding, as the findings view, the CLI and the report show it. */
+export type FindingSeverity = 'critical' | 'high' | 'medium' | 'low' | 'informational';
+
+export interface StoredFinding {
+  findingId: string;
+  ruleId: string;
+  ruleKind: string;
+  title: string;
+  severity: FindingSeverity;
+  score: number;
+  identityUid: string | null;
+  windowStart: string;
+  windowEnd: string;
+  eventCount: number;
+  bytes: number | null;
+  explanation: string;
+  /** Evidence event ids (the first 500 of a finding; eventCount is exact). */
+  evidence: string[];
+}
+
+/** What one detection run did, rule by rule. */
+export interface DetectRunSummary {
+  rules: { id: string; kind: 'builtin' | 'sigma'; title: string; findings: number; events: number; ms: number; error: string | null }[];
+  findings: number;
+  elapsedMs: number;
+}
