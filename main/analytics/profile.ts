@@ -1,5 +1,6 @@
 import type { IdentityProfile } from '../../shared/identity-profile';
 import type { CaseStore } from '../case-store/case-store';
+import { appendJournal } from '../journal/journal';
 
 export type { IdentityProfile };
 
@@ -94,10 +95,16 @@ export async function overrideIdentity(
   o: { uid: string; isNhi: boolean | null; type?: string; reason: string; analyst: string },
 ): Promise<void> {
   if (o.reason.trim() === '') throw new Error('an override needs a reason');
-  await store.transaction(() =>
-    store.run(
+  // The override and its journal entry commit together.
+  await store.transaction(async () => {
+    await store.run(
       `INSERT INTO identity_overrides VALUES (nextval('override_id_seq'), $uid, $nhi, $type, $reason, $analyst, now()::TIMESTAMP)`,
       { uid: o.uid, nhi: o.isNhi, type: o.type ?? null, reason: o.reason, analyst: o.analyst },
-    ),
-  );
+    );
+    await appendJournal(
+      store,
+      { author: o.analyst, action: 'classification_override', targetKind: 'identity', targetId: o.uid, body: { is_nhi: o.isNhi, type: o.type ?? null, reason: o.reason } },
+      { inTransaction: true },
+    );
+  });
 }

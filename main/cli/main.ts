@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { CaseError, CaseStore, type OpenOptions } from '../case-store/case-store';
 import { runDetect } from './detect-command';
 import { runImport } from './import-command';
+import { runAnnotate, runFindingStatus, runJournal } from './journal-command';
 import { runChain, runClassify, runDerive, runIdentities, runIdentity } from './identities-command';
 import { runInfo } from './info-command';
 import { runSuggestMapping } from './suggest-mapping-command';
@@ -33,11 +34,17 @@ Usage:
       activity, first-seen operations, secret reads, privilege changes, denied bursts, shared,
       stale and orphaned credentials, machines acting like people) and list the findings, most
       important first, each with its evidence events. Re-running replaces the rules' findings.
+  nhi note|bookmark --case FILE --event ID|--identity UID|--finding ID [--text T] [--author A]
+  nhi tag|untag --case FILE --event ID|--identity UID|--finding ID --tag WORD [--author A]
+  nhi finding-status --case FILE FINDING_ID new|confirmed|false_positive|resolved [--note T]
+      Add to the case's journal: append-only, each entry hash-chained to the one before.
+  nhi journal --case FILE [--json]
+      The journal's entries and whether its hash chain holds (verify checks it too).
   nhi suggest-mapping FILE [--out MAPPING] [--name NAME]
       Propose a mapping file for a CSV or JSON-lines log from the columns it sees.
   nhi verify --case FILE [--json]
       Recompute every evidence file's SHA-256 from the original bundles and every record
-      count from the case; exit ${EXIT.verifyFailed} on any mismatch.
+      count from the case, and check the journal's hash chain; exit ${EXIT.verifyFailed} on any mismatch.
   nhi info --case FILE [--json] [--top N]
       Sources, time range, counts by source, quarantine and top actors.
 
@@ -71,6 +78,15 @@ export async function main(argv: readonly string[]): Promise<number> {
         );
       case 'detect':
         return await runDetect(parse(rest, { ...COMMON_OPTIONS, threshold: { type: 'string', multiple: true } }, false));
+      case 'note':
+      case 'tag':
+      case 'untag':
+      case 'bookmark':
+        return await runAnnotate(command, parse(rest, ANNOTATE_OPTIONS, false));
+      case 'finding-status':
+        return await runFindingStatus(parse(rest, { case: { type: 'string' }, note: { type: 'string' }, author: { type: 'string' } }, true));
+      case 'journal':
+        return await runJournal(parse(rest, COMMON_OPTIONS, false));
       case 'suggest-mapping':
         return await runSuggestMapping(parse(rest, { out: { type: 'string' }, name: { type: 'string' }, json: { type: 'boolean', default: false } }, true));
       case undefined:
@@ -98,6 +114,16 @@ export async function main(argv: readonly string[]): Promise<number> {
 const COMMON_OPTIONS = {
   case: { type: 'string' },
   json: { type: 'boolean', default: false },
+} as const;
+
+const ANNOTATE_OPTIONS = {
+  case: { type: 'string' },
+  event: { type: 'string' },
+  identity: { type: 'string' },
+  finding: { type: 'string' },
+  text: { type: 'string' },
+  tag: { type: 'string' },
+  author: { type: 'string' },
 } as const;
 
 const IMPORT_OPTIONS = {

@@ -1,13 +1,14 @@
 import { verifyCase } from '../integrity/verify';
+import { verifyJournal } from '../journal/journal';
 import { EXIT } from './exit-codes';
 import { table, tail } from './format';
 import { type ParsedArgs, requireCase, withCase } from './main';
 
 export async function runVerify(args: ParsedArgs): Promise<number> {
   const casePath = requireCase(args);
-  const report = await withCase(casePath, { readOnly: true }, verifyCase);
+  const { report, journal } = await withCase(casePath, { readOnly: true }, async (store) => ({ report: await verifyCase(store), journal: await verifyJournal(store) }));
   if (args.values.json === true) {
-    process.stdout.write(`${JSON.stringify({ case: casePath, ...report }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ case: casePath, ...report, journal }, null, 2)}\n`);
   } else {
     const bad = report.evidence.filter((v) => v.check !== 'ok');
     const ok = report.evidence.length - bad.length;
@@ -24,8 +25,13 @@ export async function runVerify(args: ParsedArgs): Promise<number> {
     }
     const verdict = !report.isValid ? 'FAILED' : report.isComplete ? 'OK' : 'INCOMPLETE';
     process.stdout.write(`Verify ${verdict}: ${ok} of ${report.evidence.length} evidence rows match their source files and record counts.\n`);
+    process.stdout.write(
+      journal.ok
+        ? `Journal OK: ${journal.entries} entries, head ${journal.head}\n`
+        : `Journal BROKEN at entry #${journal.broken!.seq} (${journal.broken!.problem}): ${journal.broken!.detail}\n`,
+    );
   }
-  if (!report.isValid) return EXIT.verifyFailed;
+  if (!report.isValid || !journal.ok) return EXIT.verifyFailed;
   if (!report.isComplete) return EXIT.verifyIncomplete;
   return EXIT.ok;
 }
