@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { CaseError, CaseStore, type OpenOptions } from '../case-store/case-store';
 import { runDetect } from './detect-command';
 import { runImport } from './import-command';
+import { runReport } from './report-command';
 import { runAnnotate, runFindingStatus, runJournal } from './journal-command';
 import { runChain, runClassify, runDerive, runIdentities, runIdentity } from './identities-command';
 import { runInfo } from './info-command';
@@ -40,6 +41,10 @@ Usage:
       Add to the case's journal: append-only, each entry hash-chained to the one before.
   nhi journal --case FILE [--json]
       The journal's entries and whether its hash chain holds (verify checks it too).
+  nhi report --case FILE --out report.html|report.pdf [--force]
+      A self-contained offline report for auditors: summary, findings with their evidence
+      (file, SHA-256, record), identities and reasons, timeline, top flows, notes, the evidence
+      manifest and the journal's head hash. PDF through headless Chromium.
   nhi suggest-mapping FILE [--out MAPPING] [--name NAME]
       Propose a mapping file for a CSV or JSON-lines log from the columns it sees.
   nhi verify --case FILE [--json]
@@ -85,6 +90,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await runAnnotate(command, parse(rest, ANNOTATE_OPTIONS, false));
       case 'finding-status':
         return await runFindingStatus(parse(rest, { case: { type: 'string' }, note: { type: 'string' }, author: { type: 'string' } }, true));
+      case 'report':
+        return await runReport(parse(rest, { case: { type: 'string' }, out: { type: 'string' }, force: { type: 'boolean', default: false } }, false));
       case 'journal':
         return await runJournal(parse(rest, COMMON_OPTIONS, false));
       case 'suggest-mapping':

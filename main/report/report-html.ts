@@ -1,0 +1,133 @@
+import { caseInfo } from '../case-store/case-info';
+import type { CaseStore } from '../case-store/case-store';
+import { listFindings } from '../detect/engine';
+import { findingStatuses, readJournal, verifyJournal } from '../journal/journal';
+import { esc } from './escape';
+import { type DayCount, type Flow, flowsSvg, timelineSvg } from './report-charts';
+
+/**
+ * The auditor's report: one self-contained HTML file (inline CSS and SVG, no script, no request
+ * to anywhere) with the case summary, the evidence manifest and its hashes, the findings and the
+ * evidence events each rests on (file, hash and record number), the identities and why they were
+ * classified so, the timeline, the top flows, the analyst's notes, and the journal's head hash.
+ */
+
+const EVIDENCE_ROWS_PER_FINDING = 25;
+const number = (n: number | null | undefined) => (n ?? 0).toLocaleString('en-US');
+const gb = (n: number | null) => (n ? (n >= 1e9 ? `${(n / 1e9).toFixed(1)} GB` : n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${number(n)} B`) : '');
+const time = (iso: string | null | undefined) => (iso ? iso.replace('T', ' ').replace(/\.0+Z$|Z$/, '') : '');
+
+export async function renderReportHtml(store: CaseStore, options: { generatedAt?: string } = {}): Promise<string> {
+  const generatedAt = options.generatedAt ?? new Date().toISOString();
+  const info = await caseInfo(store, 10);
+  const findings = await listFindings(store, 200);
+  const statuses = await findingStatuses(store);
+  const journal = await verifyJournal(store);
+  const notes = (await readJournal(store)).filter((e) => e.action === 'note' || e.action === 'finding_status' || e.action === 'classification_override');
+  const evidence = await store.read<{ evidence_id: number; bundle_name: string; path_in_bundle: string; sha256: string; size_bytes: number; records_ok: number; records_quarantined: number; parser: string | null }>(
+    `SELECT evidence_id, bundle_name, path_in_bundle, sha256, size_bytes, records_ok, records_quarantined, parser FROM evidence ORDER BY evidence_id`,
+  );
+  const identities = await store.read<{ uid: string; is_nhi: boolean | null; type: string; confidence: number; reason: string | null; events: number }>(
+    `SELECT uid, is_nhi, type, confidence, reasons[1].detail AS reason, events FROM identities ORDER BY events DESC, uid`,
+  );
+  const days = await store.read<DayCount>(
+    `SELECT strftime(date_trunc('day', e.time), '%Y-%m-%d') AS day, count(*) FILTER (WHERE i.is_nhi)::BIGINT AS machine, count(*) FILTER (WHERE NOT coalesce(i.is_nhi, false))::BIGINT AS human
+     FROM events e LEFT JOIN identities i ON i.uid = e.actor_uid GROUP BY ALL ORDER BY day`,
+  );
+  const flows = await store.read<Flow>(
+    `WITH known AS (SELECT DISTINCT unnest(boundaries) AS b FROM identities)
+     SELECT e.actor_uid AS identity, any_value(i.is_nhi) AS "isNhi", r.resource_uid AS resource, bool_or(r.boundary IS NOT NULL AND r.boundary NOT IN (SELECT b FROM known)) AS external,
+       count(*)::BIGINT AS events, sum(coalesce(e.bytes_out, 0) + coalesce(e.bytes_in, 0))::BIGINT AS bytes
+     FROM events e JOIN event_resources r ON r.event_uid = e.event_uid AND r.source = e.source AND r.role = 'container'
+     LEFT JOIN identities i ON i.uid = e.actor_uid WHERE e.actor_uid IS NOT NULL
+     GROUP BY e.actor_uid, r.resource_uid ORDER BY external DESC, bytes DESC, events DESC LIMIT 24`,
+  );
+  const shown = findings.slice(0, 30);
+  const evidenceRows = new Map<string, { time: string; actor: string | null; operation: string; resource: string | null; evidence_id: number; sha256: string; record_no: number }[]>();
+  for (const f of shown) {
+    evidenceRows.set(
+      f.findingId,
+      await store.read(
+        `SELECT strftime(e.time, '%Y-%m-%dT%H:%M:%SZ') AS time, e.actor_uid AS actor, e.operation, e.resource_uid AS resource,
+           e.evidence_id, v.sha256, e.record_no
+         FROM finding_events fe JOIN events e ON e.event_uid = fe.event_uid AND e.source = fe.source JOIN evidence v USING (evidence_id)
+         WHERE fe.finding_id = $id ORDER BY e.time LIMIT ${EVIDENCE_ROWS_PER_FINDING}`,
+        { id: f.findingId },
+      ),
+    );
+  }
+  const marks = shown.filter((f) => f.severity === 'critical' || f.severity === 'high').slice(0, 3).map((f) => ({ at: f.windowStart, label: f.title }));
+
+  const findingHtml = shown
+    .map((f, i) => {
+      const rows = evidenceRows.get(f.findingId) ?? [];
+      return `<section class="finding">
+  <h3>${i + 1}. <span class="sev ${esc(f.severity)}">${esc(f.severity)}</span> ${esc(f.title)} <span class="status">${esc(statuses.get(f.findingId) ?? 'new')}</span></h3>
+  <p>${esc(f.explanation)}</p>
+  <p class="meta">Identity ${esc(f.identityUid ?? '—')} · ${esc(time(f.windowStart))} → ${esc(time(f.windowEnd))} UTC · ${number(f.eventCount)} events${f.bytes ? ` · ${gb(f.bytes)}` : ''} · finding ${esc(f.findingId)} (rule ${esc(f.ruleId)})</p>
+  <table class="evidence"><thead><tr><th>Time (UTC)</th><th>Actor</th><th>Operation</th><th>Resource</th><th>Source record (evidence file #, SHA-256, record)</th></tr></thead><tbody>
+  ${rows.map((r) => `<tr><td class="nowrap">${esc(time(r.time))}</td><td>${esc(r.actor)}</td><td>${esc(r.operation)}</td><td class="wrap">${esc(r.resource)}</td><td class="nowrap">#${r.evidence_id} <span class="hash">${esc(r.sha256.slice(0, 16))}…</span> rec ${number(r.record_no)}</td></tr>`).join('\n  ')}
+  </tbody></table>
+  ${f.eventCount > rows.length ? `<p class="meta">…and ${number(f.eventCount - rows.length)} more evidence events in the case (finding_events).</p>` : ''}
+</section>`;
+    })
+    .join('\n');
+
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<title>NHI forensic report · ${esc(info.caseId)}</title>
+<style>
+body { font: 12px/1.45 system-ui, -apple-system, 'Segoe UI', sans-serif; color: #1b1f27; margin: 24px 32px; }
+h1 { font-size: 20px; margin: 0 0 4px; } h2 { font-size: 16px; margin: 28px 0 8px; border-bottom: 1px solid #ccd; padding-bottom: 4px; break-after: avoid; }
+h3 { font-size: 13px; margin: 16px 0 4px; break-after: avoid; }
+table { border-collapse: collapse; width: 100%; margin: 6px 0; } th, td { text-align: left; padding: 3px 6px; border-bottom: 1px solid #e3e6ec; vertical-align: top; font-size: 10.5px; }
+th { background: #f3f5f8; } tr { break-inside: avoid; }
+.hash { font-family: ui-monospace, monospace; font-size: 9px; word-break: break-all; }
+.meta { color: #555; } .nowrap { white-space: nowrap; } .wrap { word-break: break-all; } .sev { text-transform: uppercase; font-size: 10px; padding: 1px 6px; border-radius: 6px; color: #fff; background: #667; }
+.sev.critical { background: #a11d2e; } .sev.high { background: #b35c12; } .sev.medium { background: #8a7a12; } .sev.low { background: #3d5a8a; }
+.status { font-size: 10px; color: #555; border: 1px solid #aab; border-radius: 6px; padding: 0 5px; }
+.stats { display: flex; gap: 24px; } .stats div { border: 1px solid #dde; border-radius: 6px; padding: 6px 12px; } .stats b { display: block; font-size: 16px; }
+svg .axis { font-size: 9px; fill: #555; } svg .grid { stroke: #eee; } svg .label { font-size: 9.5px; fill: #222; } svg .mark { font-size: 9px; fill: #a11d2e; }
+.finding { break-inside: avoid-page; } .head { font-family: ui-monospace, monospace; }
+@page { size: A4; margin: 14mm; }
+</style></head><body>
+<h1>Forensic report: non-human identities</h1>
+<p class="meta">Case ${esc(info.caseId)} (${esc(info.path)}), schema v${info.schemaVersion}, created ${esc(time(info.createdAt))} UTC. Report generated ${esc(time(generatedAt))} UTC. All times UTC.</p>
+<p class="meta">Journal: ${journal.entries} entries, chain ${journal.ok ? 'intact' : `BROKEN at entry #${journal.broken?.seq}`}; head hash <span class="head">${esc(journal.head)}</span></p>
+
+<h2>Summary</h2>
+<div class="stats"><div><b>${number(info.events)}</b>events</div><div><b>${number(info.evidence.files)}</b>evidence files</div><div><b>${number(info.quarantined)}</b>quarantined</div>
+<div><b>${number(info.identities.machines)}</b>machine identities</div><div><b>${number(info.identities.humans)}</b>human identities</div><div><b>${number(findings.length)}</b>findings</div></div>
+<p>Time range ${esc(time(info.timeRange.first))} → ${esc(time(info.timeRange.last))}. Sources: ${info.sources.map((s) => `${esc(s.source)} (${number(s.events)})`).join(', ')}.</p>
+
+<h2>Timeline</h2>
+${timelineSvg(days, marks)}
+<p class="meta">Events per day; purple machine identities, green people. Red lines: the start of the highest findings.</p>
+
+<h2>Findings</h2>
+${findings.length === 0 ? '<p>No findings: detections were not run or found nothing.</p>' : findingHtml}
+${findings.length > shown.length ? `<p class="meta">${number(findings.length - shown.length)} lower-ranked findings are in the case.</p>` : ''}
+
+<h2>Top flows: identity → resource</h2>
+${flowsSvg(flows)}
+<p class="meta">Edge width by bytes (calls when no bytes). Red: a resource in a boundary no identity of the case belongs to.</p>
+
+<h2>Identities</h2>
+<table><thead><tr><th>Identity</th><th>Kind</th><th>Type</th><th>Confidence</th><th>Events</th><th>Main reason</th></tr></thead><tbody>
+${identities.map((i) => `<tr><td>${esc(i.uid)}</td><td>${i.is_nhi === null ? '?' : i.is_nhi ? 'machine' : 'human'}</td><td>${esc(i.type)}</td><td>${i.confidence.toFixed(2)}</td><td>${number(i.events)}</td><td>${esc(i.reason)}</td></tr>`).join('\n')}
+</tbody></table>
+
+<h2>Analyst notes and decisions</h2>
+${notes.length === 0 ? '<p>None.</p>' : `<table><thead><tr><th>#</th><th>Time (UTC)</th><th>Author</th><th>Action</th><th>On</th><th>Content</th></tr></thead><tbody>
+${notes.map((n) => `<tr><td>${n.seq}</td><td>${esc(time(n.createdAt))}</td><td>${esc(n.author)}</td><td>${esc(n.action)}</td><td>${esc(`${n.targetKind} ${n.targetId}`)}</td><td>${esc(Object.values(n.body).filter((v) => v !== null).join(' · '))}</td></tr>`).join('\n')}
+</tbody></table>`}
+
+<h2>Evidence manifest</h2>
+<p class="meta">Evidence events above name their file by its # here. Every file and archive as received, with the SHA-256 computed at import. <code>nhi verify</code> recomputes them from the originals.</p>
+<table><thead><tr><th>#</th><th>File</th><th>SHA-256</th><th>Bytes</th><th>Parser</th><th>Events</th><th>Quarantined</th></tr></thead><tbody>
+${evidence.map((e) => `<tr><td>${e.evidence_id}</td><td>${esc(e.bundle_name)}${e.path_in_bundle !== e.bundle_name ? ` ! ${esc(e.path_in_bundle)}` : ''}</td><td class="hash">${esc(e.sha256)}</td><td>${number(e.size_bytes)}</td><td>${esc(e.parser)}</td><td>${number(e.records_ok)}</td><td>${number(e.records_quarantined)}</td></tr>`).join('\n')}
+</tbody></table>
+</body></html>
+`;
+}
