@@ -8,7 +8,7 @@ import type { CaseStore, SqlParams } from '../case-store/case-store';
  * record, provenance and the chain behind it. Filters are bound parameters, never SQL text.
  */
 
-function where(filter: EventFilter): { sql: string; params: Record<string, string | boolean> } {
+export function eventWhere(filter: EventFilter): { sql: string; params: Record<string, string | boolean> } {
   const parts: string[] = [];
   const params: Record<string, string | boolean> = {};
   if (filter.from) {
@@ -62,7 +62,7 @@ export async function queryEvents(
   store: CaseStore,
   request: { filter: EventFilter; sort?: { column: string; descending: boolean } | undefined; offset: number; limit: number; withTotal?: boolean | undefined },
 ): Promise<EventPage> {
-  const { sql, params } = where(request.filter);
+  const { sql, params } = eventWhere(request.filter);
   const from = `FROM events e LEFT JOIN identities i ON i.uid = e.actor_uid ${sql}`;
   // Counting scans every match: the first page counts, the pages scrolled to later reuse it.
   let total: number | null = null;

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { CaseError, CaseStore, type OpenOptions } from '../case-store/case-store';
 import { runDetect } from './detect-command';
+import { EXPORT_OPTIONS, runExport } from './export-command';
 import { runImport } from './import-command';
 import { runReport } from './report-command';
 import { runAnnotate, runFindingStatus, runJournal } from './journal-command';
@@ -41,6 +42,12 @@ Usage:
       Add to the case's journal: append-only, each entry hash-chained to the one before.
   nhi journal --case FILE [--json]
       The journal's entries and whether its hash chain holds (verify checks it too).
+  nhi export --case FILE --format csv|jsonl|parquet|timesketch --out PATH [--force]
+             [--from T] [--to T] [--source S] [--actor A] [--nhi|--human] [--operation O]
+             [--resource R] [--status success|failure] [--text T] [--finding ID]
+      Export the events a filter selects (the events view's filters), each row with its
+      evidence file's SHA-256 and record number; timesketch writes message, datetime,
+      timestamp_desc (CSV, or JSON lines when PATH ends in .jsonl). Journaled with its SHA-256.
   nhi report --case FILE --out report.html|report.pdf [--force]
       A self-contained offline report for auditors: summary, findings with their evidence
       (file, SHA-256, record), identities and reasons, timeline, top flows, notes, the evidence
@@ -90,6 +97,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await runAnnotate(command, parse(rest, ANNOTATE_OPTIONS, false));
       case 'finding-status':
         return await runFindingStatus(parse(rest, { case: { type: 'string' }, note: { type: 'string' }, author: { type: 'string' } }, true));
+      case 'export':
+        return await runExport(parse(rest, EXPORT_OPTIONS, false));
       case 'report':
         return await runReport(parse(rest, { case: { type: 'string' }, out: { type: 'string' }, force: { type: 'boolean', default: false } }, false));
       case 'journal':

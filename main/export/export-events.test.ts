@@ -1,0 +1,71 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../../test/helpers/builders';
+import { queryEvents } from '../api/events-service';
+import { CaseStore } from '../case-store/case-store';
+import { importBundles } from '../ingest/importer';
+import { readJournal, verifyJournal } from '../journal/journal';
+import { exportEvents } from './export-events';
+
+const ROOT = resolve(__dirname, '../..');
+const FILTER = { actor: 'backend-svc', text: '198.51.100.23' };
+
+describe('exports of a filtered events view', () => {
+  let store: CaseStore;
+  let dir: string;
+  let expected: number;
+
+  beforeAll(async () => {
+    dir = tempDir();
+    store = await CaseStore.open(join(dir, 'case.duckdb'), { create: true });
+    await importBundles(store, [join(ROOT, 'fixtures/incident-0214/bundle.zip')]);
+    expected = (await queryEvents(store, { filter: FILTER, offset: 0, limit: 1 })).total!;
+  });
+  afterAll(() => store?.close());
+
+  it('writes CSV that parses back to the same events, each with its evidence hash and record', async () => {
+    const out = join(dir, 'events.csv');
+    const result = await exportEvents(store, { filter: FILTER, format: 'csv', out });
+    expect(result.rows).toBe(expected);
+    const rows = parse(readFileSync(out), { columns: true }) as Record<string, string>[];
+    expect(rows).toHaveLength(expected);
+    expect(rows.every((r) => /^[0-9a-f]{64}$/.test(r.evidence_sha256!) && r.actor_uid!.includes('backend-svc') && r.raw!.includes('198.51.100.23'))).toBe(true);
+    expect(rows.map((r) => r.time)).toEqual([...rows.map((r) => r.time!)].sort());
+  });
+
+  it('writes JSON lines and Parquet with the same rows', async () => {
+    const jsonl = join(dir, 'events.jsonl');
+    await exportEvents(store, { filter: FILTER, format: 'jsonl', out: jsonl });
+    const lines = readFileSync(jsonl, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event_uid: string });
+    const parquet = join(dir, 'events.parquet');
+    await exportEvents(store, { filter: FILTER, format: 'parquet', out: parquet });
+    const back = await store.read<{ event_uid: string }>(`SELECT event_uid FROM read_parquet('${parquet}')`);
+    expect(back.map((r) => r.event_uid)).toEqual(lines.map((l) => l.event_uid));
+    expect(lines).toHaveLength(expected);
+  });
+
+  it('writes a Timesketch timeline with message, datetime and timestamp_desc on every row', async () => {
+    const out = join(dir, 'timeline.csv');
+    await exportEvents(store, { filter: {}, format: 'timesketch', out });
+    const rows = parse(readFileSync(out), { columns: true }) as Record<string, string>[];
+    expect(rows.length).toBe((await queryEvents(store, { filter: {}, offset: 0, limit: 1 })).total);
+    for (const r of rows) {
+      expect(r.message).toBeTruthy();
+      expect(r.timestamp_desc).toBe('Event Time');
+      expect(new Date(r.datetime!).getTime() * 1000).toBe(Number(r.timestamp));
+    }
+  });
+
+  it('never overwrites unless forced, and journals every export with its hash', async () => {
+    const out = join(dir, 'exists.csv');
+    writeFileSync(out, 'keep me');
+    await expect(exportEvents(store, { filter: FILTER, format: 'csv', out })).rejects.toThrow(/exists/);
+    expect(readFileSync(out, 'utf8')).toBe('keep me');
+    const forced = await exportEvents(store, { filter: FILTER, format: 'csv', out, force: true });
+    const last = (await readJournal(store)).at(-1)!;
+    expect(last).toMatchObject({ action: 'export', body: { path: out, format: 'csv', rows: expected, sha256: forced.sha256, filter: FILTER } });
+    expect((await verifyJournal(store)).ok).toBe(true);
+  });
+});

@@ -1,0 +1,78 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, renameSync, rmSync } from 'node:fs';
+import type { EventFilter } from '../../shared/api';
+import { eventWhere } from '../api/events-service';
+import { CaseError, type CaseStore, type SqlParams } from '../case-store/case-store';
+import { sqlString } from '../ingest/sources/source-parser';
+import { appendJournal } from '../journal/journal';
+
+/**
+ * Exports of any filtered events view (the same filter as the app's events view), written by
+ * DuckDB itself: CSV, JSON lines, Parquet, and a Timesketch timeline. Every row carries the
+ * evidence file's SHA-256 and record number, so an exported row still traces to its source.
+ * Files are written beside the target and renamed, never over an existing file unless asked,
+ * and each export is journaled with its filter, row count and SHA-256.
+ */
+
+export const EXPORT_FORMATS = ['csv', 'jsonl', 'parquet', 'timesketch'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+export interface ExportResult {
+  path: string;
+  format: ExportFormat;
+  rows: number;
+  sha256: string;
+}
+
+const ISO = `'%Y-%m-%dT%H:%M:%S.%fZ'`;
+
+const FULL = `
+  e.event_uid, strftime(e.time, ${ISO}) AS time, e.source, e.actor_uid, coalesce(i.display, e.actor_display) AS actor_display, i.is_nhi, i.type AS actor_type,
+  e.credential_uid, e.session_uid, e.operation, e.service, e.category, e.resource_uid, e.resource_type, e.boundary, e.region, e.src_ip, e.user_agent,
+  e.status, e.error_code, e.bytes_out, e.bytes_in, e.evidence_id, v.sha256 AS evidence_sha256, v.bundle_name || '!' || v.path_in_bundle AS evidence_path,
+  e.record_no, e.raw`;
+
+// Timesketch needs message, datetime (ISO 8601) and timestamp_desc on every row; timestamp (µs)
+// lets it skip parsing. The rest become searchable attributes.
+const TIMESKETCH = `
+  concat_ws(' ', coalesce(i.display, e.actor_display, e.actor_uid, '?'), e.operation, e.resource_uid, CASE WHEN e.status = 'failure' THEN '(' || coalesce(e.error_code, 'failed') || ')' END) AS message,
+  strftime(e.time, ${ISO}) AS datetime, epoch_us(e.time) AS timestamp, 'Event Time' AS timestamp_desc,
+  e.source AS data_type, e.actor_uid AS actor, CASE WHEN i.is_nhi THEN 'machine' WHEN NOT i.is_nhi THEN 'human' ELSE 'unknown' END AS actor_kind,
+  e.operation, e.resource_uid AS resource, e.src_ip AS source_ip, e.user_agent, e.status, e.bytes_out, e.event_uid, v.sha256 AS evidence_sha256, e.record_no`;
+
+export async function exportEvents(
+  store: CaseStore,
+  options: { filter: EventFilter; format: ExportFormat; out: string; force?: boolean; author?: string },
+): Promise<ExportResult> {
+  if (existsSync(options.out) && !options.force) throw new CaseError('case_exists', `${options.out} exists: pass --force to replace it`);
+  const { sql, params } = eventWhere(options.filter);
+  await store.run(
+    `CREATE OR REPLACE TEMP TABLE export_rows AS SELECT ${options.format === 'timesketch' ? TIMESKETCH : FULL}
+     FROM events e LEFT JOIN identities i ON i.uid = e.actor_uid JOIN evidence v ON v.evidence_id = e.evidence_id ${sql} ORDER BY e.time, e.event_uid`,
+    params as SqlParams,
+  );
+  const temp = `${options.out}.${process.pid}.tmp`;
+  const copyFormat =
+    options.format === 'parquet' ? '(FORMAT parquet, COMPRESSION zstd)' : options.format === 'jsonl' || (options.format === 'timesketch' && options.out.endsWith('.jsonl')) ? '(FORMAT json)' : '(FORMAT csv, HEADER)';
+  try {
+    await store.run(`COPY export_rows TO ${sqlString(temp)} ${copyFormat}`);
+    renameSync(temp, options.out);
+  } finally {
+    rmSync(temp, { force: true });
+  }
+  const [{ rows } = { rows: 0 }] = await store.read<{ rows: number }>(`SELECT count(*)::BIGINT AS rows FROM export_rows`);
+  await store.run(`DROP TABLE export_rows`);
+  const sha256 = await fileSha256(options.out);
+  await appendJournal(store, { author: options.author, action: 'export', targetKind: 'case', targetId: 'events', body: { path: options.out, format: options.format, filter: options.filter, rows, sha256 } });
+  return { path: options.out, format: options.format, rows, sha256 };
+}
+
+function fileSha256(path: string): Promise<string> {
+  return new Promise((done, fail) => {
+    const hash = createHash('sha256');
+    createReadStream(path)
+      .on('data', (chunk) => hash.update(chunk))
+      .on('end', () => done(hash.digest('hex')))
+      .on('error', fail);
+  });
+}
