@@ -1,5 +1,6 @@
 import { BUILTIN_RULES, type Thresholds } from '../detect/builtin-rules';
 import { listFindings, runDetections } from '../detect/engine';
+import { loadSigmaRules } from '../detect/sigma';
 import { EXIT } from './exit-codes';
 import { bytes, table, tail } from './format';
 import { type ParsedArgs, UsageError, requireCase, withCase } from './main';
@@ -23,12 +24,14 @@ export async function runDetect(args: ParsedArgs): Promise<number> {
   const casePath = requireCase(args);
   const raw = args.values.threshold;
   const thresholds = parseThresholds(Array.isArray(raw) ? raw : typeof raw === 'string' ? [raw] : []);
+  const rulesDir = typeof args.values.rules === 'string' ? args.values.rules : null;
+  const sigma = rulesDir ? await loadSigmaRules(rulesDir) : { rules: [], skipped: [] };
   const { report, findings } = await withCase(casePath, {}, async (store) => {
-    const report = await runDetections(store, { thresholds });
+    const report = await runDetections(store, { thresholds, sigma: sigma.rules });
     return { report, findings: await listFindings(store, 10_000) };
   });
   if (args.values.json === true) {
-    process.stdout.write(`${JSON.stringify({ rules: report.rules, findings }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ rules: report.rules, sigmaSkipped: sigma.skipped, findings }, null, 2)}\n`);
     return EXIT.ok;
   }
   const out: string[] = [];
@@ -36,11 +39,15 @@ export async function runDetect(args: ParsedArgs): Promise<number> {
   out.push(
     table(
       ['#', 'severity', 'rule', 'identity', 'window (UTC)', 'events', 'bytes'],
-      findings.slice(0, 50).map((f, i) => [i + 1, f.severity, f.ruleId, tail(f.identityUid ?? '', 48), `${f.windowStart.slice(0, 19)} → ${f.windowEnd.slice(11, 19)}`, f.eventCount, f.bytes ? bytes(f.bytes) : '']),
+      findings.slice(0, 50).map((f, i) => [i + 1, f.severity, f.ruleKind === 'sigma' ? tail(`sigma: ${f.title}`, 44) : f.ruleId, tail(f.identityUid ?? '', 48), `${f.windowStart.slice(0, 19)} → ${f.windowEnd.slice(11, 19)}`, f.eventCount, f.bytes ? bytes(f.bytes) : '']),
     ),
   );
   for (const [i, f] of findings.slice(0, 10).entries()) out.push(`${i + 1}. ${f.title}: ${f.explanation}`);
   if (findings.length > 50) out.push('', `… and ${findings.length - 50} more (--json for all).`);
+  if (rulesDir) {
+    out.push('', `Sigma: ${sigma.rules.length} rule(s) from ${rulesDir} compiled and run, ${sigma.skipped.length} skipped:`);
+    for (const s of sigma.skipped) out.push(`  ${s.file}${s.title ? ` (${s.title})` : ''}: ${s.reason}`);
+  }
   const failed = report.rules.filter((r) => r.error);
   if (failed.length > 0) out.push('', 'Rules that failed:', ...failed.map((r) => `  ${r.id}: ${r.error}`));
   process.stdout.write(`${out.join('\n')}\n`);

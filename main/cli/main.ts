@@ -31,11 +31,13 @@ Usage:
       staleness threshold (imports rebuild them on their own with the defaults: 30 and 30 days).
   nhi classify --case FILE UID --machine|--human --why TEXT [--type TYPE] [--analyst NAME]
       Record an analyst's classification (kept in the case's journal, applied on every rebuild).
-  nhi detect --case FILE [--threshold RULE.KEY=N ...] [--json]
+  nhi detect --case FILE [--rules SIGMA_DIR] [--threshold RULE.KEY=N ...] [--json]
       Run the built-in detections (large transfers, external boundaries, dormant keys, off-hours
       activity, first-seen operations, secret reads, privilege changes, denied bursts, shared,
       stale and orphaned credentials, machines acting like people) and list the findings, most
       important first, each with its evidence events. Re-running replaces the rules' findings.
+      --rules adds SigmaHQ-format YAML rules for the cloud log sources (compiled to SQL; a rule
+      using something unsupported is skipped whole and listed with the reason).
   nhi note|bookmark --case FILE --event ID|--identity UID|--finding ID [--text T] [--author A]
   nhi tag|untag --case FILE --event ID|--identity UID|--finding ID --tag WORD [--author A]
   nhi finding-status --case FILE FINDING_ID new|confirmed|false_positive|resolved [--note T]
@@ -89,7 +91,7 @@ export async function main(argv: readonly string[]): Promise<number> {
           parse(rest, { case: { type: 'string' }, machine: { type: 'boolean' }, human: { type: 'boolean' }, why: { type: 'string' }, type: { type: 'string' }, analyst: { type: 'string' } }, true),
         );
       case 'detect':
-        return await runDetect(parse(rest, { ...COMMON_OPTIONS, threshold: { type: 'string', multiple: true } }, false));
+        return await runDetect(parse(rest, { ...COMMON_OPTIONS, threshold: { type: 'string', multiple: true }, rules: { type: 'string' } }, false));
       case 'note':
       case 'tag':
       case 'untag':

@@ -1,0 +1,1 @@
+export { compileSigmaRule, isCompiled, loadSigmaRules } from './compile-rule';
