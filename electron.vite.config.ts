@@ -9,7 +9,7 @@ export default defineConfig({
       rollupOptions: {
         input: { index: resolve(__dirname, 'main/electron/main.ts') },
         // Native and heavy Node packages load from node_modules at run time.
-        external: ['@duckdb/node-api', '@duckdb/node-bindings', 'yauzl', 'tar-stream', 'csv-parse', 'yaml'],
+        external: ['@duckdb/node-api', '@duckdb/node-bindings', 'yauzl', 'tar-stream', 'csv-parse', 'yaml', 'playwright-core'],
       },
     },
   },

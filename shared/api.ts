@@ -16,6 +16,21 @@ export { API_METHODS, type ApiMethod, channelOf, isApiMethod };
 export const EVENT_SORT_COLUMNS = ['time', 'actor_uid', 'operation', 'resource_uid', 'src_ip', 'status', 'bytes_out', 'source'] as const;
 
 const casePath = z.string().min(1, 'a case path is required').max(4096);
+const eventFilter = z
+  .object({
+    from: z.string().max(40).optional(),
+    to: z.string().max(40).optional(),
+    source: z.string().max(64).optional(),
+    actor: z.string().max(512).optional(),
+    nhi: z.boolean().optional(),
+    operation: z.string().max(256).optional(),
+    resource: z.string().max(1024).optional(),
+    status: z.enum(['success', 'failure']).optional(),
+    text: z.string().max(512).optional(),
+    /** Only the evidence events of this finding. */
+    finding: z.string().regex(/^[0-9a-f]{16}$/).optional(),
+  })
+  .strict();
 const jobId = z.string().regex(/^[0-9a-f]{16}$/, 'not an import job id');
 
 export const API_REQUESTS = {
@@ -34,25 +49,27 @@ export const API_REQUESTS = {
   'dialog.pickEvidence': z.object({ folders: z.boolean().optional() }).strict(),
   'findings.list': z.object({ casePath }).strict(),
   'detect.run': z.object({ casePath }).strict(),
+  'journal.add': z
+    .object({
+      casePath,
+      action: z.enum(['note', 'tag', 'untag', 'bookmark', 'finding_status']),
+      targetKind: z.enum(['event', 'identity', 'finding']),
+      targetId: z.string().min(1).max(1024),
+      text: z.string().max(10_000).optional(),
+      tag: z.string().regex(/^[\w.:-]{1,64}$/, 'a tag is a word of letters, digits, . : - _').optional(),
+      status: z.enum(['new', 'confirmed', 'false_positive', 'resolved']).optional(),
+    })
+    .strict(),
+  'journal.list': z.object({ casePath, targetKind: z.enum(['event', 'identity', 'finding', 'case', 'view']).optional(), targetId: z.string().max(1024).optional() }).strict(),
+  'report.save': z.object({ casePath, out: z.string().min(1).max(4096).refine((p) => /\.(html|pdf)$/.test(p), 'a report path ends in .html or .pdf'), force: z.boolean().optional() }).strict(),
+  'events.export': z
+    .object({ casePath, filter: eventFilter, format: z.enum(['csv', 'jsonl', 'parquet', 'timesketch']), out: z.string().min(1).max(4096), force: z.boolean().optional() })
+    .strict(),
   'identities.list': z.object({ casePath, nhi: z.boolean().optional() }).strict(),
   'events.query': z
     .object({
       casePath,
-      filter: z
-        .object({
-          from: z.string().max(40).optional(),
-          to: z.string().max(40).optional(),
-          source: z.string().max(64).optional(),
-          actor: z.string().max(512).optional(),
-          nhi: z.boolean().optional(),
-          operation: z.string().max(256).optional(),
-          resource: z.string().max(1024).optional(),
-          status: z.enum(['success', 'failure']).optional(),
-          text: z.string().max(512).optional(),
-          /** Only the evidence events of this finding. */
-          finding: z.string().regex(/^[0-9a-f]{16}$/).optional(),
-        })
-        .strict(),
+      filter: eventFilter,
       sort: z.object({ column: z.enum(EVENT_SORT_COLUMNS), descending: z.boolean() }).strict().optional(),
       offset: z.number().int().min(0),
       limit: z.number().int().min(1).max(1000),
@@ -106,6 +123,18 @@ export interface EventDetail {
   provenance: { evidenceId: number; path: string; bundle: string; sourcePath: string; sha256: string; recordNo: number; byteOffset: number; importedAt: string };
   resources: { resource_uid: string; resource_type: string | null; boundary: string | null; role: string }[];
   chain: { summary: string; links: { identity: string; session: string | null; credential: string | null; via: string | null; by: string | null; at: string | null; isNhi: boolean | null; type: string | null }[] } | null;
+}
+
+/** One journal entry as the app shows it. */
+export interface JournalEntryView {
+  seq: number;
+  createdAt: string;
+  author: string;
+  action: string;
+  targetKind: string;
+  targetId: string;
+  body: Record<string, unknown>;
+  hash: string;
 }
 
 /** A case the user opened before, newest first. */
@@ -196,6 +225,10 @@ export interface ApiResponses {
   'dialog.pickEvidence': string[];
   'findings.list': StoredFinding[];
   'detect.run': DetectRunSummary;
+  'journal.add': JournalEntryView;
+  'journal.list': JournalEntryView[];
+  'report.save': { path: string; sha256: string; bytes: number };
+  'events.export': { path: string; format: string; rows: number; sha256: string };
   'identities.list': IdentitySummary[];
   'sql.query': SqlResult;
   'events.query': EventPage;

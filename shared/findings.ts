@@ -3,6 +3,8 @@ export type FindingSeverity = 'critical' | 'high' | 'medium' | 'low' | 'informat
 
 export interface StoredFinding {
   findingId: string;
+  /** The analyst's latest status from the journal. */
+  status: string;
   ruleId: string;
   ruleKind: string;
   title: string;

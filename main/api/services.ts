@@ -6,6 +6,9 @@ import { caseInfo } from '../case-store/case-info';
 import { CaseError, type CaseStore } from '../case-store/case-store';
 import { identityProfile } from '../analytics/profile';
 import { listFindings, runDetections } from '../detect/engine';
+import { exportEvents } from '../export/export-events';
+import { appendJournal, readJournal } from '../journal/journal';
+import { saveReport } from '../report/save-report';
 import { CasePool } from './case-pool';
 import { evidenceList, quarantineList } from './evidence-service';
 import { eventDetail, queryEvents } from './events-service';
@@ -41,6 +44,8 @@ export interface ServiceContext {
   /** Where recent cases are remembered. */
   recentFile?: string;
   dialogs?: NativeDialogs;
+  /** How to print HTML to PDF (Electron's printToPDF in the desktop app; headless Chromium otherwise). */
+  pdf?: (html: string) => Promise<Buffer>;
 }
 
 const defaultPool = new CasePool();
@@ -50,6 +55,7 @@ type Handlers = { [M in ApiMethod]: (request: ApiRequest<M>, context: ServiceCon
 
 class Forbidden extends Error {}
 class Unsupported extends Error {}
+class BadRequest extends Error {}
 
 /** The absolute path of a case the user opened, or Forbidden. */
 function allowed(path: string, context: ServiceContext): string {
@@ -116,6 +122,33 @@ const HANDLERS: Handlers = {
     const report = await poolOf(context).write(absolute, (store) => runDetections(store));
     return { rules: report.rules, findings: report.findings, elapsedMs: report.elapsedMs };
   },
+  'journal.add': async (request, context) => {
+    const absolute = allowed(request.casePath, context);
+    const { action, targetKind, targetId, text, tag, status } = request;
+    if (action === 'note' && !text?.trim()) throw new BadRequest('a note needs text');
+    if ((action === 'tag' || action === 'untag') && !tag) throw new BadRequest(`${action} needs a tag`);
+    if (action === 'finding_status' && (targetKind !== 'finding' || !status)) throw new BadRequest('a finding status needs a finding and a status');
+    const body = action === 'finding_status' ? { status, ...(text ? { note: text } : {}) } : action === 'tag' || action === 'untag' ? { tag } : text ? { text } : {};
+    const entry = await poolOf(context).write(absolute, (store) => appendJournal(store, { action, targetKind, targetId, body }));
+    return { seq: entry.seq, createdAt: entry.createdAt, author: entry.author, action: entry.action, targetKind: entry.targetKind, targetId: entry.targetId, body: entry.body, hash: entry.hash };
+  },
+  'journal.list': (request, context) =>
+    withReadOnlyCase(request.casePath, context, async (store) => {
+      const where = request.targetId !== undefined ? 'WHERE target_kind = $kind AND target_id = $id' : request.targetKind ? 'WHERE target_kind = $kind' : '';
+      const params: Record<string, string> = {};
+      if (request.targetKind) params.kind = request.targetKind;
+      if (request.targetId !== undefined) params.id = request.targetId;
+      if (request.targetId !== undefined && !request.targetKind) throw new BadRequest('targetId needs targetKind');
+      return (await readJournal(store, where, params)).map(({ prevHash: _prev, ...e }) => e);
+    }),
+  'report.save': async (request, context) => {
+    const absolute = allowed(request.casePath, context);
+    return poolOf(context).write(absolute, (store) => saveReport(store, resolve(request.out), { force: request.force === true, ...(context.pdf ? { pdf: context.pdf } : {}) }));
+  },
+  'events.export': async (request, context) => {
+    const absolute = allowed(request.casePath, context);
+    return poolOf(context).write(absolute, (store) => exportEvents(store, { filter: request.filter, format: request.format, out: resolve(request.out), force: request.force === true }));
+  },
   'identities.list': (request, context) =>
     withReadOnlyCase(request.casePath, context, async (store) => {
       const rows = await store.read<{ uid: string; display: string | null; type: string; is_nhi: boolean | null; confidence: number; reason: string | null; events: number; last_seen: string }>(
@@ -159,6 +192,7 @@ export async function handleApiCall(method: unknown, request: unknown, context: 
   } catch (err) {
     if (err instanceof Forbidden) return failure('forbidden', err.message);
     if (err instanceof Unsupported) return failure('unsupported', err.message);
+    if (err instanceof BadRequest) return failure('bad_request', err.message);
     if (err instanceof SqlError) return failure('sql_error', err.message);
     if (err instanceof CaseError) return failure(err.code === 'case_not_found' || err.code === 'case_busy' ? err.code : 'case_error', err.message);
     return failure('internal', err instanceof Error ? err.message : String(err));

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { CaseStore } from '../case-store/case-store';
+import { findingStatuses } from '../journal/journal';
 import { sqlString } from '../ingest/sources/source-parser';
 import { BUILTIN_RULES, type BuiltinRule, EVIDENCE_CAP, type FindingRow, type Thresholds } from './builtin-rules';
 import type { StoredFinding } from '../../shared/findings';
@@ -193,8 +194,10 @@ export async function listFindings(store: CaseStore, limit = 1000): Promise<Stor
      FROM findings f ORDER BY f.score DESC, f.window_start, f.finding_id LIMIT $limit`,
     { limit },
   );
+  const statuses = await findingStatuses(store);
   return rows.map((r) => ({
     findingId: r.finding_id,
+    status: statuses.get(r.finding_id) ?? 'new',
     ruleId: r.rule_id,
     ruleKind: r.rule_kind,
     title: r.title,

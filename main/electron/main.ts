@@ -53,7 +53,17 @@ void app.whenReady().then(() => {
       return parent ? dialog.showSaveDialog(parent, options) : dialog.showSaveDialog(options);
     },
   };
-  const context = { electronVersion: process.versions.electron ?? null, allowedCases, pool, recentFile, dialogs: nativeDialogs(modal) };
+  // Reports print in a hidden window with scripts off: the report has none, and needs none.
+  const pdf = async (html: string): Promise<Buffer> => {
+    const hidden = new BrowserWindow({ show: false, webPreferences: { sandbox: true, contextIsolation: true, javascript: false } });
+    try {
+      await hidden.loadURL(`data:text/html;charset=utf-8,${encodeURIComponent(html)}`);
+      return await hidden.webContents.printToPDF({ pageSize: 'A4', printBackground: true });
+    } finally {
+      hidden.destroy();
+    }
+  };
+  const context = { electronVersion: process.versions.electron ?? null, allowedCases, pool, recentFile, dialogs: nativeDialogs(modal), pdf };
   const refreshMenu = () => {
     const template = appMenuTemplate(
       (action) => BrowserWindow.getFocusedWindow()?.webContents.send(MENU_CHANNEL, action),

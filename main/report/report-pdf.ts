@@ -1,7 +1,8 @@
-import { chromium } from 'playwright-core';
 
 /** Renders the report's HTML to an A4 PDF in headless Chromium (Debian's, or CHROMIUM_PATH). */
 export async function htmlToPdf(html: string): Promise<Buffer> {
+  // Loaded on first use: the desktop app prints with Electron and never needs it.
+  const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     headless: true,

@@ -4,6 +4,8 @@ import { useEffect, useRef, useState } from 'react';
 import { EVENT_PAGE_COLUMNS, type EventDetail } from '../../shared/api';
 import { base64Bytes, bytes, call, number } from './api-client';
 import { useCase } from './case/case-store';
+import { JournalNotes } from './journal-notes';
+import { ExportBar } from './export-bar';
 import { formatTime, useTimeFormat, useZone, zoneLabel } from './time-zone';
 import { type SortColumn, useView } from './view-state';
 
@@ -157,6 +159,7 @@ export function EventsView({ casePath }: { casePath: string }) {
         )}
         <span className="muted" data-testid="event-count">{number(total)} events</span>
       </div>
+      <ExportBar casePath={casePath} filter={filter} />
       {error && <p className="error" role="alert">{error}</p>}
       <div className="event-layout">
         <div className="event-table">
@@ -261,6 +264,8 @@ function EventPanel({ casePath, eventUid, onClose }: { casePath: string; eventUi
           </ul>
         </>
       )}
+      <h3>Notes and tags</h3>
+      <JournalNotes casePath={casePath} targetKind="event" targetId={eventUid} />
       <h3>Raw record</h3>
       <pre data-testid="raw">{pretty}</pre>
     </aside>

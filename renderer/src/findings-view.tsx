@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import type { StoredFinding } from '../../shared/findings';
 import { bytes, call, number } from './api-client';
 import { useCase } from './case/case-store';
+import { JournalNotes } from './journal-notes';
 import { useTimeFormat, useZone, zoneLabel } from './time-zone';
 import { useView } from './view-state';
 
@@ -19,6 +20,13 @@ export function FindingsView({ casePath }: { casePath: string }) {
   const [status, setStatus] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [severity, setSeverity] = useState('');
+  const [open, setOpen] = useState<string | null>(null);
+
+  async function changeStatus(f: StoredFinding, status: 'new' | 'confirmed' | 'false_positive' | 'resolved') {
+    const r = await call('journal.add', { casePath, action: 'finding_status', targetKind: 'finding', targetId: f.findingId, status });
+    if (!r.ok) return setError(r.error.message);
+    setFindings((old) => old?.map((x) => (x.findingId === f.findingId ? { ...x, status } : x)) ?? null);
+  }
 
   const load = () => call('findings.list', { casePath }).then((r) => (r.ok ? setFindings(r.value) : setError(r.error.message)));
   useEffect(() => {
@@ -60,7 +68,7 @@ export function FindingsView({ casePath }: { casePath: string }) {
       {shown.length > 0 && (
         <table aria-label="finding list" className="findings">
           <thead>
-            <tr><th>Severity</th><th>Finding</th><th>Identity</th><th>Window ({zoneLabel(zone)})</th><th>Events</th><th>Bytes</th></tr>
+            <tr><th>Severity</th><th>Finding</th><th>Identity</th><th>Window ({zoneLabel(zone)})</th><th>Events</th><th>Bytes</th><th>Status</th></tr>
           </thead>
           <tbody>
             {shown.map((f) => (
@@ -69,6 +77,11 @@ export function FindingsView({ casePath }: { casePath: string }) {
                 <td>
                   <button type="button" className="link" onClick={() => openEvidence(f)} title="Show its evidence events">{f.title}</button>
                   <div className="muted small explanation">{f.explanation}</div>
+                  {open === f.findingId ? (
+                    <JournalNotes casePath={casePath} targetKind="finding" targetId={f.findingId} />
+                  ) : (
+                    <button type="button" className="link small" onClick={() => setOpen(f.findingId)}>notes…</button>
+                  )}
                 </td>
                 <td className="wrap">
                   {f.identityUid ? <button type="button" className="link" onClick={() => go('identity', { identity: f.identityUid })}>{f.identityUid}</button> : ''}
@@ -76,6 +89,14 @@ export function FindingsView({ casePath }: { casePath: string }) {
                 <td>{time(f.windowStart)}<br />{time(f.windowEnd)}</td>
                 <td>{number(f.eventCount)}</td>
                 <td>{bytes(f.bytes)}</td>
+                <td>
+                  <select aria-label={`status of ${f.title}`} value={f.status} onChange={(e) => void changeStatus(f, e.target.value as 'new' | 'confirmed' | 'false_positive' | 'resolved')}>
+                    <option value="new">new</option>
+                    <option value="confirmed">confirmed</option>
+                    <option value="false_positive">false positive</option>
+                    <option value="resolved">resolved</option>
+                  </select>
+                </td>
               </tr>
             ))}
           </tbody>

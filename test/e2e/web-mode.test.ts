@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -225,6 +225,29 @@ describe('web mode in a real browser', () => {
     expect(await page.textContent('[data-testid=finding-filter]')).toContain('evidence of finding');
     expect(await page.locator('.event-list [role=row]').first().textContent()).toContain('PutObject');
     await page.screenshot({ path: join(SHOTS, 'finding-evidence.png') });
+    // Export exactly that evidence, then note and tag an event: both go to the journal.
+    const exported = join(tempDir(), 'evidence.csv');
+    await page.getByText('Export these events…').click();
+    await page.getByLabel('export path').fill(exported);
+    await page.getByRole('button', { name: 'Export', exact: true }).click();
+    await expect.poll(() => page.textContent('[data-testid=export-status]'), { timeout: 15_000 }).toContain(`wrote 140 events to ${exported}`);
+    await page.locator('.event-list [role=row]').first().click();
+    await page.getByLabel('note on this event').fill('first copy into the outside bucket');
+    await page.getByRole('button', { name: 'Note', exact: true }).click();
+    await expect.poll(() => page.textContent('[data-testid=journal-entries]'), { timeout: 15_000 }).toContain('first copy into the outside bucket');
+    // The analyst confirms the finding; the status comes back from the journal after a reload.
+    await page.goto(`${server.url}&case=${encodeURIComponent(casePath)}#findings`);
+    await page.getByLabel('status of Data written to an external boundary').selectOption('confirmed');
+    await page.reload();
+    await expect.poll(() => page.getByLabel('status of Data written to an external boundary').inputValue(), { timeout: 15_000 }).toBe('confirmed');
+    // And the report for the auditors, from the case home.
+    const report = join(tempDir(), 'report.html');
+    await page.goto(`${server.url}&case=${encodeURIComponent(casePath)}#home`);
+    await page.getByText('Report for auditors…').click();
+    await page.getByLabel('report path').fill(report);
+    await page.getByRole('button', { name: 'Save report' }).click();
+    await expect.poll(() => page.textContent('[data-testid=report-status]'), { timeout: 30_000 }).toContain(`wrote ${report}`);
+    expect(readFileSync(report, 'utf8')).toContain('first copy into the outside bucket');
     await page.close();
   });
 

@@ -5,6 +5,7 @@ import { useTimeFormat, useZone, zoneLabel } from '../time-zone';
 import { useView } from '../view-state';
 import { useCase } from './case-store';
 import { ImportPanel, QuarantineTable } from './import-panel';
+import { ReportPanel } from './report-panel';
 
 /**
  * The case at a glance: counts, time range, human and machine identities, sources, the evidence
@@ -44,6 +45,7 @@ export function CaseHome({ casePath, importRequests }: { casePath: string; impor
         {info.timeRange.first ? `${time(info.timeRange.first)} → ${time(info.timeRange.last)} (${zoneLabel(zone)})` : 'No events yet: import evidence below.'}
       </p>
       <ImportPanel casePath={casePath} openPicker={importRequests} />
+      {info.events > 0 && <ReportPanel casePath={casePath} />}
       {info.sources.length > 0 && (
         <>
           <h3>Sources</h3>
