@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { type ApiMethod, API_METHODS, channelOf, isApiMethod } from './api-methods';
 import type { CaseInfo } from './case-summary';
 import type { DetectRunSummary, StoredFinding } from './findings';
+import type { GraphData, GraphPath, TimelineData } from './graph';
 import type { MenuAction } from './menu-actions';
 import type { IdentityProfile } from './identity-profile';
 
@@ -65,6 +66,9 @@ export const API_REQUESTS = {
   'events.export': z
     .object({ casePath, filter: eventFilter, format: z.enum(['csv', 'jsonl', 'parquet', 'timesketch']), out: z.string().min(1).max(4096), force: z.boolean().optional() })
     .strict(),
+  'graph.query': z.object({ casePath, filter: eventFilter, maxNodes: z.number().int().min(10).max(5000).optional(), minEvents: z.number().int().min(1).optional() }).strict(),
+  'graph.path': z.object({ casePath, from: z.string().min(1).max(1024), to: z.string().min(1).max(1024) }).strict(),
+  'timeline.histogram': z.object({ casePath, filter: eventFilter, buckets: z.number().int().min(10).max(2000).optional() }).strict(),
   'identities.list': z.object({ casePath, nhi: z.boolean().optional() }).strict(),
   'events.query': z
     .object({
@@ -229,6 +233,9 @@ export interface ApiResponses {
   'journal.list': JournalEntryView[];
   'report.save': { path: string; sha256: string; bytes: number };
   'events.export': { path: string; format: string; rows: number; sha256: string };
+  'graph.query': GraphData;
+  'graph.path': GraphPath;
+  'timeline.histogram': TimelineData;
   'identities.list': IdentitySummary[];
   'sql.query': SqlResult;
   'events.query': EventPage;

@@ -10,6 +10,7 @@ import { exportEvents } from '../export/export-events';
 import { appendJournal, readJournal } from '../journal/journal';
 import { saveReport } from '../report/save-report';
 import { CasePool } from './case-pool';
+import { graphPath, graphQuery, timelineHistogram } from './graph-service';
 import { evidenceList, quarantineList } from './evidence-service';
 import { eventDetail, queryEvents } from './events-service';
 import { cancelImportJob, importJobStatus, startImportJob } from './import-jobs';
@@ -149,6 +150,10 @@ const HANDLERS: Handlers = {
     const absolute = allowed(request.casePath, context);
     return poolOf(context).write(absolute, (store) => exportEvents(store, { filter: request.filter, format: request.format, out: resolve(request.out), force: request.force === true }));
   },
+  'graph.query': (request, context) =>
+    withReadOnlyCase(request.casePath, context, (store) => graphQuery(store, request.filter, { ...(request.maxNodes ? { maxNodes: request.maxNodes } : {}), ...(request.minEvents ? { minEvents: request.minEvents } : {}) })),
+  'graph.path': (request, context) => withReadOnlyCase(request.casePath, context, (store) => graphPath(store, request.from, request.to)),
+  'timeline.histogram': (request, context) => withReadOnlyCase(request.casePath, context, (store) => timelineHistogram(store, request.filter, request.buckets)),
   'identities.list': (request, context) =>
     withReadOnlyCase(request.casePath, context, async (store) => {
       const rows = await store.read<{ uid: string; display: string | null; type: string; is_nhi: boolean | null; confidence: number; reason: string | null; events: number; last_seen: string }>(

@@ -2,6 +2,7 @@ import type { ReactNode } from 'react';
 import { CaseHome } from './case/case-home';
 import { EventsView } from './events-view';
 import { FindingsView } from './findings-view';
+import { GraphView } from './graph/graph-view';
 import { IdentitiesView } from './identities-view';
 import { IdentityPage } from './identity-profile';
 import { SqlConsole } from './sql-console';
@@ -31,6 +32,8 @@ export const ROUTES: Route[] = [
   { view: 'events', label: 'Events', key: 'e', tab: true, render: (p) => <EventsView casePath={p.casePath} /> },
   { view: 'identities', label: 'Identities', key: 'i', tab: true, render: (p) => <IdentitiesView casePath={p.casePath} /> },
   { view: 'identity', label: 'Identity', key: 'p', tab: false, render: (p) => <IdentityPage casePath={p.casePath} /> },
+  { view: 'graph', label: 'Graph & timeline', key: 'g', tab: true, render: (p) => <GraphView casePath={p.casePath} /> },
+  { view: 'timeline', label: 'Timeline', key: 't', tab: false, render: (p) => <GraphView casePath={p.casePath} /> },
   { view: 'findings', label: 'Findings', key: 'f', tab: true, render: (p) => <FindingsView casePath={p.casePath} /> },
   { view: 'sql', label: 'SQL', key: 's', tab: true, render: (p) => <SqlConsole casePath={p.casePath} /> },
 ];

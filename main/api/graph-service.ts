@@ -1,0 +1,174 @@
+import type { EventFilter } from '../../shared/api';
+import type { GraphData, GraphEdge, GraphNode, GraphPath, TimelineData } from '../../shared/graph';
+import type { CaseStore, SqlParams } from '../case-store/case-store';
+import { eventWhere } from './events-service';
+
+/**
+ * The graph view's queries, in DuckDB: identity → resource edges aggregated over the events a
+ * filter selects (the events view's filter, so both views mean the same thing by it), role
+ * assumptions from the sessions table, the path from an identity to a resource, and the
+ * timeline's histogram.
+ *
+ * Resources are grouped by their container (an S3 bucket, not each object) so that a copy of
+ * 140 objects is one thick edge, not 140 thin ones.
+ */
+
+const ISO = `'%Y-%m-%dT%H:%M:%S.%fZ'`;
+export const MAX_NODES = 2000;
+
+export async function graphQuery(store: CaseStore, filter: EventFilter, options: { maxNodes?: number; minEvents?: number } = {}): Promise<GraphData> {
+  const started = performance.now();
+  const { sql, params } = eventWhere(filter);
+  const maxNodes = options.maxNodes ?? MAX_NODES;
+  const rows = await store.read<{
+    source: string; target: string; events: number; bytes: number; failures: number; operations: string[]; first: string; last: string;
+    actor_boundary: string | null; boundary: string | null; external: boolean; resource_type: string | null;
+  }>(
+    `WITH known AS (SELECT DISTINCT unnest(boundaries) AS b FROM identities),
+     containers AS (SELECT event_uid, source, any_value(resource_uid) AS resource_uid, any_value(resource_type) AS resource_type, any_value(boundary) AS boundary
+                    FROM event_resources WHERE role = 'container' GROUP BY ALL),
+     picked AS (
+       SELECT e.actor_uid, coalesce(c.resource_uid, e.resource_uid) AS resource, coalesce(c.resource_type, e.resource_type) AS resource_type,
+         coalesce(c.boundary, e.boundary) AS boundary, e.actor_boundary, e.time, e.status, e.operation,
+         coalesce(e.bytes_out, 0) + coalesce(e.bytes_in, 0) AS bytes
+       FROM events e LEFT JOIN identities i ON i.uid = e.actor_uid
+       LEFT JOIN containers c ON c.event_uid = e.event_uid AND c.source = e.source
+       ${sql ? `${sql} AND` : 'WHERE'} e.actor_uid IS NOT NULL AND coalesce(c.resource_uid, e.resource_uid) IS NOT NULL)
+     SELECT actor_uid AS source, resource AS target, count(*)::BIGINT AS events, sum(bytes)::BIGINT AS bytes,
+       count(*) FILTER (WHERE status = 'failure')::BIGINT AS failures,
+       list(DISTINCT operation)[1:6] AS operations,
+       strftime(min(time), ${ISO}) AS first, strftime(max(time), ${ISO}) AS last,
+       any_value(actor_boundary) AS actor_boundary, any_value(boundary) AS boundary, any_value(resource_type) AS resource_type,
+       bool_or(boundary IS NOT NULL AND boundary NOT IN (SELECT b FROM known)) AS external
+     FROM picked GROUP BY actor_uid, resource HAVING count(*) >= $min ORDER BY events DESC`,
+    { ...(params as Record<string, string | boolean>), min: options.minEvents ?? 1 } as SqlParams,
+  );
+  const identities = new Map(
+    (await store.read<{ uid: string; display: string | null; type: string; is_nhi: boolean | null; boundary: string | null }>(
+      `SELECT uid, display, type, is_nhi, boundaries[1] AS boundary FROM identities`,
+    )).map((i) => [i.uid, i]),
+  );
+  const nodes = new Map<string, GraphNode>();
+  const touch = (node: GraphNode, events: number, bytes: number) => {
+    const have = nodes.get(node.id) ?? node;
+    have.events += events;
+    have.bytes += bytes;
+    nodes.set(node.id, have);
+  };
+  for (const r of rows) {
+    const i = identities.get(r.source);
+    touch({ id: r.source, kind: 'identity', label: i?.display ?? r.source, type: i?.type ?? null, isNhi: i?.is_nhi ?? null, boundary: r.actor_boundary ?? i?.boundary ?? null, external: false, events: 0, bytes: 0 }, r.events, r.bytes);
+    touch({ id: r.target, kind: 'resource', label: shortResource(r.target), type: r.resource_type, isNhi: null, boundary: r.boundary, external: r.external, events: 0, bytes: 0 }, r.events, r.bytes);
+  }
+  let edges: GraphEdge[] = rows.map((r) => ({
+    source: r.source,
+    target: r.target,
+    kind: 'access',
+    events: r.events,
+    bytes: r.bytes,
+    failures: r.failures,
+    operations: r.operations,
+    first: r.first,
+    last: r.last,
+    crossBoundary: r.boundary !== null && r.actor_boundary !== null && r.boundary !== r.actor_boundary,
+    external: r.external,
+  }));
+  // Role assumptions among the identities on the graph, within the same time window.
+  const window: Record<string, string> = {};
+  if (filter.from) window.from = filter.from;
+  if (filter.to) window.to = filter.to;
+  const assumes = await store.read<{ source: string; target: string; events: number; first: string; last: string }>(
+    `SELECT assumed_by AS source, role_uid AS target, count(*)::BIGINT AS events, strftime(min(assumed_at), ${ISO}) AS first, strftime(max(assumed_at), ${ISO}) AS last
+     FROM sessions WHERE assumed_by IS NOT NULL AND role_uid IS NOT NULL
+       ${filter.from ? 'AND assumed_at >= try_cast($from AS TIMESTAMPTZ)::TIMESTAMP' : ''} ${filter.to ? 'AND assumed_at < try_cast($to AS TIMESTAMPTZ)::TIMESTAMP' : ''}
+     GROUP BY ALL`,
+    window,
+  );
+  for (const a of assumes) {
+    if (!nodes.has(a.target)) continue;
+    const i = identities.get(a.source);
+    if (!nodes.has(a.source)) nodes.set(a.source, { id: a.source, kind: 'identity', label: i?.display ?? a.source, type: i?.type ?? null, isNhi: i?.is_nhi ?? null, boundary: i?.boundary ?? null, external: false, events: 0, bytes: 0 });
+    edges.push({ source: a.source, target: a.target, kind: 'assumes', events: a.events, bytes: 0, failures: 0, operations: ['assume'], first: a.first, last: a.last, crossBoundary: false, external: false });
+  }
+  // Level of detail: past maxNodes, the smallest nodes go (never an external resource).
+  let omitted = { nodes: 0, events: 0 };
+  if (nodes.size > maxNodes) {
+    const ranked = [...nodes.values()].sort((a, b) => Number(b.external) - Number(a.external) || b.events - a.events);
+    const keep = new Set(ranked.slice(0, maxNodes).map((n) => n.id));
+    const dropped = ranked.slice(maxNodes);
+    omitted = { nodes: dropped.length, events: dropped.filter((n) => n.kind === 'resource').reduce((s, n) => s + n.events, 0) };
+    for (const n of dropped) nodes.delete(n.id);
+    edges = edges.filter((e) => keep.has(e.source) && keep.has(e.target));
+  }
+  return { nodes: [...nodes.values()], edges, omitted, elapsedMs: performance.now() - started };
+}
+
+function shortResource(uid: string): string {
+  const arn = /^arn:aws:s3:::(.+)$/.exec(uid);
+  if (arn) return `s3://${arn[1]}`;
+  const parts = uid.split(/[/:]/).filter(Boolean);
+  return parts.length > 2 ? `${parts[parts.length - 2]}/${parts[parts.length - 1]}` : uid;
+}
+
+/**
+ * How `from` reached `to`: a breadth-first search over "assumed a role" (sessions) and "acted on
+ * a resource" (events, by container), shortest first. Every step names what proves it.
+ */
+export async function graphPath(store: CaseStore, from: string, to: string): Promise<GraphPath> {
+  const links = await store.read<{ a: string; b: string; kind: 'assumes' | 'access'; detail: string }>(
+    `SELECT DISTINCT assumed_by AS a, role_uid AS b, 'assumes' AS kind, any_value(via) || ' (' || count(*) || 'x, first ' || strftime(min(assumed_at), '%Y-%m-%d %H:%M') || ')' AS detail
+       FROM sessions WHERE assumed_by IS NOT NULL AND role_uid IS NOT NULL GROUP BY assumed_by, role_uid
+     UNION ALL
+     SELECT e.actor_uid, coalesce(r.resource_uid, e.resource_uid), 'access', count(*) || ' events: ' || string_agg(DISTINCT e.operation, ', ')
+       FROM events e LEFT JOIN event_resources r ON r.event_uid = e.event_uid AND r.source = e.source AND r.role = 'container'
+       WHERE e.actor_uid IS NOT NULL AND coalesce(r.resource_uid, e.resource_uid) IS NOT NULL GROUP BY ALL`,
+  );
+  const next = new Map<string, { b: string; kind: 'assumes' | 'access'; detail: string }[]>();
+  for (const l of links) {
+    const list = next.get(l.a) ?? [];
+    list.push({ b: l.b, kind: l.kind, detail: l.detail });
+    next.set(l.a, list);
+  }
+  const previous = new Map<string, { from: string; kind: 'assumes' | 'access'; detail: string }>();
+  const queue = [from];
+  const seen = new Set([from]);
+  while (queue.length > 0) {
+    const at = queue.shift()!;
+    if (at === to) break;
+    for (const step of next.get(at) ?? []) {
+      if (seen.has(step.b)) continue;
+      seen.add(step.b);
+      previous.set(step.b, { from: at, kind: step.kind, detail: step.detail });
+      queue.push(step.b);
+    }
+  }
+  if (from !== to && !previous.has(to)) return { found: false, nodes: [], steps: [] };
+  const steps: GraphPath['steps'] = [];
+  for (let at = to; at !== from; ) {
+    const p = previous.get(at)!;
+    steps.unshift({ from: p.from, to: at, kind: p.kind, detail: p.detail });
+    at = p.from;
+  }
+  return { found: true, nodes: [from, ...steps.map((s) => s.to)], steps };
+}
+
+/** Events over time, machine and human, in about `buckets` bins over the filter's window or the whole case. */
+export async function timelineHistogram(store: CaseStore, filter: EventFilter, buckets = 200): Promise<TimelineData> {
+  const { sql, params } = eventWhere(filter);
+  const [range] = await store.read<{ lo: string | null; hi: string | null; span: number | null }>(
+    `SELECT strftime(min(e.time), ${ISO}) AS lo, strftime(max(e.time), ${ISO}) AS hi, epoch(max(e.time)) - epoch(min(e.time)) AS span
+     FROM events e LEFT JOIN identities i ON i.uid = e.actor_uid ${sql}`,
+    params as SqlParams,
+  );
+  if (!range?.lo) return { from: null, to: null, bucketSeconds: 0, bins: [] };
+  const NICE = [1, 5, 10, 30, 60, 300, 600, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86400, 7 * 86400];
+  const wanted = Math.max(1, (range.span ?? 0) / buckets);
+  const bucketSeconds = NICE.find((s) => s >= wanted) ?? NICE[NICE.length - 1]!;
+  const bins = await store.read<{ start: string; machine: number; human: number }>(
+    `SELECT strftime(time_bucket(to_seconds(${bucketSeconds}), e.time, TIMESTAMP '2000-01-03 00:00:00'), ${ISO}) AS start,
+       count(*) FILTER (WHERE i.is_nhi)::BIGINT AS machine, count(*) FILTER (WHERE NOT coalesce(i.is_nhi, false))::BIGINT AS human
+     FROM events e LEFT JOIN identities i ON i.uid = e.actor_uid ${sql} GROUP BY ALL ORDER BY start`,
+    params as SqlParams,
+  );
+  return { from: range.lo, to: range.hi, bucketSeconds, bins };
+}

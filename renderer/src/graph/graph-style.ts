@@ -1,0 +1,40 @@
+import type { GraphEdge, GraphNode } from '../../../shared/graph';
+
+/** Colours and shapes: machine vs human obvious at a glance; outside-boundary flows in red. */
+export const COLOR = {
+  machine: '#9b7bea',
+  human: '#46c08a',
+  unknown: '#8a93a6',
+  resource: '#5b8def',
+  external: '#ff4d4f',
+  edge: '#5d6679',
+  cross: '#f0a030',
+  assumes: '#9aa3b5',
+  selected: '#ffffff',
+  path: '#ffd84d',
+} as const;
+
+export function nodeColor(n: GraphNode): string {
+  if (n.kind === 'resource') return n.external ? COLOR.external : COLOR.resource;
+  return n.isNhi === true ? COLOR.machine : n.isNhi === false ? COLOR.human : COLOR.unknown;
+}
+
+export function edgeColor(e: GraphEdge): string {
+  if (e.external) return COLOR.external;
+  if (e.kind === 'assumes') return COLOR.assumes;
+  return e.crossBoundary ? COLOR.cross : COLOR.edge;
+}
+
+export const nodeRadius = (n: GraphNode) => 5 + Math.min(14, Math.log10(1 + n.events) * 3);
+
+export function formatBytes(n: number): string {
+  if (!n) return '0 B';
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let v = n;
+  let u = 0;
+  while (v >= 1000 && u < units.length - 1) {
+    v /= 1000;
+    u++;
+  }
+  return `${v.toFixed(u === 0 ? 0 : 1)} ${units[u]}`;
+}

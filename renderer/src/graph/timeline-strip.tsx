@@ -1,0 +1,88 @@
+import { type BrushBehavior, brushX } from 'd3-brush';
+import { scaleLinear, scaleUtc } from 'd3-scale';
+import { select } from 'd3-selection';
+import { useEffect, useRef } from 'react';
+import type { TimelineData } from '../../../shared/graph';
+import { COLOR } from './graph-style';
+
+const WIDTH = 1200;
+const HEIGHT = 110;
+const PAD = { left: 40, right: 10, top: 8, bottom: 20 };
+
+export interface TimelineProps {
+  data: TimelineData;
+  /** The selected window (the shared filter's from/to). */
+  window: { from?: string | undefined; to?: string | undefined };
+  marks: { at: string; label: string; severity: string }[];
+  cursor: number | null;
+  onBrush(from: string | null, to: string | null): void;
+  formatTick(ms: number): string;
+}
+
+/** Events over time, machine and human stacked; brush a window to filter every view. */
+export function TimelineStrip({ data, window: win, marks, cursor, onBrush, formatTick }: TimelineProps) {
+  const brushLayer = useRef<SVGGElement>(null);
+  const brush = useRef<BrushBehavior<unknown> | null>(null);
+  const from = data.from ? Date.parse(data.from) : 0;
+  const to = data.to ? Date.parse(data.to) + data.bucketSeconds * 1000 : 1;
+  const x = scaleUtc().domain([new Date(from), new Date(to)]).range([PAD.left, WIDTH - PAD.right]);
+  const max = Math.max(1, ...data.bins.map((b) => b.machine + b.human));
+  const y = scaleLinear().domain([0, max]).nice().range([HEIGHT - PAD.bottom, PAD.top]);
+  const barWidth = Math.max(1, x(new Date(from + data.bucketSeconds * 1000)) - x(new Date(from)) - 0.5);
+
+  useEffect(() => {
+    const behaviour = brushX<unknown>()
+      .extent([[PAD.left, PAD.top], [WIDTH - PAD.right, HEIGHT - PAD.bottom]])
+      .on('end', (event: { selection: [number, number] | null; sourceEvent?: unknown }) => {
+        if (!event.sourceEvent) return; // moved by us, not the user
+        if (!event.selection) return onBrush(null, null);
+        const [a, b] = event.selection.map((px) => x.invert(px).toISOString());
+        onBrush(a!, b!);
+      });
+    brush.current = behaviour;
+    select(brushLayer.current!).call(behaviour);
+  }, [data]);
+
+  // Show the current window as the brush selection.
+  useEffect(() => {
+    if (!brush.current || !brushLayer.current) return;
+    const layer = select(brushLayer.current);
+    if (win.from && win.to) {
+      const a = Math.max(PAD.left, x(new Date(win.from)));
+      const b = Math.min(WIDTH - PAD.right, x(new Date(win.to)));
+      if (b > a) brush.current.move(layer, [a, b]);
+    } else brush.current.move(layer, null);
+  }, [win.from, win.to, data]);
+
+  return (
+    <svg className="timeline" viewBox={`0 0 ${WIDTH} ${HEIGHT}`} width="100%" role="img" aria-label="events over time, machine and human" data-testid="timeline">
+      {y.ticks(3).map((t) => (
+        <g key={t}>
+          <line x1={PAD.left} x2={WIDTH - PAD.right} y1={y(t)} y2={y(t)} stroke="#1d222c" />
+          <text x={PAD.left - 4} y={y(t) + 3} textAnchor="end" className="axis">{t}</text>
+        </g>
+      ))}
+      {data.bins.map((b) => {
+        const x0 = x(new Date(b.start));
+        return (
+          <g key={b.start}>
+            <rect x={x0} y={y(b.machine)} width={barWidth} height={y(0) - y(b.machine)} fill={COLOR.machine} />
+            <rect x={x0} y={y(b.machine + b.human)} width={barWidth} height={y(b.machine) - y(b.machine + b.human)} fill={COLOR.human} />
+          </g>
+        );
+      })}
+      {x.ticks(8).map((t) => (
+        <text key={t.getTime()} x={x(t)} y={HEIGHT - 5} textAnchor="middle" className="axis">{formatTick(t.getTime())}</text>
+      ))}
+      {marks.map((m) => (
+        <g key={`${m.at}${m.label}`}>
+          <line x1={x(new Date(m.at))} x2={x(new Date(m.at))} y1={PAD.top} y2={HEIGHT - PAD.bottom} stroke={m.severity === 'critical' ? COLOR.external : '#f0a030'} strokeWidth={1.5}>
+            <title>{m.label}</title>
+          </line>
+        </g>
+      ))}
+      {cursor !== null && <line x1={x(new Date(cursor))} x2={x(new Date(cursor))} y1={PAD.top - 4} y2={HEIGHT - PAD.bottom + 2} stroke="#fff" strokeWidth={2} data-testid="replay-cursor" />}
+      <g ref={brushLayer} className="brush" />
+    </svg>
+  );
+}

@@ -1,0 +1,59 @@
+/** The identity → resource graph and the timeline, as the graph view draws them. */
+
+export interface GraphNode {
+  id: string;
+  kind: 'identity' | 'resource';
+  label: string;
+  /** Identity type (workload, ci_pipeline, human…) or resource type. */
+  type: string | null;
+  isNhi: boolean | null;
+  boundary: string | null;
+  /** A resource in a boundary no identity of the case belongs to. */
+  external: boolean;
+  events: number;
+  bytes: number;
+}
+
+export interface GraphEdge {
+  source: string;
+  target: string;
+  /** 'access' identity → resource; 'assumes' identity → role it assumed (sessions). */
+  kind: 'access' | 'assumes';
+  events: number;
+  bytes: number;
+  failures: number;
+  operations: string[];
+  first: string;
+  last: string;
+  /** The actor's boundary differs from the resource's. */
+  crossBoundary: boolean;
+  external: boolean;
+}
+
+export interface GraphData {
+  nodes: GraphNode[];
+  edges: GraphEdge[];
+  /** Nodes left out to stay drawable (smallest first), and how many events they carried. */
+  omitted: { nodes: number; events: number };
+  elapsedMs: number;
+}
+
+export interface GraphPath {
+  found: boolean;
+  /** Node ids from the identity to the resource. */
+  nodes: string[];
+  steps: { from: string; to: string; kind: 'assumes' | 'access'; detail: string }[];
+}
+
+export interface TimelineBin {
+  start: string;
+  machine: number;
+  human: number;
+}
+
+export interface TimelineData {
+  from: string | null;
+  to: string | null;
+  bucketSeconds: number;
+  bins: TimelineBin[];
+}

@@ -1,0 +1,123 @@
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { type Browser, type Page, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { IncidentGroundTruth } from '../../fixtures/generate/incident-bundle';
+import { CasePool } from '../../main/api/case-pool';
+import { CaseStore } from '../../main/case-store/case-store';
+import { importBundles } from '../../main/ingest/importer';
+import { type WebServer, startWebServer } from '../../main/web/server';
+import { tempDir } from '../helpers/builders';
+
+/** The graph, the timeline and the replay on the 02:14 fixture, in Debian's Chromium through web mode. */
+const ROOT = resolve(__dirname, '../..');
+const RENDERER = join(ROOT, 'out/renderer');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SHOTS = join(ROOT, 'test-results/screenshots');
+const truth = JSON.parse(readFileSync(join(ROOT, 'fixtures/incident-0214/ground-truth.json'), 'utf8')) as IncidentGroundTruth;
+const EXFIL = `arn:aws:s3:::${truth.incident!.destination_bucket}`;
+const CI = 'web-identity:token.actions.githubusercontent.com:repo:acme/platform:ref:refs/heads/main';
+
+describe('graph, timeline and replay in a real browser', () => {
+  let server: WebServer;
+  let browser: Browser;
+  let casePath: string;
+  const pool = new CasePool();
+
+  beforeAll(async () => {
+    if (!existsSync(join(RENDERER, 'index.html'))) throw new Error(`${RENDERER} is missing: run npm run build (npm test does) before this test`);
+    casePath = join(tempDir(), 'incident.duckdb');
+    const store = await CaseStore.open(casePath, { create: true });
+    await importBundles(store, [join(ROOT, 'fixtures/incident-0214/bundle.zip')]);
+    store.close();
+    server = await startWebServer({ rendererDir: RENDERER, context: { allowedCases: new Set([casePath]), pool } });
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+    mkdirSync(SHOTS, { recursive: true });
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await pool.closeAll();
+  });
+
+  const open = async (hash: string): Promise<Page> => {
+    const page = await browser.newPage({ viewport: { width: 1500, height: 1200 } });
+    await page.goto(`${server.url}&case=${encodeURIComponent(casePath)}${hash}`);
+    await expect.poll(() => page.textContent('[data-testid=graph-stats]'), { timeout: 20_000 }).toMatch(/^\d+ nodes/);
+    return page;
+  };
+  const exfilRow = (page: Page) => page.locator('table[aria-label="graph edges"] tbody tr').filter({ has: page.getByRole('button', { name: `select ${EXFIL}` }) });
+
+  it('shows the service account and its flow to the outside bucket, standing out with about 14 GB', async () => {
+    const page = await open('#graph');
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    const row = exfilRow(page);
+    await expect.poll(() => row.count()).toBe(1);
+    expect(await row.textContent()).toMatch(/backend-svc.*s3:\/\/exfil-drop-7731.*140.*13\.9 GB.*OUTSIDE/);
+    // Outside-boundary flows come first in the list.
+    expect(await page.locator('table[aria-label="graph edges"] tbody tr').first().textContent()).toContain('exfil-drop-7731');
+    await page.waitForFunction(() => (window as unknown as { __nhiGraphStable?: number }).__nhiGraphStable !== undefined, undefined, { timeout: 20_000 });
+    await page.screenshot({ path: join(SHOTS, 'graph.png') });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('brushing the timeline sets the window for every view; 02:00–02:30 keeps the outside flow', async () => {
+    const page = await open('#graph');
+    const box = (await page.getByTestId('timeline').boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.4);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.9, box.y + box.height * 0.4, { steps: 5 });
+    await page.mouse.up();
+    await expect.poll(() => page.url()).toMatch(/#graph\?.*from=2026-0.*to=2026-0/);
+    await page.goto(`${server.url}&case=${encodeURIComponent(casePath)}#graph?from=2026-02-14T02:00:00Z&to=2026-02-14T02:30:00Z`);
+    await expect.poll(() => page.textContent('[data-testid=window]'), { timeout: 20_000 }).toContain('2026-02-14 02:00:00');
+    await expect.poll(() => exfilRow(page).count(), { timeout: 20_000 }).toBe(1);
+    expect(await exfilRow(page).textContent()).toMatch(/13\.\d GB.*OUTSIDE/);
+    expect(Number((await page.textContent('[data-testid=graph-stats]'))!.split(' ')[0])).toBeLessThan(10);
+    await page.screenshot({ path: join(SHOTS, 'graph-window.png') });
+    // The events view follows the same window.
+    await page.getByRole('tab', { name: 'Events' }).click();
+    await expect.poll(() => page.textContent('[data-testid=event-count]'), { timeout: 20_000 }).toMatch(/^\d+ events$/);
+    expect(page.url()).toContain('from=2026-02-14T02%3A00%3A00Z');
+    await page.close();
+  });
+
+  it('replays from 02:10: the outside flow is absent, then appears once the clock passes 02:14', async () => {
+    const page = await open('#graph?from=2026-02-14T02:00:00Z&to=2026-02-14T02:40:00Z');
+    await page.getByRole('button', { name: '▶ Replay' }).click();
+    await page.getByRole('button', { name: 'pause', exact: true }).click();
+    await page.getByLabel('jump to time').fill('2026-02-14T02:10:00');
+    await page.getByLabel('jump to time').press('Enter');
+    await expect.poll(() => page.textContent('[data-testid=replay-clock]')).toContain('2026-02-14 02:10:00');
+    expect(await exfilRow(page).count()).toBe(0);
+    await page.screenshot({ path: join(SHOTS, 'replay-0210.png') });
+    await page.getByLabel('replay speed').selectOption('100000');
+    await page.getByRole('button', { name: 'play', exact: true }).click();
+    await expect.poll(() => exfilRow(page).count(), { timeout: 20_000 }).toBe(1);
+    await expect.poll(async () => (await page.textContent('[data-testid=replay-clock]')) ?? '', { timeout: 20_000 }).toMatch(/02:(1[4-9]|[2-4]\d)/);
+    await page.screenshot({ path: join(SHOTS, 'replay-after-0214.png') });
+    // Event by event: the events list follows the clock.
+    // At 100,000× the 40-minute window is over in well under a second; pause only if still playing.
+    const pause = page.getByRole('button', { name: 'pause', exact: true });
+    if ((await pause.count()) > 0) await pause.click();
+    await page.getByRole('button', { name: 'previous event' }).click();
+    await expect.poll(() => page.locator('[data-testid=replay-events] li').count(), { timeout: 20_000 }).toBeGreaterThan(0);
+    await page.close();
+  });
+
+  it('finds the path from the CI workflow to the production artifacts bucket, and none to the outside bucket', async () => {
+    const page = await open('#graph');
+    await page.getByRole('button', { name: `select ${CI}` }).first().click();
+    await page.getByRole('button', { name: 'Path from here' }).click();
+    await page.getByRole('button', { name: 'select arn:aws:s3:::acme-prod-artifacts' }).first().click();
+    await page.getByRole('button', { name: 'Path to here' }).click();
+    await expect.poll(() => page.textContent('[data-testid=graph-path]'), { timeout: 20_000 }).toMatch(/assumed gha-deploy.*gha-deploy acted on s3:\/\/acme-prod-artifacts/s);
+    await page.screenshot({ path: join(SHOTS, 'graph-path.png') });
+    await page.getByRole('button', { name: `select ${EXFIL}` }).first().click();
+    await page.getByRole('button', { name: 'Path to here' }).click();
+    await expect.poll(() => page.textContent('[data-testid=graph-path]')).toContain('No path in this case.');
+    await page.close();
+  });
+});
