@@ -38,7 +38,7 @@ const { n, hour } = await pool.read(casePath, async (store) => {
 });
 const hourEnd = new Date(Date.parse(hour) + 3_600_000).toISOString();
 const [scan, all, window, timeline, nodes] = await pool.read(casePath, async (store) => [
-  await timed(() => store.read(`SELECT actor_uid, resource_uid, count(*), sum(bytes_out) FROM events GROUP BY ALL`)),
+  await timed(() => store.read(`SELECT actor_uid, count(*), sum(bytes_out), min(time), max(time) FROM events GROUP BY ALL`)),
   await timed(() => graphQuery(store, {})),
   await timed(() => graphQuery(store, { from: hour, to: hourEnd })),
   await timed(() => timelineHistogram(store, {}, 240)),
@@ -52,7 +52,8 @@ try {
   await page.addInitScript('window.__nhiGraphFrames = []');
   const t0 = Date.now();
   await page.goto(`${server.url}&case=${encodeURIComponent(casePath)}#graph`);
-  await page.waitForFunction('window.__nhiGraphStable !== undefined', undefined, { timeout: 120_000, polling: 100 });
+  // A function, not a string: the app's CSP forbids eval, and playwright evals string predicates.
+  await page.waitForFunction(() => (window as unknown as { __nhiGraphStable?: number }).__nhiGraphStable !== undefined, undefined, { timeout: 120_000, polling: 100 });
   const stable = Date.now() - t0;
   // Replay at 100,000× over the whole case, recording every animation frame's gap.
   await page.evaluate(`(() => { window.__gaps = []; let last = performance.now(); window.__stopGaps = false; function f(now) { window.__gaps.push(now - last); last = now; if (!window.__stopGaps) requestAnimationFrame(f); } requestAnimationFrame(f); })()`);
@@ -66,7 +67,7 @@ try {
   console.log(`graph query, whole case:  ${all.toFixed(0)} ms   (target < 300 ms)`);
   console.log(`graph query, one hour:    ${window.toFixed(0)} ms`);
   console.log(`timeline histogram:       ${timeline.toFixed(0)} ms`);
-  console.log(`baseline, one GROUP BY actor, resource scan: ${scan.toFixed(0)} ms → graph query ${(all / scan).toFixed(1)}x`);
+  console.log(`baseline, one GROUP BY actor scan of events: ${scan.toFixed(0)} ms → graph query ${(all / scan).toFixed(1)}x`);
   console.log(`open #graph → stable layout: ${stable} ms`);
   console.log(`replay at 100,000× for 4 s: ${gaps.length} frames, median ${sorted[Math.floor(sorted.length / 2)]?.toFixed(1)} ms, p95 ${sorted[Math.floor(sorted.length * 0.95)]?.toFixed(1)} ms, max ${sorted[sorted.length - 1]?.toFixed(1)} ms, over 33 ms: ${gaps.filter((g) => g > 33).length}   (target: none over 33 ms)`);
   console.log(`canvas draw time per frame: median ${median(draws).toFixed(2)} ms, max ${Math.max(...draws).toFixed(2)} ms over ${draws.length} draws`);

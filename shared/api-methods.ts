@@ -25,6 +25,8 @@ export const API_METHODS = [
   'graph.query',
   'graph.path',
   'timeline.histogram',
+  'views.save',
+  'views.list',
   'identities.list',
   'sql.query',
   'events.query',

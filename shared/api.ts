@@ -32,6 +32,8 @@ const eventFilter = z
     finding: z.string().regex(/^[0-9a-f]{16}$/).optional(),
   })
   .strict();
+/** A saved view: the URL hash (view, filters, window, selection, sort) and the replay clock. */
+const savedViewState = z.object({ hash: z.string().max(8192).regex(/^#[a-z]+/, 'a view hash starts with #view'), replayAt: z.number().nullable() }).strict();
 const jobId = z.string().regex(/^[0-9a-f]{16}$/, 'not an import job id');
 
 export const API_REQUESTS = {
@@ -69,6 +71,8 @@ export const API_REQUESTS = {
   'graph.query': z.object({ casePath, filter: eventFilter, maxNodes: z.number().int().min(10).max(5000).optional(), minEvents: z.number().int().min(1).optional() }).strict(),
   'graph.path': z.object({ casePath, from: z.string().min(1).max(1024), to: z.string().min(1).max(1024) }).strict(),
   'timeline.histogram': z.object({ casePath, filter: eventFilter, buckets: z.number().int().min(10).max(2000).optional() }).strict(),
+  'views.save': z.object({ casePath, name: z.string().trim().min(1, 'a view needs a name').max(120), state: savedViewState }).strict(),
+  'views.list': z.object({ casePath }).strict(),
   'identities.list': z.object({ casePath, nhi: z.boolean().optional() }).strict(),
   'events.query': z
     .object({
@@ -127,6 +131,13 @@ export interface EventDetail {
   provenance: { evidenceId: number; path: string; bundle: string; sourcePath: string; sha256: string; recordNo: number; byteOffset: number; importedAt: string };
   resources: { resource_uid: string; resource_type: string | null; boundary: string | null; role: string }[];
   chain: { summary: string; links: { identity: string; session: string | null; credential: string | null; via: string | null; by: string | null; at: string | null; isNhi: boolean | null; type: string | null }[] } | null;
+}
+
+export interface SavedView {
+  name: string;
+  state: { hash: string; replayAt: number | null };
+  updatedAt: string;
+  journalSeq: number;
 }
 
 /** One journal entry as the app shows it. */
@@ -236,6 +247,8 @@ export interface ApiResponses {
   'graph.query': GraphData;
   'graph.path': GraphPath;
   'timeline.histogram': TimelineData;
+  'views.save': SavedView;
+  'views.list': SavedView[];
   'identities.list': IdentitySummary[];
   'sql.query': SqlResult;
   'events.query': EventPage;

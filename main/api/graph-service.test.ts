@@ -20,6 +20,11 @@ describe('graph queries on the 02:14 incident', () => {
   });
   afterAll(() => store?.close());
 
+  it('relies on at most one container per event, as the parsers write them', async () => {
+    const [row] = await store.read<{ dup: number }>(`SELECT count(*)::INTEGER AS dup FROM (SELECT event_uid, source FROM event_resources WHERE role = 'container' GROUP BY ALL HAVING count(*) > 1)`);
+    expect(row!.dup).toBe(0);
+  });
+
   it('aggregates identity → bucket flows: the copy to the outside account is one external edge with every byte', async () => {
     const g = await graphQuery(store, {});
     const edge = g.edges.find((e) => e.target === EXFIL)!;

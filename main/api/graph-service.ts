@@ -25,14 +25,13 @@ export async function graphQuery(store: CaseStore, filter: EventFilter, options:
     actor_boundary: string | null; boundary: string | null; external: boolean; resource_type: string | null;
   }>(
     `WITH known AS (SELECT DISTINCT unnest(boundaries) AS b FROM identities),
-     containers AS (SELECT event_uid, source, any_value(resource_uid) AS resource_uid, any_value(resource_type) AS resource_type, any_value(boundary) AS boundary
-                    FROM event_resources WHERE role = 'container' GROUP BY ALL),
      picked AS (
        SELECT e.actor_uid, coalesce(c.resource_uid, e.resource_uid) AS resource, coalesce(c.resource_type, e.resource_type) AS resource_type,
          coalesce(c.boundary, e.boundary) AS boundary, e.actor_boundary, e.time, e.status, e.operation,
          coalesce(e.bytes_out, 0) + coalesce(e.bytes_in, 0) AS bytes
        FROM events e LEFT JOIN identities i ON i.uid = e.actor_uid
-       LEFT JOIN containers c ON c.event_uid = e.event_uid AND c.source = e.source
+       -- Parsers write at most one container per event, so this join adds no rows.
+       LEFT JOIN event_resources c ON c.event_uid = e.event_uid AND c.source = e.source AND c.role = 'container'
        ${sql ? `${sql} AND` : 'WHERE'} e.actor_uid IS NOT NULL AND coalesce(c.resource_uid, e.resource_uid) IS NOT NULL)
      SELECT actor_uid AS source, resource AS target, count(*)::BIGINT AS events, sum(bytes)::BIGINT AS bytes,
        count(*) FILTER (WHERE status = 'failure')::BIGINT AS failures,

@@ -154,6 +154,26 @@ const HANDLERS: Handlers = {
     withReadOnlyCase(request.casePath, context, (store) => graphQuery(store, request.filter, { ...(request.maxNodes ? { maxNodes: request.maxNodes } : {}), ...(request.minEvents ? { minEvents: request.minEvents } : {}) })),
   'graph.path': (request, context) => withReadOnlyCase(request.casePath, context, (store) => graphPath(store, request.from, request.to)),
   'timeline.histogram': (request, context) => withReadOnlyCase(request.casePath, context, (store) => timelineHistogram(store, request.filter, request.buckets)),
+  'views.save': async (request, context) => {
+    const absolute = allowed(request.casePath, context);
+    return poolOf(context).write(absolute, (store) =>
+      store.transaction(async () => {
+        const entry = await appendJournal(store, { action: 'view_saved', targetKind: 'view', targetId: request.name, body: { state: request.state } }, { inTransaction: true });
+        await store.run(`DELETE FROM saved_views WHERE name = $name`, { name: request.name });
+        await store.run(`INSERT INTO saved_views VALUES ($name, $state::JSON, now()::TIMESTAMP, $seq)`, { name: request.name, state: JSON.stringify(request.state), seq: entry.seq });
+        return { name: request.name, state: request.state, updatedAt: entry.createdAt, journalSeq: entry.seq };
+      }),
+    );
+  },
+  'views.list': (request, context) =>
+    withReadOnlyCase(request.casePath, context, async (store) =>
+      (await store.read<{ name: string; state: string; updated_at: string; journal_seq: number }>(`SELECT name, state::VARCHAR AS state, updated_at, journal_seq FROM saved_views ORDER BY name`)).map((r) => ({
+        name: r.name,
+        state: JSON.parse(r.state) as { hash: string; replayAt: number | null },
+        updatedAt: r.updated_at,
+        journalSeq: r.journal_seq,
+      })),
+    ),
   'identities.list': (request, context) =>
     withReadOnlyCase(request.casePath, context, async (store) => {
       const rows = await store.read<{ uid: string; display: string | null; type: string; is_nhi: boolean | null; confidence: number; reason: string | null; events: number; last_seen: string }>(

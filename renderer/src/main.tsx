@@ -5,6 +5,7 @@ import { call } from './api-client';
 import { CasePicker } from './case/case-picker';
 import { useCase } from './case/case-store';
 import { ROUTES } from './routes';
+import { SavedViews } from './saved-views';
 import { useKeyboard } from './shortcuts';
 import { useView } from './view-state';
 import { installWebBridge } from './web-bridge';
@@ -66,6 +67,8 @@ function App() {
               <strong title={casePath}>{casePath.split(/[\\/]/).pop()}</strong>
               <span className="muted small">{info ? `${info.caseId.slice(0, 8)} · schema v${info.schemaVersion}` : ''}</span>
               <button type="button" className="link small" onClick={close}>Switch case</button>
+              <span className="spacer" />
+              <SavedViews casePath={casePath} />
             </div>
             {error && <p className="error" role="alert">{error}</p>}
             {route.render({ casePath, importRequests })}

@@ -120,4 +120,30 @@ describe('graph, timeline and replay in a real browser', () => {
     await expect.poll(() => page.textContent('[data-testid=graph-path]')).toContain('No path in this case.');
     await page.close();
   });
+
+  it('saves a named view (window, selection, replay position) in the case and restores it exactly', async () => {
+    const page = await open(`#graph?from=2026-02-14T02:00:00Z&to=2026-02-14T02:40:00Z&uid=${encodeURIComponent(truth.incident!.role_uid)}`);
+    await page.getByRole('button', { name: '▶ Replay' }).click();
+    await page.getByRole('button', { name: 'pause', exact: true }).click();
+    await page.getByLabel('jump to time').fill('2026-02-14T02:20:00');
+    await page.getByLabel('jump to time').press('Enter');
+    await expect.poll(() => page.textContent('[data-testid=replay-clock]')).toContain('02:20:00');
+    await page.getByRole('button', { name: 'Save view…' }).click();
+    await page.getByLabel('view name').fill('exfil at 02:20');
+    await page.getByLabel('view name').press('Enter');
+    await expect.poll(() => page.textContent('[data-testid=saved-view-status]')).toContain('saved “exfil at 02:20”');
+    // Somewhere else entirely, then back through the saved view.
+    await page.goto(`${server.url}&case=${encodeURIComponent(casePath)}#events?actor=alice`);
+    await expect.poll(() => page.locator('select[aria-label="saved views"] option').count(), { timeout: 20_000 }).toBe(2);
+    await page.getByLabel('saved views').selectOption('exfil at 02:20');
+    await expect.poll(() => page.textContent('[data-testid=replay-clock]'), { timeout: 20_000 }).toContain('2026-02-14 02:20:00');
+    expect(decodeURIComponent(page.url())).toContain('#graph?from=2026-02-14T02:00:00Z&to=2026-02-14T02:40:00Z&uid=arn:aws:iam::111111111111:role/backend-svc');
+    expect(await page.textContent('[data-testid=graph-selection]')).toContain('backend-svc');
+    await page.screenshot({ path: join(SHOTS, 'saved-view-restored.png') });
+    await page.close();
+    const store = await CaseStore.open(casePath, { readOnly: true });
+    const [saved] = await store.read<{ name: string; seq: number; action: string }>(`SELECT v.name, v.journal_seq AS seq, j.action FROM saved_views v JOIN journal j ON j.seq = v.journal_seq`);
+    store.close();
+    expect(saved).toMatchObject({ name: 'exfil at 02:20', action: 'view_saved' });
+  });
 });

@@ -167,7 +167,7 @@ export function GraphCanvas(props: CanvasProps) {
       .force('y', forceY<SimNode>((n) => at.get(n.boundary ?? '?')!.y).strength(0.08))
       // Mostly known nodes: a gentle settle, so the picture does not jump on a filter change.
       .alpha(known > nodes.length * 0.8 ? 0.15 : 1)
-      .alphaDecay(0.04)
+      .alphaDecay(0.05)
       .on('tick', () => {
         for (const n of nodes) latest.current.positions.set(n.id, { x: n.x ?? 0, y: n.y ?? 0, fx: n.fx ?? null, fy: n.fy ?? null });
         redraw();
@@ -176,6 +176,10 @@ export function GraphCanvas(props: CanvasProps) {
         (window as unknown as { __nhiGraphStable?: number }).__nhiGraphStable = performance.now();
         latest.current.onLayout?.(nodes, links as { source: SimNode; target: SimNode; edge: GraphEdge }[]);
       });
+    // A new layout settles off screen first (a few hundred ms even for thousands of nodes), so
+    // the first picture drawn is already readable; the animation then only polishes it.
+    if (known < nodes.length * 0.5) simulation.tick(Math.min(300, Math.ceil(60_000 / Math.max(1, nodes.length))));
+    redraw();
     sim.current = simulation;
     return () => {
       simulation.stop();

@@ -4,6 +4,7 @@ import type { GraphData, GraphPath, TimelineData } from '../../../shared/graph';
 import { base64Bytes, call, number } from '../api-client';
 import { useCase } from '../case/case-store';
 import { formatTime, useZone, zoneLabel } from '../time-zone';
+import { useReplay } from '../replay-state';
 import { useView } from '../view-state';
 import { GraphCanvas, type SimNode } from './graph-canvas';
 import { download, graphSvg } from './graph-export';
@@ -76,6 +77,16 @@ export function GraphView({ casePath }: { casePath: string }) {
     });
     return () => cancelAnimationFrame(raf);
   }, [clock?.playing]);
+
+  // Publish the clock for saved views; take up a position a restored view asks for.
+  const requested = useReplay((s) => s.requested);
+  useEffect(() => useReplay.getState().publish(clock ? Math.round(clock.at) : null), [clock?.at, clock === null]);
+  useEffect(() => {
+    if (requested === null || !data) return;
+    const { from, to } = range();
+    if (Number.isFinite(from)) setClock({ at: Math.max(from, Math.min(to, requested)), from, to, playing: false, speed: 1000 });
+    useReplay.getState().request(null);
+  }, [requested, data]);
 
   // The events list follows the clock (a few times a second, not every frame).
   const clockAt = clock ? Math.floor(clock.at / 1000) : null;

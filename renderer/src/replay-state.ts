@@ -1,0 +1,19 @@
+import { create } from 'zustand';
+
+/**
+ * The replay clock's position, shared so a saved view can record it and restore it: the graph
+ * view publishes where its clock is, and picks up a position a restored view asks for.
+ */
+interface ReplayState {
+  at: number | null;
+  requested: number | null;
+  publish(at: number | null): void;
+  request(at: number | null): void;
+}
+
+export const useReplay = create<ReplayState>((set) => ({
+  at: null,
+  requested: null,
+  publish: (at) => set({ at }),
+  request: (requested) => set({ requested }),
+}));
