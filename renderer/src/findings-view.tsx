@@ -44,6 +44,13 @@ export function FindingsView({ casePath }: { casePath: string }) {
     await load();
   }
 
+  /** The graph and timeline on the finding's window (a minute either side) with its identity selected. */
+  function openInGraph(f: StoredFinding) {
+    const pad = 60_000;
+    setFilter({ finding: undefined, from: new Date(Date.parse(f.windowStart) - pad).toISOString(), to: new Date(Date.parse(f.windowEnd) + pad).toISOString() });
+    go('graph', { identity: f.identityUid });
+  }
+
   function openEvidence(f: StoredFinding) {
     setFilter({ finding: f.findingId, from: undefined, to: undefined, actor: undefined, operation: undefined, resource: undefined, source: undefined, status: undefined, text: undefined, nhi: undefined });
     go('events');
@@ -77,6 +84,7 @@ export function FindingsView({ casePath }: { casePath: string }) {
                 <td>
                   <button type="button" className="link" onClick={() => openEvidence(f)} title="Show its evidence events">{f.title}</button>
                   <div className="muted small explanation">{f.explanation}</div>
+                  <button type="button" className="link small" onClick={() => openInGraph(f)}>graph &amp; timeline</button>{' '}
                   {open === f.findingId ? (
                     <JournalNotes casePath={casePath} targetKind="finding" targetId={f.findingId} />
                   ) : (

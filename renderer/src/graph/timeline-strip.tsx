@@ -1,7 +1,7 @@
 import { type BrushBehavior, brushX } from 'd3-brush';
 import { scaleLinear, scaleUtc } from 'd3-scale';
 import { select } from 'd3-selection';
-import { useEffect, useRef } from 'react';
+import { memo, useEffect, useRef } from 'react';
 import type { TimelineData } from '../../../shared/graph';
 import { COLOR } from './graph-style';
 
@@ -62,15 +62,7 @@ export function TimelineStrip({ data, window: win, marks, cursor, onBrush, forma
           <text x={PAD.left - 4} y={y(t) + 3} textAnchor="end" className="axis">{t}</text>
         </g>
       ))}
-      {data.bins.map((b) => {
-        const x0 = x(new Date(b.start));
-        return (
-          <g key={b.start}>
-            <rect x={x0} y={y(b.machine)} width={barWidth} height={y(0) - y(b.machine)} fill={COLOR.machine} />
-            <rect x={x0} y={y(b.machine + b.human)} width={barWidth} height={y(b.machine) - y(b.machine + b.human)} fill={COLOR.human} />
-          </g>
-        );
-      })}
+      <Bars data={data} x={x} y={y} barWidth={barWidth} />
       {x.ticks(8).map((t) => (
         <text key={t.getTime()} x={x(t)} y={HEIGHT - 5} textAnchor="middle" className="axis">{formatTick(t.getTime())}</text>
       ))}
@@ -86,3 +78,20 @@ export function TimelineStrip({ data, window: win, marks, cursor, onBrush, forma
     </svg>
   );
 }
+
+/** The bars, drawn once per histogram: the replay cursor moves every frame, they do not. */
+const Bars = memo(function Bars({ data, x, y, barWidth }: { data: TimelineData; x: (d: Date) => number; y: (n: number) => number; barWidth: number }) {
+  return (
+    <g>
+      {data.bins.map((b) => {
+        const x0 = x(new Date(b.start));
+        return (
+          <g key={b.start}>
+            <rect x={x0} y={y(b.machine)} width={barWidth} height={y(0) - y(b.machine)} fill={COLOR.machine} />
+            <rect x={x0} y={y(b.machine + b.human)} width={barWidth} height={y(b.machine) - y(b.machine + b.human)} fill={COLOR.human} />
+          </g>
+        );
+      })}
+    </g>
+  );
+}, (a, b) => a.data === b.data && a.barWidth === b.barWidth);
