@@ -11,16 +11,7 @@ export function table(head: string[], rows: (string | number)[][]): string {
   return t.toString();
 }
 
-export function bytes(n: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let value = n;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
-}
+export { formatBytes as bytes } from '../../shared/format';
 
 /** Keeps the end of a long path, where the file name is. */
 export function tail(text: string, width: number): string {

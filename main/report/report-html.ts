@@ -1,3 +1,4 @@
+import { formatBytes } from '../../shared/format';
 import { caseInfo } from '../case-store/case-info';
 import type { CaseStore } from '../case-store/case-store';
 import { listFindings } from '../detect/engine';
@@ -14,7 +15,7 @@ import { type DayCount, type Flow, flowsSvg, timelineSvg } from './report-charts
 
 const EVIDENCE_ROWS_PER_FINDING = 25;
 const number = (n: number | null | undefined) => (n ?? 0).toLocaleString('en-US');
-const gb = (n: number | null) => (n ? (n >= 1e9 ? `${(n / 1e9).toFixed(1)} GB` : n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${number(n)} B`) : '');
+const gb = (n: number | null) => (n ? formatBytes(n) : '');
 const time = (iso: string | null | undefined) => (iso ? iso.replace('T', ' ').replace(/\.0+Z$|Z$/, '') : '');
 
 export async function renderReportHtml(store: CaseStore, options: { generatedAt?: string } = {}): Promise<string> {
@@ -89,7 +90,7 @@ th { background: #f3f5f8; } tr { break-inside: avoid; }
 .status { font-size: 10px; color: #555; border: 1px solid #aab; border-radius: 6px; padding: 0 5px; }
 .stats { display: flex; gap: 24px; } .stats div { border: 1px solid #dde; border-radius: 6px; padding: 6px 12px; } .stats b { display: block; font-size: 16px; }
 svg .axis { font-size: 9px; fill: #555; } svg .grid { stroke: #eee; } svg .label { font-size: 9.5px; fill: #222; } svg .mark { font-size: 9px; fill: #a11d2e; }
-.finding { break-inside: avoid-page; } .head { font-family: ui-monospace, monospace; }
+.finding p { break-after: avoid; } .evidence thead { display: table-header-group; } .head { font-family: ui-monospace, monospace; }
 @page { size: A4; margin: 14mm; }
 </style></head><body>
 <h1>Forensic report: non-human identities</h1>

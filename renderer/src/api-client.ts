@@ -1,3 +1,4 @@
+import { formatBytes } from '../../shared/format';
 import type { ApiMethod, ApiRequest, ApiResponses, ApiResult } from '../../shared/api';
 
 /** One call to the main side; a missing bridge is an error result like any other. */
@@ -13,14 +14,7 @@ export function base64Bytes(b64: string): Uint8Array {
 
 export const number = (n: number) => n.toLocaleString('en-US');
 
+/** Bytes for a table cell: blank when there are none to speak of. */
 export function bytes(n: number | null | undefined): string {
-  if (n === null || n === undefined) return '';
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let value = n;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit += 1;
-  }
-  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
+  return n === null || n === undefined ? '' : formatBytes(n);
 }

@@ -27,14 +27,4 @@ export function edgeColor(e: GraphEdge): string {
 
 export const nodeRadius = (n: GraphNode) => 5 + Math.min(14, Math.log10(1 + n.events) * 3);
 
-export function formatBytes(n: number): string {
-  if (!n) return '0 B';
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let v = n;
-  let u = 0;
-  while (v >= 1000 && u < units.length - 1) {
-    v /= 1000;
-    u++;
-  }
-  return `${v.toFixed(u === 0 ? 0 : 1)} ${units[u]}`;
-}
+export { formatBytes } from '../../../shared/format';
