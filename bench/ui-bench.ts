@@ -84,6 +84,8 @@ try {
   await page.goto(`${server.url}&case=${encodeURIComponent(casePath)}#events`);
   const firstPage = await nextPaint(page, 0);
   const count = await page.evaluate(() => document.querySelector('[data-testid=event-count]')?.textContent ?? '?');
+  // Let the case summary's refresh (which reloads the first page once more) land before timing filters.
+  await page.waitForTimeout(1500);
 
   // 2. Filter changes, each from the keypress to the repainted list.
   const filters: [string, string][] = [

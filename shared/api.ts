@@ -30,6 +30,9 @@ const eventFilter = z
     text: z.string().max(512).optional(),
     /** Only the evidence events of this finding. */
     finding: z.string().regex(/^[0-9a-f]{16}$/).optional(),
+    /** Exact service (s3, iam, kubernetes…) and operation category (read, write, auth…). */
+    service: z.string().max(128).optional(),
+    category: z.string().max(64).optional(),
   })
   .strict();
 /** A saved view: the URL hash (view, filters, window, selection, sort) and the replay clock. */

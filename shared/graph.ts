@@ -35,6 +35,8 @@ export interface GraphData {
   edges: GraphEdge[];
   /** Nodes left out to stay drawable (smallest first), and how many events they carried. */
   omitted: { nodes: number; events: number };
+  /** Services and operation categories of the case, for the graph's filters. */
+  facets: { services: string[]; categories: string[] };
   elapsedMs: number;
 }
 

@@ -43,6 +43,14 @@ export function eventWhere(filter: EventFilter): { sql: string; params: Record<s
     parts.push(`e.status = $status`);
     params.status = filter.status;
   }
+  if (filter.service) {
+    parts.push(`e.service = $service`);
+    params.service = filter.service;
+  }
+  if (filter.category) {
+    parts.push(`e.category = $category`);
+    params.category = filter.category;
+  }
   if (filter.finding) {
     parts.push(`e.event_uid IN (SELECT event_uid FROM finding_events WHERE finding_id = $finding)`);
     params.finding = filter.finding;

@@ -99,7 +99,11 @@ export async function graphQuery(store: CaseStore, filter: EventFilter, options:
     for (const n of dropped) nodes.delete(n.id);
     edges = edges.filter((e) => keep.has(e.source) && keep.has(e.target));
   }
-  return { nodes: [...nodes.values()], edges, omitted, elapsedMs: performance.now() - started };
+  const [facets] = await store.read<{ services: string[]; categories: string[] }>(
+    `SELECT (SELECT list(DISTINCT service ORDER BY service) FROM events WHERE service IS NOT NULL) AS services,
+            (SELECT list(DISTINCT category ORDER BY category) FROM events) AS categories`,
+  );
+  return { nodes: [...nodes.values()], edges, omitted, facets: { services: facets?.services ?? [], categories: facets?.categories ?? [] }, elapsedMs: performance.now() - started };
 }
 
 function shortResource(uid: string): string {

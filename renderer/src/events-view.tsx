@@ -148,9 +148,16 @@ export function EventsView({ casePath }: { casePath: string }) {
           <input type="checkbox" aria-label="machines only" checked={filter.nhi === true} onChange={(e) => setFilter({ nhi: e.target.checked ? true : undefined })} />
         </label>
         {Object.keys(filter).length > 0 && (
-          <button type="button" className="link small" onClick={() => setFilter({ from: undefined, to: undefined, actor: undefined, operation: undefined, resource: undefined, source: undefined, status: undefined, text: undefined, nhi: undefined, finding: undefined })}>
+          <button type="button" className="link small" onClick={() => setFilter({ from: undefined, to: undefined, actor: undefined, operation: undefined, resource: undefined, source: undefined, status: undefined, text: undefined, nhi: undefined, finding: undefined, service: undefined, category: undefined })}>
             clear filters
           </button>
+        )}
+        {(['service', 'category'] as const).map((key) =>
+          filter[key] ? (
+            <span key={key} className="chip">
+              {key} {filter[key]} <button type="button" className="link" aria-label={`stop filtering on ${key}`} onClick={() => setFilter({ [key]: undefined })}>✕</button>
+            </span>
+          ) : null,
         )}
         {filter.finding && (
           <span className="chip" data-testid="finding-filter">

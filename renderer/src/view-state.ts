@@ -31,7 +31,7 @@ interface ViewState {
   setSort(sort: Sort): void;
 }
 
-const FILTER_KEYS = ['from', 'to', 'source', 'actor', 'operation', 'resource', 'status', 'text', 'finding'] as const;
+const FILTER_KEYS = ['from', 'to', 'source', 'actor', 'operation', 'resource', 'status', 'text', 'finding', 'service', 'category'] as const;
 const DEFAULT_SORT: Sort = { column: 'time', descending: false };
 
 interface Parsed {

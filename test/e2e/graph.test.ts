@@ -146,4 +146,25 @@ describe('graph, timeline and replay in a real browser', () => {
     store.close();
     expect(saved).toMatchObject({ name: 'exfil at 02:20', action: 'view_saved' });
   });
+
+  it('expands a node beyond the filter, and filters by service', async () => {
+    const page = await open('#graph?resource=exfil-drop');
+    const rows = page.locator('table[aria-label="graph edges"] tbody tr');
+    // The copy, and the two ways backend-svc was assumed (by EC2, and with the dormant key).
+    await expect.poll(() => rows.count()).toBe(3);
+    expect(await page.locator('table[aria-label="graph edges"]').textContent()).not.toContain('s3://acme-prod-data');
+    await page.getByRole('button', { name: `select ${truth.incident!.role_uid}` }).first().click();
+    await page.getByRole('button', { name: 'Expand neighbours' }).click();
+    await expect.poll(() => rows.count(), { timeout: 20_000 }).toBeGreaterThan(3);
+    expect(await page.locator('table[aria-label="graph edges"]').textContent()).toContain('s3://acme-prod-data');
+    await page.goto(`${server.url}&case=${encodeURIComponent(casePath)}#graph`);
+    await expect.poll(() => page.locator('select[aria-label="graph service"] option').count(), { timeout: 20_000 }).toBeGreaterThan(2);
+    await page.getByLabel('graph service').selectOption('s3');
+    await expect.poll(() => page.url()).toContain('service=s3');
+    // Every access flow left goes to a bucket (role assumptions stay, drawn dashed).
+    await expect
+      .poll(async () => (await page.locator('table[aria-label="graph edges"] tbody tr td:nth-child(2)').allTextContents()).filter((t) => !t.startsWith('assumed')).every((t) => t.startsWith('s3://')), { timeout: 20_000 })
+      .toBe(true);
+    await page.close();
+  });
 });

@@ -23,7 +23,20 @@ export function GraphView({ casePath }: { casePath: string }) {
   const { filter, setFilter, identity, selectIdentity, go } = useView();
   const revision = useCase((s) => s.revision);
   const zone = useZone((s) => s.zone);
-  const [data, setData] = useState<GraphData | null>(null);
+  const [base, setBase] = useState<GraphData | null>(null);
+  /** Neighbours the analyst expanded beyond the filter, merged into the picture. */
+  const [extra, setExtra] = useState<{ nodes: GraphData['nodes']; edges: GraphData['edges'] }>({ nodes: [], edges: [] });
+  const data = useMemo<GraphData | null>(() => {
+    if (!base) return null;
+    if (extra.nodes.length === 0) return base;
+    const ids = new Set(base.nodes.map((n) => n.id));
+    const keys = new Set(base.edges.map((e) => `${e.source}>${e.target}>${e.kind}`));
+    return {
+      ...base,
+      nodes: [...base.nodes, ...extra.nodes.filter((n) => !ids.has(n.id))],
+      edges: [...base.edges, ...extra.edges.filter((e) => !keys.has(`${e.source}>${e.target}>${e.kind}`))],
+    };
+  }, [base, extra]);
   const [timeline, setTimeline] = useState<TimelineData | null>(null);
   const [zoomed, setZoomed] = useState<{ from: string; to: string } | null>(null);
   const [marks, setMarks] = useState<{ at: string; label: string; severity: string }[]>([]);
@@ -45,7 +58,8 @@ export function GraphView({ casePath }: { casePath: string }) {
     void call('graph.query', { casePath, filter, minEvents }).then((r) => {
       if (!r.ok) return setError(r.error.message);
       setError(null);
-      setData(r.value);
+      setBase(r.value);
+      setExtra({ nodes: [], edges: [] });
       performance.mark('nhi:graph-data');
       (window as unknown as { __nhiGraphQueryMs?: number }).__nhiGraphQueryMs = performance.now() - t0;
     });
@@ -131,6 +145,17 @@ export function GraphView({ casePath }: { casePath: string }) {
     if (row?.time) setClock({ ...clock, at: Date.parse(row.time), playing: false });
   }
 
+  /** Everything the node touched or was touched by, across the whole case (the window still applies). */
+  async function expand(id: string) {
+    const node = byId.get(id);
+    if (!node) return;
+    const r = await call('graph.query', { casePath, filter: { ...(filter.from ? { from: filter.from } : {}), ...(filter.to ? { to: filter.to } : {}), ...(node.kind === 'identity' ? { actor: id } : { resource: id }) } });
+    if (!r.ok) return setError(r.error.message);
+    const keep = r.value.edges.filter((e) => e.source === id || e.target === id);
+    const ids = new Set(keep.flatMap((e) => [e.source, e.target]));
+    setExtra((old) => ({ nodes: [...old.nodes, ...r.value.nodes.filter((n) => ids.has(n.id))], edges: [...old.edges, ...keep] }));
+  }
+
   async function findPath(to: string) {
     if (!pathFrom) return;
     const r = await call('graph.path', { casePath, from: pathFrom, to });
@@ -214,6 +239,18 @@ export function GraphView({ casePath }: { casePath: string }) {
         <label className="inline-label">min events
           <input aria-label="minimum events" type="number" min={1} value={minEvents} onChange={(e) => setMinEvents(Math.max(1, Number(e.target.value) || 1))} style={{ width: 70 }} />
         </label>
+        <label className="inline-label">service
+          <select aria-label="graph service" value={filter.service ?? ''} onChange={(e) => setFilter({ service: e.target.value || undefined })}>
+            <option value="">all</option>
+            {(data?.facets.services ?? []).map((s) => <option key={s}>{s}</option>)}
+          </select>
+        </label>
+        <label className="inline-label">category
+          <select aria-label="graph category" value={filter.category ?? ''} onChange={(e) => setFilter({ category: e.target.value || undefined })}>
+            <option value="">all</option>
+            {(data?.facets.categories ?? []).map((c) => <option key={c}>{c}</option>)}
+          </select>
+        </label>
         <input aria-label="search the graph" data-find value={search} onChange={(e) => setSearch(e.target.value)} placeholder="search nodes" />
         {hidden.size > 0 && <button type="button" className="link" onClick={() => setHidden(new Set())}>show {hidden.size} hidden</button>}
         <button type="button" onClick={() => layout.current && download('graph.svg', new Blob([graphSvg(layout.current.nodes, layout.current.links, hidden)], { type: 'image/svg+xml' }))}>SVG</button>
@@ -285,6 +322,7 @@ export function GraphView({ casePath }: { casePath: string }) {
                 <button type="button" onClick={() => { setFilter(selectedNode.kind === 'identity' ? { actor: selectedNode.id } : { resource: selectedNode.id }); go('events'); }}>Events</button>
                 {selectedNode.kind === 'identity' && <button type="button" onClick={() => { setPathFrom(selectedNode.id); setPath(null); }}>Path from here</button>}
                 {pathFrom && pathFrom !== selectedNode.id && <button type="button" onClick={() => void findPath(selectedNode.id)}>Path to here</button>}
+                <button type="button" onClick={() => void expand(selectedNode.id)}>Expand neighbours</button>
                 <button type="button" onClick={() => { setHidden(new Set([...hidden, selectedNode.id])); selectIdentity(null); }}>Hide</button>
               </div>
             </div>
