@@ -73,7 +73,7 @@ export const API_REQUESTS = {
     .strict(),
   'graph.query': z.object({ casePath, filter: eventFilter, maxNodes: z.number().int().min(10).max(5000).optional(), minEvents: z.number().int().min(1).optional() }).strict(),
   'graph.path': z.object({ casePath, from: z.string().min(1).max(1024), to: z.string().min(1).max(1024) }).strict(),
-  'timeline.histogram': z.object({ casePath, filter: eventFilter, buckets: z.number().int().min(10).max(2000).optional() }).strict(),
+  'timeline.histogram': z.object({ casePath, filter: eventFilter, buckets: z.number().int().min(10).max(2000).optional(), stackBy: z.enum(['nhi', 'source', 'category']).optional() }).strict(),
   'views.save': z.object({ casePath, name: z.string().trim().min(1, 'a view needs a name').max(120), state: savedViewState }).strict(),
   'views.list': z.object({ casePath }).strict(),
   'identities.list': z.object({ casePath, nhi: z.boolean().optional() }).strict(),

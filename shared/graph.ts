@@ -51,11 +51,18 @@ export interface TimelineBin {
   start: string;
   machine: number;
   human: number;
+  /** Counts per stack key when stacked by source or category (keys in TimelineData.keys). */
+  stacks: number[];
 }
+
+export type TimelineStack = 'nhi' | 'source' | 'category';
 
 export interface TimelineData {
   from: string | null;
   to: string | null;
   bucketSeconds: number;
+  stackBy: TimelineStack;
+  /** The stacked series, bottom first: ['machine', 'human'] or the sources / categories. */
+  keys: string[];
   bins: TimelineBin[];
 }

@@ -68,5 +68,13 @@ describe('graph queries on the 02:14 incident', () => {
     expect(t.bins.reduce((s, b) => s + b.machine + b.human, 0)).toBe(5_373);
     const narrow = await timelineHistogram(store, { from: '2026-02-14T02:00:00Z', to: '2026-02-14T03:00:00Z' }, 120);
     expect(narrow.bucketSeconds).toBe(30);
+    // Stacked by operation category: the same events, split another way, biggest series first.
+    const byCategory = await timelineHistogram(store, {}, 200, 'category');
+    const [categories] = await store.read<{ n: number }>(`SELECT count(DISTINCT category)::INTEGER AS n FROM events`);
+    expect(byCategory.keys).toHaveLength(categories!.n);
+    for (const b of byCategory.bins) expect(b.stacks.reduce((s, n) => s + n, 0)).toBe(b.machine + b.human);
+    const totals = byCategory.keys.map((_k, i) => byCategory.bins.reduce((s, b) => s + b.stacks[i]!, 0));
+    expect(totals.reduce((s, n) => s + n, 0)).toBe(5_373);
+    expect([...totals].sort((a, b) => b - a)).toEqual(totals);
   });
 });

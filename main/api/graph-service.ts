@@ -1,5 +1,5 @@
 import type { EventFilter } from '../../shared/api';
-import type { GraphData, GraphEdge, GraphNode, GraphPath, TimelineData } from '../../shared/graph';
+import type { GraphData, GraphEdge, GraphNode, GraphPath, TimelineData, TimelineStack } from '../../shared/graph';
 import type { CaseStore, SqlParams } from '../case-store/case-store';
 import { eventWhere } from './events-service';
 
@@ -156,22 +156,46 @@ export async function graphPath(store: CaseStore, from: string, to: string): Pro
 }
 
 /** Events over time, machine and human, in about `buckets` bins over the filter's window or the whole case. */
-export async function timelineHistogram(store: CaseStore, filter: EventFilter, buckets = 200): Promise<TimelineData> {
+export async function timelineHistogram(store: CaseStore, filter: EventFilter, buckets = 200, stackBy: TimelineStack = 'nhi'): Promise<TimelineData> {
   const { sql, params } = eventWhere(filter);
   const [range] = await store.read<{ lo: string | null; hi: string | null; span: number | null }>(
     `SELECT strftime(min(e.time), ${ISO}) AS lo, strftime(max(e.time), ${ISO}) AS hi, epoch(max(e.time)) - epoch(min(e.time)) AS span
      FROM events e LEFT JOIN identities i ON i.uid = e.actor_uid ${sql}`,
     params as SqlParams,
   );
-  if (!range?.lo) return { from: null, to: null, bucketSeconds: 0, bins: [] };
+  if (!range?.lo) return { from: null, to: null, bucketSeconds: 0, stackBy, keys: [], bins: [] };
   const NICE = [1, 5, 10, 30, 60, 300, 600, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86400, 7 * 86400];
   const wanted = Math.max(1, (range.span ?? 0) / buckets);
   const bucketSeconds = NICE.find((s) => s >= wanted) ?? NICE[NICE.length - 1]!;
-  const bins = await store.read<{ start: string; machine: number; human: number }>(
-    `SELECT strftime(time_bucket(to_seconds(${bucketSeconds}), e.time, TIMESTAMP '2000-01-03 00:00:00'), ${ISO}) AS start,
-       count(*) FILTER (WHERE i.is_nhi)::BIGINT AS machine, count(*) FILTER (WHERE NOT coalesce(i.is_nhi, false))::BIGINT AS human
+  // The column is one of two fixed names (the API schema allows nothing else), so it is spliced.
+  const key = stackBy === 'source' ? 'e.source' : stackBy === 'category' ? 'e.category' : `CASE WHEN i.is_nhi THEN 'machine' ELSE 'human' END`;
+  const rows = await store.read<{ start: string; k: string; n: number }>(
+    `SELECT strftime(time_bucket(to_seconds(${bucketSeconds}), e.time, TIMESTAMP '2000-01-03 00:00:00'), ${ISO}) AS start, ${key} AS k, count(*)::BIGINT AS n
      FROM events e LEFT JOIN identities i ON i.uid = e.actor_uid ${sql} GROUP BY ALL ORDER BY start`,
     params as SqlParams,
   );
-  return { from: range.lo, to: range.hi, bucketSeconds, bins };
+  const totals = new Map<string, number>();
+  for (const r of rows) totals.set(r.k, (totals.get(r.k) ?? 0) + r.n);
+  // Biggest series at the bottom, where heights compare best.
+  const keys = stackBy === 'nhi' ? ['machine', 'human'] : [...totals.keys()].sort((a, b) => totals.get(b)! - totals.get(a)!);
+  const index = new Map(keys.map((k, i) => [k, i]));
+  const byStart = new Map<string, TimelineData['bins'][number]>();
+  for (const r of rows) {
+    const bin = byStart.get(r.start) ?? { start: r.start, machine: 0, human: 0, stacks: keys.map(() => 0) };
+    bin.stacks[index.get(r.k)!]! += r.n;
+    byStart.set(r.start, bin);
+  }
+  const bins = [...byStart.values()];
+  if (stackBy === 'nhi') for (const b of bins) [b.machine, b.human] = [b.stacks[0]!, b.stacks[1]!];
+  else {
+    // Machine/human counts still travel with every bin, for the totals.
+    const nhi = await store.read<{ start: string; machine: number; human: number }>(
+      `SELECT strftime(time_bucket(to_seconds(${bucketSeconds}), e.time, TIMESTAMP '2000-01-03 00:00:00'), ${ISO}) AS start,
+         count(*) FILTER (WHERE i.is_nhi)::BIGINT AS machine, count(*) FILTER (WHERE NOT coalesce(i.is_nhi, false))::BIGINT AS human
+       FROM events e LEFT JOIN identities i ON i.uid = e.actor_uid ${sql} GROUP BY ALL`,
+      params as SqlParams,
+    );
+    for (const n of nhi) Object.assign(byStart.get(n.start)!, { machine: n.machine, human: n.human });
+  }
+  return { from: range.lo, to: range.hi, bucketSeconds, stackBy, keys, bins };
 }

@@ -153,7 +153,7 @@ const HANDLERS: Handlers = {
   'graph.query': (request, context) =>
     withReadOnlyCase(request.casePath, context, (store) => graphQuery(store, request.filter, { ...(request.maxNodes ? { maxNodes: request.maxNodes } : {}), ...(request.minEvents ? { minEvents: request.minEvents } : {}) })),
   'graph.path': (request, context) => withReadOnlyCase(request.casePath, context, (store) => graphPath(store, request.from, request.to)),
-  'timeline.histogram': (request, context) => withReadOnlyCase(request.casePath, context, (store) => timelineHistogram(store, request.filter, request.buckets)),
+  'timeline.histogram': (request, context) => withReadOnlyCase(request.casePath, context, (store) => timelineHistogram(store, request.filter, request.buckets, request.stackBy)),
   'views.save': async (request, context) => {
     const absolute = allowed(request.casePath, context);
     return poolOf(context).write(absolute, (store) =>

@@ -10,7 +10,7 @@ import { GraphCanvas, type SimNode } from './graph-canvas';
 import { download, graphSvg } from './graph-export';
 import { formatBytes } from './graph-style';
 import { type Clock, SPEEDS, tick } from './replay-clock';
-import { TimelineStrip } from './timeline-strip';
+import { TimelineStrip, stackColors } from './timeline-strip';
 
 type Layout = { nodes: SimNode[]; links: { source: SimNode; target: SimNode; edge: GraphData['edges'][number] }[] };
 
@@ -39,6 +39,7 @@ export function GraphView({ casePath }: { casePath: string }) {
   }, [base, extra]);
   const [timeline, setTimeline] = useState<TimelineData | null>(null);
   const [zoomed, setZoomed] = useState<{ from: string; to: string } | null>(null);
+  const [stackBy, setStackBy] = useState<'nhi' | 'source' | 'category'>('nhi');
   const [marks, setMarks] = useState<{ at: string; label: string; severity: string }[]>([]);
   const [widthBy, setWidthBy] = useState<'events' | 'bytes'>('bytes');
   const [search, setSearch] = useState('');
@@ -67,8 +68,8 @@ export function GraphView({ casePath }: { casePath: string }) {
 
   useEffect(() => {
     const { from: _f, to: _t, ...rest } = filter;
-    void call('timeline.histogram', { casePath, filter: zoomed ? { ...rest, ...zoomed } : rest, buckets: 240 }).then((r) => r.ok && setTimeline(r.value));
-  }, [casePath, JSON.stringify({ ...filter, from: undefined, to: undefined }), zoomed, revision]);
+    void call('timeline.histogram', { casePath, filter: zoomed ? { ...rest, ...zoomed } : rest, buckets: 240, stackBy }).then((r) => r.ok && setTimeline(r.value));
+  }, [casePath, JSON.stringify({ ...filter, from: undefined, to: undefined }), zoomed, stackBy, revision]);
 
   useEffect(() => {
     void call('findings.list', { casePath }).then((r) => r.ok && setMarks(r.value.filter((f) => f.severity === 'critical' || f.severity === 'high').map((f) => ({ at: f.windowStart, label: `${f.severity}: ${f.title}`, severity: f.severity }))));
@@ -215,6 +216,17 @@ export function GraphView({ casePath }: { casePath: string }) {
               </>
             )}
             {zoomed && <button type="button" className="link" onClick={() => setZoomed(null)}>zoom out</button>}
+            <span className="spacer" />
+            <label className="inline-label">stack by
+              <select aria-label="stack the timeline by" value={stackBy} onChange={(e) => setStackBy(e.target.value as 'nhi' | 'source' | 'category')}>
+                <option value="nhi">machine / human</option>
+                <option value="source">source</option>
+                <option value="category">category</option>
+              </select>
+            </label>
+            <span className="timeline-keys">
+              {timeline.keys.map((k, i) => <span key={k}><span className="dot" style={{ background: stackColors(timeline)[i] }} /> {k}</span>)}
+            </span>
           </div>
           <TimelineStrip
             data={timeline}

@@ -1,5 +1,6 @@
 import { type BrushBehavior, brushX } from 'd3-brush';
-import { scaleLinear, scaleUtc } from 'd3-scale';
+import { scaleLinear, scaleOrdinal, scaleUtc } from 'd3-scale';
+import { schemeTableau10 } from 'd3-scale-chromatic';
 import { select } from 'd3-selection';
 import { memo, useEffect, useRef } from 'react';
 import type { TimelineData } from '../../../shared/graph';
@@ -26,7 +27,7 @@ export function TimelineStrip({ data, window: win, marks, cursor, onBrush, forma
   const from = data.from ? Date.parse(data.from) : 0;
   const to = data.to ? Date.parse(data.to) + data.bucketSeconds * 1000 : 1;
   const x = scaleUtc().domain([new Date(from), new Date(to)]).range([PAD.left, WIDTH - PAD.right]);
-  const max = Math.max(1, ...data.bins.map((b) => b.machine + b.human));
+  const max = Math.max(1, ...data.bins.map((b) => b.stacks.reduce((sum, n) => sum + n, 0)));
   const y = scaleLinear().domain([0, max]).nice().range([HEIGHT - PAD.bottom, PAD.top]);
   const barWidth = Math.max(1, x(new Date(from + data.bucketSeconds * 1000)) - x(new Date(from)) - 0.5);
 
@@ -79,16 +80,30 @@ export function TimelineStrip({ data, window: win, marks, cursor, onBrush, forma
   );
 }
 
+/** The colour of each stacked series: machine and human keep theirs, sources and categories take a palette. */
+export function stackColors(data: TimelineData): string[] {
+  if (data.stackBy === 'nhi') return [COLOR.machine, COLOR.human];
+  const palette = scaleOrdinal<string, string>(schemeTableau10).domain(data.keys);
+  return data.keys.map((k) => palette(k));
+}
+
 /** The bars, drawn once per histogram: the replay cursor moves every frame, they do not. */
 const Bars = memo(function Bars({ data, x, y, barWidth }: { data: TimelineData; x: (d: Date) => number; y: (n: number) => number; barWidth: number }) {
+  const colors = stackColors(data);
   return (
     <g>
       {data.bins.map((b) => {
         const x0 = x(new Date(b.start));
+        let below = 0;
         return (
           <g key={b.start}>
-            <rect x={x0} y={y(b.machine)} width={barWidth} height={y(0) - y(b.machine)} fill={COLOR.machine} />
-            <rect x={x0} y={y(b.machine + b.human)} width={barWidth} height={y(b.machine) - y(b.machine + b.human)} fill={COLOR.human} />
+            {b.stacks.map((n, i) => {
+              if (n === 0) return null;
+              const top = below + n;
+              const rect = <rect key={i} x={x0} y={y(top)} width={barWidth} height={y(below) - y(top)} fill={colors[i]}><title>{`${data.keys[i]}: ${n}`}</title></rect>;
+              below = top;
+              return rect;
+            })}
           </g>
         );
       })}
