@@ -89,6 +89,9 @@ export async function graphQuery(store: CaseStore, filter: EventFilter, options:
     if (!nodes.has(a.source)) nodes.set(a.source, { id: a.source, kind: 'identity', label: i?.display ?? a.source, type: i?.type ?? null, isNhi: i?.is_nhi ?? null, boundary: i?.boundary ?? null, external: false, events: 0, bytes: 0 });
     edges.push({ source: a.source, target: a.target, kind: 'assumes', events: a.events, bytes: 0, failures: 0, operations: ['assume'], first: a.first, last: a.last, crossBoundary: false, external: false });
   }
+  // An AssumeRole call also "acts on" the role as a resource: the assumption edge already says so.
+  const assumed = new Set(edges.filter((e) => e.kind === 'assumes').map((e) => `${e.source}>${e.target}`));
+  edges = edges.filter((e) => e.kind === 'assumes' || !assumed.has(`${e.source}>${e.target}`));
   // Level of detail: past maxNodes, the smallest nodes go (never an external resource).
   let omitted = { nodes: 0, events: 0 };
   if (nodes.size > maxNodes) {
