@@ -30,6 +30,7 @@ export const API_METHODS = [
   'identities.list',
   'sql.query',
   'events.query',
+  'events.count',
   'event.detail',
   'identity.profile',
 ] as const;

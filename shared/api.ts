@@ -88,6 +88,7 @@ export const API_REQUESTS = {
       withTotal: z.boolean().optional(),
     })
     .strict(),
+  'events.count': z.object({ casePath, filter: eventFilter }).strict(),
   'event.detail': z.object({ casePath, eventUid: z.string().min(1).max(512) }).strict(),
   'identity.profile': z.object({ casePath, uid: z.string().min(1).max(1024) }).strict(),
   'sql.query': z.object({ casePath, sql: z.string().min(1).max(100_000), limit: z.number().int().min(1).max(100_000).optional() }).strict(),
@@ -255,6 +256,7 @@ export interface ApiResponses {
   'identities.list': IdentitySummary[];
   'sql.query': SqlResult;
   'events.query': EventPage;
+  'events.count': { total: number };
   'event.detail': EventDetail;
   'identity.profile': IdentityProfile;
 }

@@ -66,6 +66,13 @@ export function eventWhere(filter: EventFilter): { sql: string; params: Record<s
   return { sql: parts.length > 0 ? `WHERE ${parts.join(' AND ')}` : '', params };
 }
 
+/** How many events a filter selects. */
+export async function countEvents(store: CaseStore, filter: EventFilter): Promise<{ total: number }> {
+  const { sql, params } = eventWhere(filter);
+  const [row] = await store.read<{ total: number }>(`SELECT count(*)::BIGINT AS total FROM events e LEFT JOIN identities i ON i.uid = e.actor_uid ${sql}`, params as SqlParams);
+  return { total: row?.total ?? 0 };
+}
+
 export async function queryEvents(
   store: CaseStore,
   request: { filter: EventFilter; sort?: { column: string; descending: boolean } | undefined; offset: number; limit: number; withTotal?: boolean | undefined },

@@ -12,7 +12,7 @@ import { saveReport } from '../report/save-report';
 import { CasePool } from './case-pool';
 import { graphPath, graphQuery, timelineHistogram } from './graph-service';
 import { evidenceList, quarantineList } from './evidence-service';
-import { eventDetail, queryEvents } from './events-service';
+import { countEvents, eventDetail, queryEvents } from './events-service';
 import { cancelImportJob, importJobStatus, startImportJob } from './import-jobs';
 import { defaultRecentFile, readRecentCases, rememberCase } from './recent-cases';
 import { SqlError, runAnalystSql } from './sql-console';
@@ -195,6 +195,7 @@ const HANDLERS: Handlers = {
       if (!profile) throw new CaseError('case_not_found', `no identity ${request.uid} in this case`);
       return profile;
     }),
+  'events.count': (request, context) => withReadOnlyCase(request.casePath, context, (store) => countEvents(store, request.filter)),
   'event.detail': (request, context) =>
     withReadOnlyCase(request.casePath, context, async (store) => {
       const detail = await eventDetail(store, request.eventUid);

@@ -40,34 +40,63 @@ export function EventsView({ casePath }: { casePath: string }) {
   const counted = useRef(-1);
   const scroller = useRef<HTMLDivElement>(null);
 
+  /** The count of the current query once known (it may arrive before or after its first page). */
+  const knownCount = useRef<{ gen: number; total: number } | null>(null);
+  const [counting, setCounting] = useState(false);
+
   async function loadPage(page: number, gen: number) {
     if (loading.current.has(page)) return;
     loading.current.add(page);
-    const r = await call('events.query', { casePath, filter, sort, offset: page * PAGE, limit: PAGE, withTotal: page === 0 });
+    // Counting scans every match (a free-text filter reads all raw records); the first page often
+    // needs far less, so it comes on its own and the count follows.
+    const r = await call('events.query', { casePath, filter, sort, offset: page * PAGE, limit: PAGE, withTotal: false });
     if (gen !== generation.current) return;
     if (!r.ok) return setError(r.error.message);
     setError(null);
     const decoded = decode(r.value.arrow);
-    const count = r.value.total;
-    if (count !== null) {
-      setTotal(count);
+    if (page === 0) {
       counted.current = gen;
+      const known = knownCount.current?.gen === gen ? knownCount.current.total : null;
+      setTotal(known ?? decoded.length);
+      setRows(() => {
+        const next = new Array<EventRow | undefined>(known ?? decoded.length);
+        decoded.forEach((row, i) => (next[i] = row));
+        return next;
+      });
+      // Marks for the UI benchmark: the first page of a new query is on screen after this paint.
+      requestAnimationFrame(() => performance.mark('nhi:events-painted'));
+      return;
     }
     setRows((old) => {
-      // The first page of a query starts a fresh list; later pages fill in the current one.
-      const next = count !== null ? new Array<EventRow | undefined>(count) : [...old];
+      const next = [...old];
       decoded.forEach((row, i) => (next[page * PAGE + i] = row));
       return next;
     });
-    // Marks for the UI benchmark: the first page of a new query is on screen after this paint.
-    if (page === 0) requestAnimationFrame(() => performance.mark('nhi:events-painted'));
+  }
+
+  async function loadCount(gen: number) {
+    setCounting(true);
+    const r = await call('events.count', { casePath, filter });
+    if (gen !== generation.current) return;
+    setCounting(false);
+    if (!r.ok) return setError(r.error.message);
+    knownCount.current = { gen, total: r.value.total };
+    if (counted.current !== gen) return; // the first page will use it
+    setTotal(r.value.total);
+    setRows((old) => {
+      const next = new Array<EventRow | undefined>(r.value.total);
+      old.slice(0, r.value.total).forEach((row, i) => (next[i] = row));
+      return next;
+    });
   }
 
   useEffect(() => {
     generation.current++;
     loading.current = new Set();
+    knownCount.current = null;
     // Keep the old rows on screen until the new first page replaces them: no blank flash.
     void loadPage(0, generation.current);
+    void loadCount(generation.current);
     scroller.current?.scrollTo({ top: 0 });
   }, [casePath, JSON.stringify(filter), JSON.stringify(sort), revision]);
 
@@ -164,7 +193,7 @@ export function EventsView({ casePath }: { casePath: string }) {
             evidence of finding {filter.finding} <button type="button" className="link" aria-label="stop showing the finding's evidence" onClick={() => setFilter({ finding: undefined })}>✕</button>
           </span>
         )}
-        <span className="muted" data-testid="event-count">{number(total)} events</span>
+        <span className="muted" data-testid="event-count">{counting ? 'counting…' : `${number(total)} events`}</span>
       </div>
       <ExportBar casePath={casePath} filter={filter} />
       {error && <p className="error" role="alert">{error}</p>}
