@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MENU_ACTIONS, type MenuAction } from '../../shared/menu-actions';
 import { type MenuItemSpec, appMenuTemplate } from './app-menu';
 import { type DialogLike, nativeDialogs } from './dialogs';
+import { type PrintWindow, electronPdfPrinter } from './print-pdf';
 
 /** A stand-in for Electron's dialog module that answers what the test tells it and records what it was asked. */
 function fakeDialog(answers: { open?: string[] | null; save?: string | null }): DialogLike & { asked: unknown[] } {
@@ -65,5 +66,37 @@ describe('the app menu', () => {
     expect(recent.map((r) => [r.label, r.enabled])).toEqual([['/c/a.duckdb', true], ['/c/gone.duckdb', false]]);
     recent[0]!.click!();
     expect(opened).toEqual(['/c/a.duckdb']);
+  });
+});
+
+describe('printing the report in the desktop app', () => {
+  it('prints from a hidden, script-less, sandboxed window loaded from data:, and always destroys it', async () => {
+    const made: { options: unknown; url: string; destroyed: boolean }[] = [];
+    const factory = (fail: boolean) => (options: unknown): PrintWindow => {
+      const record = { options, url: '', destroyed: false };
+      made.push(record);
+      return {
+        loadURL: async (url) => {
+          record.url = url;
+        },
+        webContents: {
+          printToPDF: async () => {
+            if (fail) throw new Error('printer on fire');
+            return new Uint8Array(Buffer.from('%PDF-1.7 test'));
+          },
+        },
+        destroy: () => {
+          record.destroyed = true;
+        },
+      };
+    };
+    const pdf = await electronPdfPrinter(factory(false))('<h1>r&d <b>x</b></h1>');
+    expect(pdf.toString()).toBe('%PDF-1.7 test');
+    expect(made[0]!.options).toEqual({ show: false, webPreferences: { sandbox: true, contextIsolation: true, javascript: false, nodeIntegration: false } });
+    expect(made[0]!.url.startsWith('data:text/html;charset=utf-8,')).toBe(true);
+    expect(decodeURIComponent(made[0]!.url.slice('data:text/html;charset=utf-8,'.length))).toBe('<h1>r&d <b>x</b></h1>');
+    expect(made[0]!.destroyed).toBe(true);
+    await expect(electronPdfPrinter(factory(true))('<p>x</p>')).rejects.toThrow('printer on fire');
+    expect(made[1]!.destroyed).toBe(true);
   });
 });

@@ -8,6 +8,7 @@ import { readRecentCases } from '../api/recent-cases';
 import { handleApiCall } from '../api/services';
 import { type MenuItemSpec, appMenuTemplate } from './app-menu';
 import { type DialogLike, nativeDialogs } from './dialogs';
+import { electronPdfPrinter } from './print-pdf';
 import { registerHandlers } from './register-handlers';
 import { guardWebContents, secureSession } from './security';
 import { windowOptions } from './window-options';
@@ -53,16 +54,7 @@ void app.whenReady().then(() => {
       return parent ? dialog.showSaveDialog(parent, options) : dialog.showSaveDialog(options);
     },
   };
-  // Reports print in a hidden window with scripts off: the report has none, and needs none.
-  const pdf = async (html: string): Promise<Buffer> => {
-    const hidden = new BrowserWindow({ show: false, webPreferences: { sandbox: true, contextIsolation: true, javascript: false } });
-    try {
-      await hidden.loadURL(`data:text/html;charset=utf-8,${encodeURIComponent(html)}`);
-      return await hidden.webContents.printToPDF({ pageSize: 'A4', printBackground: true });
-    } finally {
-      hidden.destroy();
-    }
-  };
+  const pdf = electronPdfPrinter((options) => new BrowserWindow(options));
   const context = { electronVersion: process.versions.electron ?? null, allowedCases, pool, recentFile, dialogs: nativeDialogs(modal), pdf };
   const refreshMenu = () => {
     const template = appMenuTemplate(

@@ -82,6 +82,30 @@ describe('web mode in a real browser', () => {
     await page.close();
   });
 
+  it('imports a bundle dropped on the page', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    await page.goto(server.url);
+    await page.getByLabel('new case path').fill(join(tempDir(), 'dropped.duckdb'));
+    await page.getByRole('button', { name: 'Create case' }).click();
+    await expect.poll(() => page.textContent('[data-testid=events]'), { timeout: 15_000 }).toBe('0');
+    const bundle = readFileSync(join(ROOT, 'fixtures/mixed-story/bundle.tar.gz')).toString('base64');
+    // A real drop event carrying a real File, as the browser makes one when a file is dragged in.
+    await page.evaluate(async (b64) => {
+      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const data = new DataTransfer();
+      data.items.add(new File([bytes], 'mixed-story.tar.gz', { type: 'application/gzip' }));
+      const zone = document.querySelector('section[aria-label="import evidence"]')!;
+      zone.dispatchEvent(new DragEvent('dragover', { bubbles: true, cancelable: true, dataTransfer: data }));
+      zone.dispatchEvent(new DragEvent('drop', { bubbles: true, cancelable: true, dataTransfer: data }));
+    }, bundle);
+    await expect.poll(() => page.getAttribute('[data-testid=import-job]', 'data-state'), { timeout: 60_000 }).toBe('complete');
+    expect(await page.textContent('table[aria-label="import report"]')).toContain('mixed-story.tar.gz');
+    await expect.poll(async () => Number((await page.textContent('[data-testid=events]'))?.replace(/,/g, '')), { timeout: 15_000 }).toBeGreaterThan(0);
+    const sources = await page.textContent('table[aria-label=sources]');
+    for (const source of ['okta.system', 'github.audit', 'k8s.audit', 'aws.cloudtrail', 'gcp.audit']) expect(sources).toContain(source);
+    await page.close();
+  });
+
   it('opens a case by path and remembers it among the recent cases', async () => {
     const page = await browser.newPage();
     await page.goto(server.url);
