@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { type ApiMethod, API_METHODS, channelOf, isApiMethod } from './api-methods';
 import type { CaseInfo } from './case-summary';
 import type { DetectRunSummary, StoredFinding } from './findings';
-import type { GraphData, GraphPath, TimelineData } from './graph';
+import { type GraphData, type GraphPath, GRAPH_LAYERS, type TimelineData } from './graph';
 import type { MenuAction } from './menu-actions';
 import type { IdentityProfile } from './identity-profile';
 
@@ -71,7 +71,9 @@ export const API_REQUESTS = {
   'events.export': z
     .object({ casePath, filter: eventFilter, format: z.enum(['csv', 'jsonl', 'parquet', 'timesketch']), out: z.string().min(1).max(4096), force: z.boolean().optional() })
     .strict(),
-  'graph.query': z.object({ casePath, filter: eventFilter, maxNodes: z.number().int().min(10).max(5000).optional(), minEvents: z.number().int().min(1).optional() }).strict(),
+  'graph.query': z
+    .object({ casePath, filter: eventFilter, maxNodes: z.number().int().min(10).max(5000).optional(), minEvents: z.number().int().min(1).optional(), layers: z.array(z.enum(GRAPH_LAYERS)).max(2).optional() })
+    .strict(),
   'graph.path': z.object({ casePath, from: z.string().min(1).max(1024), to: z.string().min(1).max(1024) }).strict(),
   'timeline.histogram': z.object({ casePath, filter: eventFilter, buckets: z.number().int().min(10).max(2000).optional(), stackBy: z.enum(['nhi', 'source', 'category']).optional() }).strict(),
   'views.save': z.object({ casePath, name: z.string().trim().min(1, 'a view needs a name').max(120), state: savedViewState }).strict(),

@@ -2,7 +2,7 @@
 
 export interface GraphNode {
   id: string;
-  kind: 'identity' | 'resource';
+  kind: 'identity' | 'resource' | 'credential' | 'address';
   label: string;
   /** Identity type (workload, ci_pipeline, human…) or resource type. */
   type: string | null;
@@ -17,8 +17,11 @@ export interface GraphNode {
 export interface GraphEdge {
   source: string;
   target: string;
-  /** 'access' identity → resource; 'assumes' identity → role it assumed (sessions). */
-  kind: 'access' | 'assumes';
+  /**
+   * 'access' identity → resource; 'assumes' identity → role it assumed (sessions); with the
+   * optional layers, 'uses' identity → credential and 'from' source address → identity.
+   */
+  kind: 'access' | 'assumes' | 'uses' | 'from';
   events: number;
   bytes: number;
   failures: number;
@@ -39,6 +42,9 @@ export interface GraphData {
   facets: { services: string[]; categories: string[] };
   elapsedMs: number;
 }
+
+export const GRAPH_LAYERS = ['credentials', 'addresses'] as const;
+export type GraphLayer = (typeof GRAPH_LAYERS)[number];
 
 export interface GraphPath {
   found: boolean;

@@ -52,6 +52,18 @@ describe('graph queries on the 02:14 incident', () => {
     expect(capped.omitted.nodes).toBeGreaterThan(0);
   });
 
+  it('adds the optional layers: the credentials identities used and the addresses they came from', async () => {
+    const g = await graphQuery(store, {}, { layers: ['credentials', 'addresses'] });
+    const key = `credential:${incident.access_key}`;
+    expect(g.nodes.find((n) => n.id === key)).toMatchObject({ kind: 'credential', label: incident.access_key });
+    expect(g.edges.find((e) => e.kind === 'uses' && e.target === key)!.source).toBe(incident.key_owner_uid);
+    const attacker = `address:${incident.source_ip}`;
+    const from = g.edges.filter((e) => e.kind === 'from' && e.source === attacker).map((e) => e.target).sort();
+    expect(from).toEqual([incident.role_uid, incident.key_owner_uid].sort());
+    const plain = await graphQuery(store, {});
+    expect(plain.nodes.some((n) => n.kind === 'credential' || n.kind === 'address')).toBe(false);
+  });
+
   it('finds how an identity reached a resource through assumed roles, and says when it did not', async () => {
     const ci = 'web-identity:token.actions.githubusercontent.com:repo:acme/platform:ref:refs/heads/main';
     const path = await graphPath(store, ci, 'arn:aws:s3:::acme-prod-artifacts');

@@ -1,5 +1,5 @@
 import type { EventFilter } from '../../shared/api';
-import type { GraphData, GraphEdge, GraphNode, GraphPath, TimelineData, TimelineStack } from '../../shared/graph';
+import type { GraphData, GraphEdge, GraphLayer, GraphNode, GraphPath, TimelineData, TimelineStack } from '../../shared/graph';
 import type { CaseStore, SqlParams } from '../case-store/case-store';
 import { eventWhere } from './events-service';
 
@@ -15,8 +15,10 @@ import { eventWhere } from './events-service';
 
 const ISO = `'%Y-%m-%dT%H:%M:%S.%fZ'`;
 export const MAX_NODES = 2000;
+/** At most this many credential or address nodes per layer. */
+const LAYER_LIMIT = 300;
 
-export async function graphQuery(store: CaseStore, filter: EventFilter, options: { maxNodes?: number; minEvents?: number } = {}): Promise<GraphData> {
+export async function graphQuery(store: CaseStore, filter: EventFilter, options: { maxNodes?: number; minEvents?: number; layers?: GraphLayer[] } = {}): Promise<GraphData> {
   const started = performance.now();
   const { sql, params } = eventWhere(filter);
   const maxNodes = options.maxNodes ?? MAX_NODES;
@@ -88,6 +90,28 @@ export async function graphQuery(store: CaseStore, filter: EventFilter, options:
     const i = identities.get(a.source);
     if (!nodes.has(a.source)) nodes.set(a.source, { id: a.source, kind: 'identity', label: i?.display ?? a.source, type: i?.type ?? null, isNhi: i?.is_nhi ?? null, boundary: i?.boundary ?? null, external: false, events: 0, bytes: 0 });
     edges.push({ source: a.source, target: a.target, kind: 'assumes', events: a.events, bytes: 0, failures: 0, operations: ['assume'], first: a.first, last: a.last, crossBoundary: false, external: false });
+  }
+  // Optional layers: the credentials each identity used, the addresses it came from (the busiest
+  // LAYER_LIMIT of each, so the picture stays readable).
+  for (const layer of options.layers ?? []) {
+    const column = layer === 'credentials' ? 'e.credential_uid' : 'e.src_ip';
+    const rows2 = await store.read<{ actor: string; other: string; events: number; first: string; last: string; failures: number }>(
+      `SELECT e.actor_uid AS actor, ${column} AS other, count(*)::BIGINT AS events, strftime(min(e.time), ${ISO}) AS first, strftime(max(e.time), ${ISO}) AS last,
+         count(*) FILTER (WHERE e.status = 'failure')::BIGINT AS failures
+       FROM events e LEFT JOIN identities i ON i.uid = e.actor_uid ${sql ? `${sql} AND` : 'WHERE'} e.actor_uid IS NOT NULL AND ${column} IS NOT NULL
+       GROUP BY ALL ORDER BY events DESC LIMIT ${LAYER_LIMIT}`,
+      params as SqlParams,
+    );
+    for (const r of rows2) {
+      if (!nodes.has(r.actor)) continue;
+      const id = `${layer === 'credentials' ? 'credential' : 'address'}:${r.other}`;
+      touch({ id, kind: layer === 'credentials' ? 'credential' : 'address', label: r.other, type: null, isNhi: null, boundary: nodes.get(r.actor)!.boundary, external: false, events: 0, bytes: 0 }, r.events, 0);
+      edges.push(
+        layer === 'credentials'
+          ? { source: r.actor, target: id, kind: 'uses', events: r.events, bytes: 0, failures: r.failures, operations: [], first: r.first, last: r.last, crossBoundary: false, external: false }
+          : { source: id, target: r.actor, kind: 'from', events: r.events, bytes: 0, failures: r.failures, operations: [], first: r.first, last: r.last, crossBoundary: false, external: false },
+      );
+    }
   }
   // An AssumeRole call also "acts on" the role as a resource: the assumption edge already says so.
   const assumed = new Set(edges.filter((e) => e.kind === 'assumes').map((e) => `${e.source}>${e.target}`));

@@ -151,7 +151,7 @@ const HANDLERS: Handlers = {
     return poolOf(context).write(absolute, (store) => exportEvents(store, { filter: request.filter, format: request.format, out: resolve(request.out), force: request.force === true }));
   },
   'graph.query': (request, context) =>
-    withReadOnlyCase(request.casePath, context, (store) => graphQuery(store, request.filter, { ...(request.maxNodes ? { maxNodes: request.maxNodes } : {}), ...(request.minEvents ? { minEvents: request.minEvents } : {}) })),
+    withReadOnlyCase(request.casePath, context, (store) => graphQuery(store, request.filter, { ...(request.maxNodes ? { maxNodes: request.maxNodes } : {}), ...(request.minEvents ? { minEvents: request.minEvents } : {}), ...(request.layers ? { layers: request.layers } : {}) })),
   'graph.path': (request, context) => withReadOnlyCase(request.casePath, context, (store) => graphPath(store, request.from, request.to)),
   'timeline.histogram': (request, context) => withReadOnlyCase(request.casePath, context, (store) => timelineHistogram(store, request.filter, request.buckets, request.stackBy)),
   'views.save': async (request, context) => {

@@ -167,4 +167,16 @@ describe('graph, timeline and replay in a real browser', () => {
       .toBe(true);
     await page.close();
   });
+
+  it('draws the credential and source-address layers on demand', async () => {
+    const page = await open('#graph?from=2026-02-14T02:00:00Z&to=2026-02-14T02:40:00Z');
+    await page.getByLabel('show addresses').check();
+    await page.getByLabel('show credentials').check();
+    const table = page.locator('table[aria-label="graph edges"]');
+    await expect.poll(() => table.textContent(), { timeout: 20_000 }).toContain(truth.incident!.source_ip);
+    await expect.poll(() => table.textContent(), { timeout: 20_000 }).toContain(`used ${truth.incident!.access_key}`);
+    await page.waitForFunction(() => (window as unknown as { __nhiGraphStable?: number }).__nhiGraphStable !== undefined);
+    await page.screenshot({ path: join(SHOTS, 'graph-layers.png') });
+    await page.close();
+  });
 });

@@ -58,6 +58,7 @@ export function GraphCanvas(props: CanvasProps) {
   latest.current = props;
   const frame = useRef(0);
   const dragging = useRef<SimNode | null>(null);
+  const zoomer = useRef<{ fit(): void } | null>(null);
   const [hover, setHover] = useState<{ node: SimNode; x: number; y: number } | null>(null);
 
   function draw() {
@@ -86,7 +87,8 @@ export function GraphCanvas(props: CanvasProps) {
       g.n += 1;
       groups.set(n.boundary ?? '?', g);
     }
-    ctx.font = '13px system-ui, sans-serif';
+    // Text keeps its screen size whatever the zoom.
+    ctx.font = `${13 / t.k}px system-ui, sans-serif`;
     ctx.fillStyle = 'rgba(168,173,183,0.35)';
     ctx.textAlign = 'center';
     for (const [b, g] of groups) ctx.fillText(b === '?' ? 'unknown boundary' : b, g.x / g.n, g.y / g.n - 150 / Math.max(1, t.k));
@@ -99,8 +101,9 @@ export function GraphCanvas(props: CanvasProps) {
       const onPath = p.highlight.has(s.id) && p.highlight.has(d.id);
       ctx.globalAlpha = alpha * (l.edge.external || onPath ? 1 : 0.6);
       ctx.strokeStyle = onPath ? COLOR.path : edgeColor(l.edge);
-      ctx.lineWidth = (l.edge.kind === 'assumes' ? 1.2 : width(p.widthBy === 'bytes' ? l.edge.bytes : l.edge.events)) + (onPath ? 2 : 0);
-      ctx.setLineDash(l.edge.kind === 'assumes' ? [4, 3] : []);
+      const thin = l.edge.kind !== 'access';
+      ctx.lineWidth = (thin ? 1.2 : width(p.widthBy === 'bytes' ? l.edge.bytes : l.edge.events)) + (onPath ? 2 : 0);
+      ctx.setLineDash(l.edge.kind === 'assumes' ? [4, 3] : l.edge.kind === 'access' ? [] : [1, 3]);
       ctx.beginPath();
       ctx.moveTo(s.x ?? 0, s.y ?? 0);
       ctx.lineTo(d.x ?? 0, d.y ?? 0);
@@ -109,7 +112,7 @@ export function GraphCanvas(props: CanvasProps) {
     ctx.setLineDash([]);
     ctx.globalAlpha = 1;
     ctx.textAlign = 'left';
-    ctx.font = '11px system-ui, sans-serif';
+    ctx.font = `${11 / t.k}px system-ui, sans-serif`;
     for (const n of simNodes.current) {
       if (p.hidden.has(n.id)) continue;
       const x = n.x ?? 0;
@@ -119,7 +122,14 @@ export function GraphCanvas(props: CanvasProps) {
       ctx.fillStyle = nodeColor(n);
       ctx.beginPath();
       if (n.kind === 'resource') ctx.rect(x - n.r, y - n.r, n.r * 2, n.r * 2);
-      else ctx.arc(x, y, n.r, 0, 2 * Math.PI);
+      else if (n.kind === 'credential') {
+        // A diamond: credentials read apart from identities and resources at a glance.
+        ctx.moveTo(x, y - n.r);
+        ctx.lineTo(x + n.r, y);
+        ctx.lineTo(x, y + n.r);
+        ctx.lineTo(x - n.r, y);
+        ctx.closePath();
+      } else ctx.arc(x, y, n.kind === 'address' ? Math.max(3, n.r * 0.6) : n.r, 0, 2 * Math.PI);
       ctx.fill();
       if (n.id === p.selected || p.highlight.has(n.id) || matched) {
         ctx.strokeStyle = p.highlight.has(n.id) ? COLOR.path : COLOR.selected;
@@ -132,7 +142,10 @@ export function GraphCanvas(props: CanvasProps) {
       }
       if (n.external || n.r > 11 || matched || n.id === p.selected || p.highlight.has(n.id) || t.k > 1.6) {
         ctx.fillStyle = n.external ? COLOR.external : '#d5d9e0';
-        ctx.fillText(n.label.length > 42 ? `…${n.label.slice(-41)}` : n.label, x + n.r + 3, y + 4);
+        const text = n.label.length > 42 ? `…${n.label.slice(-41)}` : n.label;
+        // Outside-boundary nodes carry a thick red edge: their label goes above, clear of it.
+        if (n.external) ctx.fillText(text, x - n.r, y - n.r - 5 / t.k);
+        else ctx.fillText(text, x + n.r + 3 / t.k, y + 4 / t.k);
       }
     }
     ctx.globalAlpha = 1;
@@ -159,6 +172,7 @@ export function GraphCanvas(props: CanvasProps) {
     simLinks.current = links;
     sim.current?.stop();
     const known = nodes.filter((n) => p.positions.has(n.id)).length;
+    const fresh = known < nodes.length * 0.5;
     const simulation = forceSimulation<SimNode, SimLink>(nodes)
       .force('link', forceLink<SimNode, SimLink>(links).distance(70).strength(0.25))
       // Coarser Barnes–Hut for big graphs: a tick stays well under a frame at 2,000 nodes.
@@ -174,6 +188,8 @@ export function GraphCanvas(props: CanvasProps) {
         redraw();
       })
       .on('end', () => {
+        // A new picture is framed to fit; a re-filtered one keeps the analyst's zoom.
+        if (fresh) zoomer.current?.fit();
         (window as unknown as { __nhiGraphStable?: number }).__nhiGraphStable = performance.now();
         latest.current.onLayout?.(nodes, links as { source: SimNode; target: SimNode; edge: GraphEdge }[]);
       });
@@ -207,6 +223,17 @@ export function GraphCanvas(props: CanvasProps) {
         redraw();
       });
     select(element).call(behaviour).call(behaviour.transform, transform.current).on('dblclick.zoom', null);
+    zoomer.current = {
+      fit() {
+        const shown = simNodes.current.filter((n) => !latest.current.hidden.has(n.id));
+        if (shown.length === 0) return;
+        const xs = shown.map((n) => n.x ?? 0);
+        const ys = shown.map((n) => n.y ?? 0);
+        const [x0, x1, y0, y1] = [Math.min(...xs) - 40, Math.max(...xs) + 160, Math.min(...ys) - 40, Math.max(...ys) + 40];
+        const k = Math.max(0.1, Math.min(1.8, WIDTH / (x1 - x0), HEIGHT / (y1 - y0)));
+        select(element).call(behaviour.transform, zoomIdentity.translate(WIDTH / 2, HEIGHT / 2).scale(k).translate(-(x0 + x1) / 2, -(y0 + y1) / 2));
+      },
+    };
     const onDown = (e: PointerEvent) => {
       const n = nodeAt(e.clientX, e.clientY);
       if (!n) return;

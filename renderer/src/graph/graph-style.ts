@@ -12,16 +12,20 @@ export const COLOR = {
   assumes: '#9aa3b5',
   selected: '#ffffff',
   path: '#ffd84d',
+  credential: '#e0b341',
+  address: '#7f8796',
 } as const;
 
 export function nodeColor(n: GraphNode): string {
+  if (n.kind === 'credential') return COLOR.credential;
+  if (n.kind === 'address') return COLOR.address;
   if (n.kind === 'resource') return n.external ? COLOR.external : COLOR.resource;
   return n.isNhi === true ? COLOR.machine : n.isNhi === false ? COLOR.human : COLOR.unknown;
 }
 
 export function edgeColor(e: GraphEdge): string {
   if (e.external) return COLOR.external;
-  if (e.kind === 'assumes') return COLOR.assumes;
+  if (e.kind === 'assumes' || e.kind === 'uses' || e.kind === 'from') return COLOR.assumes;
   return e.crossBoundary ? COLOR.cross : COLOR.edge;
 }
 

@@ -44,6 +44,7 @@ export function GraphView({ casePath }: { casePath: string }) {
   const [widthBy, setWidthBy] = useState<'events' | 'bytes'>('bytes');
   const [search, setSearch] = useState('');
   const [minEvents, setMinEvents] = useState(1);
+  const [layers, setLayers] = useState<('credentials' | 'addresses')[]>([]);
   const [hidden, setHidden] = useState<Set<string>>(new Set());
   const [pathFrom, setPathFrom] = useState<string | null>(null);
   const [path, setPath] = useState<GraphPath | null>(null);
@@ -56,7 +57,7 @@ export function GraphView({ casePath }: { casePath: string }) {
 
   useEffect(() => {
     const t0 = performance.now();
-    void call('graph.query', { casePath, filter, minEvents }).then((r) => {
+    void call('graph.query', { casePath, filter, minEvents, layers }).then((r) => {
       if (!r.ok) return setError(r.error.message);
       setError(null);
       setBase(r.value);
@@ -64,7 +65,7 @@ export function GraphView({ casePath }: { casePath: string }) {
       performance.mark('nhi:graph-data');
       (window as unknown as { __nhiGraphQueryMs?: number }).__nhiGraphQueryMs = performance.now() - t0;
     });
-  }, [casePath, JSON.stringify(filter), minEvents, revision]);
+  }, [casePath, JSON.stringify(filter), minEvents, layers.join(), revision]);
 
   useEffect(() => {
     const { from: _f, to: _t, ...rest } = filter;
@@ -150,6 +151,7 @@ export function GraphView({ casePath }: { casePath: string }) {
   async function expand(id: string) {
     const node = byId.get(id);
     if (!node) return;
+    if (node.kind !== 'identity' && node.kind !== 'resource') return;
     const r = await call('graph.query', { casePath, filter: { ...(filter.from ? { from: filter.from } : {}), ...(filter.to ? { to: filter.to } : {}), ...(node.kind === 'identity' ? { actor: id } : { resource: id }) } });
     if (!r.ok) return setError(r.error.message);
     const keep = r.value.edges.filter((e) => e.source === id || e.target === id);
@@ -263,6 +265,11 @@ export function GraphView({ casePath }: { casePath: string }) {
             {(data?.facets.categories ?? []).map((c) => <option key={c}>{c}</option>)}
           </select>
         </label>
+        {(['credentials', 'addresses'] as const).map((layer) => (
+          <label key={layer} className="inline-label">
+            <input type="checkbox" aria-label={`show ${layer}`} checked={layers.includes(layer)} onChange={(e) => setLayers(e.target.checked ? [...layers, layer] : layers.filter((l) => l !== layer))} /> {layer}
+          </label>
+        ))}
         <input aria-label="search the graph" data-find value={search} onChange={(e) => setSearch(e.target.value)} placeholder="search nodes" />
         {hidden.size > 0 && <button type="button" className="link" onClick={() => setHidden(new Set())}>show {hidden.size} hidden</button>}
         <button type="button" onClick={() => layout.current && download('graph.svg', new Blob([graphSvg(layout.current.nodes, layout.current.links, hidden)], { type: 'image/svg+xml' }))}>SVG</button>
@@ -318,6 +325,8 @@ export function GraphView({ casePath }: { casePath: string }) {
           <p className="legend small">
             <span className="dot machine" /> machine <span className="dot human" /> human <span className="sq" /> resource <span className="sq external" /> outside the case’s boundaries ·{' '}
             <span className="line cross" /> crosses a boundary <span className="line external" /> to an outside boundary <span className="line assumes" /> assumed a role
+            {layers.includes('credentials') && <> · <span className="diamond" /> credential</>}
+            {layers.includes('addresses') && <> · <span className="dot address" /> source address</>}
           </p>
         </div>
         <aside className="graph-side">
@@ -326,12 +335,17 @@ export function GraphView({ casePath }: { casePath: string }) {
               <strong>{selectedNode.label}</strong>
               <div className="muted small wrap">{selectedNode.id}</div>
               <p className="small">
-                {selectedNode.kind === 'identity' ? (selectedNode.isNhi ? 'machine' : selectedNode.isNhi === false ? 'human' : 'unclassified') : 'resource'} · boundary {selectedNode.boundary ?? 'unknown'}
+                {selectedNode.kind === 'identity' ? (selectedNode.isNhi ? 'machine' : selectedNode.isNhi === false ? 'human' : 'unclassified') : selectedNode.kind} · boundary {selectedNode.boundary ?? 'unknown'}
                 {selectedNode.external ? ' · outside' : ''} · {number(selectedNode.events)} events · {formatBytes(selectedNode.bytes)}
               </p>
               <div className="toolbar wrap-row">
                 {selectedNode.kind === 'identity' && <button type="button" onClick={() => go('identity', { identity: selectedNode.id })}>Profile</button>}
-                <button type="button" onClick={() => { setFilter(selectedNode.kind === 'identity' ? { actor: selectedNode.id } : { resource: selectedNode.id }); go('events'); }}>Events</button>
+                {(selectedNode.kind === 'identity' || selectedNode.kind === 'resource') && (
+                  <button type="button" onClick={() => { setFilter(selectedNode.kind === 'identity' ? { actor: selectedNode.id } : { resource: selectedNode.id }); go('events'); }}>Events</button>
+                )}
+                {(selectedNode.kind === 'credential' || selectedNode.kind === 'address') && (
+                  <button type="button" onClick={() => { setFilter({ text: selectedNode.label }); go('events'); }}>Events</button>
+                )}
                 {selectedNode.kind === 'identity' && <button type="button" onClick={() => { setPathFrom(selectedNode.id); setPath(null); }}>Path from here</button>}
                 {pathFrom && pathFrom !== selectedNode.id && <button type="button" onClick={() => void findPath(selectedNode.id)}>Path to here</button>}
                 <button type="button" onClick={() => void expand(selectedNode.id)}>Expand neighbours</button>
@@ -371,7 +385,7 @@ export function GraphView({ casePath }: { casePath: string }) {
             {visibleEdges.slice(0, 100).map((e) => (
               <tr key={`${e.source}>${e.target}>${e.kind}`} className={e.external ? 'external' : ''}>
                 <td title={e.source}><button type="button" className="link" aria-label={`select ${e.source}`} onClick={() => selectIdentity(e.source)}>{label(e.source)}</button></td>
-                <td title={e.target}>{e.kind === 'assumes' ? 'assumed ' : ''}<button type="button" className="link" aria-label={`select ${e.target}`} onClick={() => selectIdentity(e.target)}>{label(e.target)}</button></td>
+                <td title={e.target}>{e.kind === 'assumes' ? 'assumed ' : e.kind === 'uses' ? 'used ' : ''}<button type="button" className="link" aria-label={`select ${e.target}`} onClick={() => selectIdentity(e.target)}>{label(e.target)}</button></td>
                 <td>{number(e.events)}</td>
                 <td>{formatBytes(e.bytes)}</td>
                 <td>{number(e.failures)}</td>
