@@ -33,6 +33,7 @@ export const API_METHODS = [
   'events.count',
   'event.detail',
   'identity.profile',
+  'identity.override',
 ] as const;
 export type ApiMethod = (typeof API_METHODS)[number];
 

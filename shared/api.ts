@@ -93,6 +93,9 @@ export const API_REQUESTS = {
   'events.count': z.object({ casePath, filter: eventFilter }).strict(),
   'event.detail': z.object({ casePath, eventUid: z.string().min(1).max(512) }).strict(),
   'identity.profile': z.object({ casePath, uid: z.string().min(1).max(1024) }).strict(),
+  'identity.override': z
+    .object({ casePath, uid: z.string().min(1).max(1024), isNhi: z.boolean().nullable(), type: z.string().max(64).optional(), reason: z.string().trim().min(3, 'say why').max(2000) })
+    .strict(),
   'sql.query': z.object({ casePath, sql: z.string().min(1).max(100_000), limit: z.number().int().min(1).max(100_000).optional() }).strict(),
 } as const satisfies Record<ApiMethod, z.ZodType>;
 
@@ -261,6 +264,7 @@ export interface ApiResponses {
   'events.count': { total: number };
   'event.detail': EventDetail;
   'identity.profile': IdentityProfile;
+  'identity.override': IdentityProfile;
 }
 
 export type ApiErrorCode = 'bad_request' | 'unknown_method' | 'forbidden' | 'case_not_found' | 'case_busy' | 'case_error' | 'sql_error' | 'unsupported' | 'internal';

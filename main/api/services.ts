@@ -4,7 +4,9 @@ import { z } from 'zod';
 import { API_REQUESTS, type ApiError, type ApiMethod, type ApiRequest, type ApiResponses, type ApiResult, isApiMethod } from '../../shared/api';
 import { caseInfo } from '../case-store/case-info';
 import { CaseError, type CaseStore } from '../case-store/case-store';
-import { identityProfile } from '../analytics/profile';
+import { deriveIdentities } from '../analytics/derive';
+import { identityProfile, overrideIdentity } from '../analytics/profile';
+import { defaultAuthor } from '../journal/journal';
 import { listFindings, runDetections } from '../detect/engine';
 import { exportEvents } from '../export/export-events';
 import { appendJournal, readJournal } from '../journal/journal';
@@ -196,6 +198,17 @@ const HANDLERS: Handlers = {
       return profile;
     }),
   'events.count': (request, context) => withReadOnlyCase(request.casePath, context, (store) => countEvents(store, request.filter)),
+  'identity.override': async (request, context) => {
+    const absolute = allowed(request.casePath, context);
+    return poolOf(context).write(absolute, async (store) => {
+      const [known] = await store.read(`SELECT 1 FROM identities WHERE uid = $uid`, { uid: request.uid });
+      if (!known) throw new CaseError('case_not_found', `no identity ${request.uid} in this case`);
+      // Recorded (and journaled), then applied by rebuilding the identity tables, as the CLI does.
+      await overrideIdentity(store, { uid: request.uid, isNhi: request.isNhi, ...(request.type ? { type: request.type } : {}), reason: request.reason, analyst: defaultAuthor() });
+      await deriveIdentities(store);
+      return (await identityProfile(store, request.uid))!;
+    });
+  },
   'event.detail': (request, context) =>
     withReadOnlyCase(request.casePath, context, async (store) => {
       const detail = await eventDetail(store, request.eventUid);

@@ -4,6 +4,7 @@ import { useEffect, useState } from 'react';
 import type { IdentityProfile } from '../../shared/identity-profile';
 import { call, number } from './api-client';
 import { useTimeFormat, useZone, zoneLabel } from './time-zone';
+import { useCase } from './case/case-store';
 import { useView } from './view-state';
 
 const DAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
@@ -64,6 +65,7 @@ export function IdentityPage({ casePath }: { casePath: string }) {
         <strong>{profile.isNhi === null ? 'Unclassified' : profile.isNhi ? 'Machine' : 'Human'}</strong> · {profile.type} · confidence {profile.confidence.toFixed(2)}
         {profile.overridden ? ' · analyst override' : ''}
       </p>
+      <OverrideForm casePath={casePath} uid={profile.uid} isNhi={profile.isNhi} onDone={setProfile} />
       <ul className="reasons">
         {profile.reasons.map((r) => (
           <li key={r.rule}>
@@ -120,5 +122,36 @@ export function IdentityPage({ casePath }: { casePath: string }) {
       <p>{profile.srcIps.map((i) => `${i.src_ip} (${i.events})`).join(', ')}</p>
       <p className="muted">{profile.userAgents.map((u) => u.user_agent).join(' · ')}</p>
     </section>
+  );
+}
+
+/** The analyst's own verdict, with a reason: journaled, applied on every rebuild of the identities. */
+function OverrideForm({ casePath, uid, isNhi, onDone }: { casePath: string; uid: string; isNhi: boolean | null; onDone: (p: IdentityProfile) => void }) {
+  const [open, setOpen] = useState(false);
+  const [verdict, setVerdict] = useState<'machine' | 'human'>(isNhi ? 'human' : 'machine');
+  const [reason, setReason] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  if (!open) return <button type="button" className="link small" onClick={() => setOpen(true)}>Disagree? Classify it yourself…</button>;
+  async function save() {
+    setBusy(true);
+    const r = await call('identity.override', { casePath, uid, isNhi: verdict === 'machine', reason });
+    setBusy(false);
+    if (!r.ok) return setError(r.error.message);
+    setOpen(false);
+    onDone(r.value);
+    void useCase.getState().refresh();
+  }
+  return (
+    <div className="toolbar override" aria-label="classify this identity">
+      <select aria-label="verdict" value={verdict} onChange={(e) => setVerdict(e.target.value as 'machine' | 'human')}>
+        <option value="machine">machine</option>
+        <option value="human">human</option>
+      </select>
+      <input aria-label="why" value={reason} onChange={(e) => setReason(e.target.value)} placeholder="why (kept in the journal)" size={50} />
+      <button type="button" onClick={() => void save()} disabled={busy || reason.trim().length < 3}>{busy ? 'Rebuilding…' : 'Save'}</button>
+      <button type="button" className="link" onClick={() => setOpen(false)}>cancel</button>
+      {error && <span className="error">{error}</span>}
+    </div>
   );
 }

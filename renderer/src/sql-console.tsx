@@ -1,5 +1,6 @@
 import { tableFromIPC } from 'apache-arrow';
-import { useState } from 'react';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useRef, useState } from 'react';
 import type { SqlResult } from '../../shared/api';
 
 interface Grid {
@@ -68,16 +69,32 @@ export function SqlConsole({ casePath }: { casePath: string }) {
         {grid && <span className="muted" data-testid="sql-status">{grid.result.rowCount.toLocaleString('en-US')} rows{grid.result.truncated ? ' (first rows only)' : ''} in {Math.round(grid.result.elapsedMs)} ms</span>}
       </div>
       {error && <p className="error" role="alert" data-testid="sql-error">{error}</p>}
-      {grid && (
-        <table data-testid="sql-result">
-          <thead><tr>{grid.columns.map((c) => <th key={c}>{c}</th>)}</tr></thead>
-          <tbody>
-            {grid.rows.map((row, i) => (
-              <tr key={i}>{row.map((v, j) => <td key={j}>{cell(v)}</td>)}</tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      {grid && <ResultGrid grid={grid} />}
     </section>
+  );
+}
+
+const RESULT_ROW = 26;
+
+/** Up to 10,000 result rows, only those in view in the page (spacer rows keep the scroll height). */
+function ResultGrid({ grid }: { grid: Grid }) {
+  const scroller = useRef<HTMLDivElement>(null);
+  const virtual = useVirtualizer({ count: grid.rows.length, getScrollElement: () => scroller.current, estimateSize: () => RESULT_ROW, overscan: 30 });
+  const items = virtual.getVirtualItems();
+  const top = items[0]?.start ?? 0;
+  const bottom = virtual.getTotalSize() - (items[items.length - 1]?.end ?? 0);
+  return (
+    <div ref={scroller} className="sql-grid">
+      <table data-testid="sql-result">
+        <thead><tr>{grid.columns.map((c) => <th key={c}>{c}</th>)}</tr></thead>
+        <tbody>
+          {top > 0 && <tr className="spacer" aria-hidden="true" style={{ height: top }} />}
+          {items.map((item) => (
+            <tr key={item.key} style={{ height: RESULT_ROW }}>{grid.rows[item.index]!.map((v, j) => <td key={j}>{cell(v)}</td>)}</tr>
+          ))}
+          {bottom > 0 && <tr className="spacer" aria-hidden="true" style={{ height: bottom }} />}
+        </tbody>
+      </table>
+    </div>
   );
 }

@@ -214,6 +214,14 @@ describe('web mode in a real browser', () => {
     expect(await page.textContent('[data-testid=unusual]')).toMatch(/2026-02-1402:00282/);
     expect(await page.textContent('section[aria-label="identity profile"]')).toContain('svc-legacy-backup');
     await page.screenshot({ path: join(SHOTS, 'identity-profile.png'), fullPage: true });
+    // The analyst disagrees about alice: the verdict changes, with the reason, and is journaled.
+    await page.goto(`${server.url}&case=${encodeURIComponent(casePath)}#identity?uid=${encodeURIComponent('arn:aws:iam::111111111111:user/alice')}`);
+    await expect.poll(() => page.textContent('[data-testid=verdict]'), { timeout: 15_000 }).toMatch(/^Human/);
+    await page.getByRole('button', { name: /Classify it yourself/ }).click();
+    await page.getByLabel('why').fill('runs the nightly report script under her name');
+    await page.getByLabel('classify this identity').getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => page.textContent('[data-testid=verdict]'), { timeout: 30_000 }).toMatch(/^Machine.*analyst override/);
+    expect(await page.textContent('section[aria-label="identity profile"]')).toContain('runs the nightly report script under her name');
     await page.close();
   });
 
@@ -224,9 +232,16 @@ describe('web mode in a real browser', () => {
     await box.fill(`SELECT operation, count(*) AS n FROM events WHERE src_ip = '198.51.100.23' GROUP BY ALL ORDER BY n DESC`);
     await box.press('Control+Enter');
     await expect.poll(() => page.textContent('[data-testid=sql-status]'), { timeout: 15_000 }).toMatch(/^7 rows/);
-    const first = await page.locator('[data-testid=sql-result] tbody tr').first().textContent();
+    const first = await page.locator('[data-testid=sql-result] tbody tr:not(.spacer)').first().textContent();
     expect(first).toBe('GetObject140');
     await page.screenshot({ path: join(SHOTS, 'sql-console.png'), fullPage: true });
+    // 5,373 rows: only those in view are in the page, and scrolling brings the last one.
+    await box.fill('SELECT event_uid, time FROM events ORDER BY time');
+    await box.press('Control+Enter');
+    await expect.poll(() => page.textContent('[data-testid=sql-status]'), { timeout: 15_000 }).toMatch(/^5,373 rows/);
+    expect(await page.locator('[data-testid=sql-result] tbody tr:not(.spacer)').count()).toBeLessThan(120);
+    await page.locator('.sql-grid').evaluate((el) => el.scrollTo({ top: el.scrollHeight }));
+    await expect.poll(() => page.locator('[data-testid=sql-result] tbody tr:not(.spacer)').last().textContent()).toContain('2026-02-14T06:13:52');
     await box.fill('DELETE FROM events');
     await page.getByRole('button', { name: /Run/ }).click();
     await expect.poll(() => page.textContent('[data-testid=sql-error]')).toMatch(/Cannot execute statement of type "DELETE"/);
