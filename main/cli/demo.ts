@@ -1,6 +1,7 @@
 /**
  * `npm run demo`: the app's main job on the bundled fixture. Imports the 02:14 incident into
- * cases/incident-0214.duckdb (a second run adds nothing), prints the case summary, builds the
+ * cases/incident-0214.duckdb (a second run adds nothing), prints the case summary, runs the
+ * detections (built-in and the SigmaHQ rules in fixtures/sigma) so the Findings view is filled, builds the
  * app and opens it on that case: in Electron when its binary is installed, otherwise in web
  * mode on 127.0.0.1 with the URL printed (and the default browser opened when there is a display).
  */
@@ -17,6 +18,8 @@ const fixture = resolve(root, 'fixtures/incident-0214/bundle.zip');
 const imported = await main(['import', fixture, '--case', casePath, '--progress', 'none']);
 if (imported !== 0) process.exit(imported);
 await main(['info', '--case', casePath]);
+process.stdout.write('\n');
+await main(['detect', '--case', casePath, '--rules', resolve(root, 'fixtures/sigma')]);
 
 const build = spawn(process.execPath, [resolve(root, 'node_modules/electron-vite/bin/electron-vite.js'), 'build', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
 const built = await new Promise<number>((done) => build.on('exit', (code) => done(code ?? 1)));
