@@ -69,7 +69,9 @@ export function eventWhere(filter: EventFilter): { sql: string; params: Record<s
 /** How many events a filter selects. */
 export async function countEvents(store: CaseStore, filter: EventFilter): Promise<{ total: number }> {
   const { sql, params } = eventWhere(filter);
-  const [row] = await store.read<{ total: number }>(`SELECT count(*)::BIGINT AS total FROM events e LEFT JOIN identities i ON i.uid = e.actor_uid ${sql}`, params as SqlParams);
+  // The identities join is only needed to filter machines from people.
+  const join = filter.nhi === undefined ? '' : 'LEFT JOIN identities i ON i.uid = e.actor_uid';
+  const [row] = await store.read<{ total: number }>(`SELECT count(*)::BIGINT AS total FROM events e ${join} ${sql}`, params as SqlParams);
   return { total: row?.total ?? 0 };
 }
 
