@@ -6,7 +6,7 @@ import { base64Bytes, bytes, call, number } from './api-client';
 import { useCase } from './case/case-store';
 import { JournalNotes } from './journal-notes';
 import { ExportBar } from './export-bar';
-import { formatTime, useTimeFormat, useZone, zoneLabel } from './time-zone';
+import { formatTime, useTimeFormat, useZone, zoneLabel, zonedToUtc } from './time-zone';
 import { type SortColumn, useView } from './view-state';
 
 type EventRow = Record<(typeof EVENT_PAGE_COLUMNS)[number], unknown>;
@@ -139,20 +139,33 @@ export function EventsView({ casePath }: { casePath: string }) {
       />
     </label>
   );
-  const timeField = (key: 'from' | 'to') => (
-    <label>
-      {key} (UTC)
-      <input
-        key={`${key}:${filter[key] ?? ''}`}
-        aria-label={`filter ${key}`}
-        defaultValue={filter[key] ?? ''}
-        placeholder="2026-02-14T02:00"
-        size={18}
-        onKeyDown={(e) => e.key === 'Enter' && setFilter({ [key]: e.currentTarget.value })}
-        onBlur={(e) => e.currentTarget.value !== (filter[key] ?? '') && setFilter({ [key]: e.currentTarget.value })}
-      />
-    </label>
-  );
+  // Times are typed in the zone on screen and kept in the filter (and the URL) in UTC.
+  const timeField = (key: 'from' | 'to') => {
+    const shown = filter[key] ? formatTime(filter[key], zone).replace(/\.0+$/, '') : '';
+    const apply = (input: HTMLInputElement) => {
+      const text = input.value.trim();
+      if (text === shown) return;
+      if (text === '') return setFilter({ [key]: undefined });
+      const utc = zonedToUtc(text, zone);
+      if (!utc) return input.setCustomValidity(`${text} is not a time (YYYY-MM-DD HH:MM:SS)`);
+      input.setCustomValidity('');
+      setFilter({ [key]: utc });
+    };
+    return (
+      <label>
+        {key} ({zoneLabel(zone)})
+        <input
+          key={`${key}:${filter[key] ?? ''}:${zone}`}
+          aria-label={`filter ${key}`}
+          defaultValue={shown}
+          placeholder="2026-02-14 02:00"
+          size={19}
+          onKeyDown={(e) => e.key === 'Enter' && apply(e.currentTarget)}
+          onBlur={(e) => apply(e.currentTarget)}
+        />
+      </label>
+    );
+  };
 
   return (
     <section aria-label="events" className="events">

@@ -173,6 +173,13 @@ describe('web mode in a real browser', () => {
     // 02:1x UTC on 14 February is 21:1x the evening before in New York (UTC-5).
     await expect.poll(() => page.locator('.event-list [role=row] span').first().textContent()).toMatch(/^2026-02-13 21:1\d:\d\d\.\d{6}$/);
     await page.screenshot({ path: join(SHOTS, 'events-new-york.png') });
+    // A time typed into the filter is read in the zone on screen: 21:14 in New York is 02:14 UTC.
+    expect(await page.textContent('section[aria-label=events] .filters')).toContain('from (America/New_York)');
+    await page.getByLabel('filter from').fill('2026-02-13 21:14');
+    await page.getByLabel('filter from').press('Enter');
+    await expect.poll(() => decodeURIComponent(page.url())).toContain('from=2026-02-14T02:14:00.000Z');
+    await expect.poll(() => page.locator('.event-list [role=row] span').first().textContent(), { timeout: 15_000 }).toMatch(/^2026-02-13 21:14:/);
+    expect(await page.getByLabel('filter from').inputValue()).toBe('2026-02-13 21:14:00');
     // `t` toggles back and forth between UTC and local time; the choice survives a reload.
     await page.reload();
     await expect.poll(() => header.textContent(), { timeout: 15_000 }).toContain('America/New_York');
