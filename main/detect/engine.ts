@@ -92,18 +92,28 @@ async function runBuiltin(store: CaseStore, rule: BuiltinRule, overrides: Thresh
   });
 }
 
-/** A Sigma rule's matches, grouped per identity and day like the built-in rules. */
+/**
+ * A Sigma rule's matches, grouped per identity into runs of activity: a new finding starts after
+ * SIGMA_QUIET_HOURS without a match. A rule that fires on every weekday's sign-in is then one
+ * finding a week, not one a day; a burst stays one finding.
+ */
+const SIGMA_QUIET_HOURS = 36;
+
 export function sigmaSql(rule: CompiledSigmaRule): string {
   const sources = rule.sources.map(sqlString).join(', ');
   return `
     WITH m AS (
-      SELECT e.actor_uid AS identity_uid, strftime(date_trunc('day', e.time), '%Y-%m-%d') AS grp, e.event_uid, e.source, e.time,
-        coalesce(e.bytes_out, 0) + coalesce(e.bytes_in, 0) AS bytes
-      FROM events e WHERE e.source IN (${sources}) AND (${rule.where}))
+      SELECT e.actor_uid AS identity_uid, e.event_uid, e.source, e.time, coalesce(e.bytes_out, 0) + coalesce(e.bytes_in, 0) AS bytes
+      FROM events e WHERE e.source IN (${sources}) AND (${rule.where})),
+    ordered AS (SELECT *, lag(time) OVER (PARTITION BY identity_uid ORDER BY time, event_uid) AS previous FROM m),
+    runs AS (
+      SELECT *, sum(CASE WHEN previous IS NULL OR time - previous > INTERVAL ${SIGMA_QUIET_HOURS} HOUR THEN 1 ELSE 0 END)
+        OVER (PARTITION BY identity_uid ORDER BY time, event_uid) AS grp
+      FROM ordered)
     SELECT identity_uid, strftime(min(time), '%Y-%m-%dT%H:%M:%S.%fZ') AS window_start, strftime(max(time), '%Y-%m-%dT%H:%M:%S.%fZ') AS window_end,
       count(*)::BIGINT AS event_count, sum(bytes)::BIGINT AS bytes,
       list({'event_uid': event_uid, 'source': source} ORDER BY time, event_uid)[1:${EVIDENCE_CAP}] AS evidence
-    FROM m GROUP BY identity_uid, grp ORDER BY identity_uid, window_start`;
+    FROM runs GROUP BY identity_uid, grp ORDER BY identity_uid, window_start`;
 }
 
 async function runSigma(store: CaseStore, rule: CompiledSigmaRule): Promise<Finding[]> {
