@@ -58,15 +58,15 @@ export const API_REQUESTS = {
   'journal.add': z
     .object({
       casePath,
-      action: z.enum(['note', 'tag', 'untag', 'bookmark', 'finding_status']),
-      targetKind: z.enum(['event', 'identity', 'finding']),
+      action: z.enum(['note', 'tag', 'untag', 'bookmark', 'finding_status', 'rule_muted', 'rule_unmuted']),
+      targetKind: z.enum(['event', 'identity', 'finding', 'rule']),
       targetId: z.string().min(1).max(1024),
       text: z.string().max(10_000).optional(),
       tag: z.string().regex(/^[\w.:-]{1,64}$/, 'a tag is a word of letters, digits, . : - _').optional(),
       status: z.enum(['new', 'confirmed', 'false_positive', 'resolved']).optional(),
     })
     .strict(),
-  'journal.list': z.object({ casePath, targetKind: z.enum(['event', 'identity', 'finding', 'case', 'view']).optional(), targetId: z.string().max(1024).optional() }).strict(),
+  'journal.list': z.object({ casePath, targetKind: z.enum(['event', 'identity', 'finding', 'case', 'view', 'rule']).optional(), targetId: z.string().max(1024).optional() }).strict(),
   'report.save': z.object({ casePath, out: z.string().min(1).max(4096).refine((p) => /\.(html|pdf)$/.test(p), 'a report path ends in .html or .pdf'), force: z.boolean().optional() }).strict(),
   'events.export': z
     .object({ casePath, filter: eventFilter, format: z.enum(['csv', 'jsonl', 'parquet', 'timesketch']), out: z.string().min(1).max(4096), force: z.boolean().optional() })

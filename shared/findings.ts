@@ -5,6 +5,8 @@ export interface StoredFinding {
   findingId: string;
   /** The analyst's latest status from the journal. */
   status: string;
+  /** The analyst muted this finding's rule (journaled); hidden unless asked for. */
+  muted: boolean;
   ruleId: string;
   ruleKind: string;
   title: string;

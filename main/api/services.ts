@@ -131,6 +131,8 @@ const HANDLERS: Handlers = {
     if (action === 'note' && !text?.trim()) throw new BadRequest('a note needs text');
     if ((action === 'tag' || action === 'untag') && !tag) throw new BadRequest(`${action} needs a tag`);
     if (action === 'finding_status' && (targetKind !== 'finding' || !status)) throw new BadRequest('a finding status needs a finding and a status');
+    if ((action === 'rule_muted' || action === 'rule_unmuted') !== (targetKind === 'rule')) throw new BadRequest('rules are muted and unmuted, and only rules');
+    if (action === 'rule_muted' && !text?.trim()) throw new BadRequest('say why the rule is muted: the report shows it');
     const body = action === 'finding_status' ? { status, ...(text ? { note: text } : {}) } : action === 'tag' || action === 'untag' ? { tag } : text ? { text } : {};
     const entry = await poolOf(context).write(absolute, (store) => appendJournal(store, { action, targetKind, targetId, body }));
     return { seq: entry.seq, createdAt: entry.createdAt, author: entry.author, action: entry.action, targetKind: entry.targetKind, targetId: entry.targetId, body: entry.body, hash: entry.hash };

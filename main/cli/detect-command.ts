@@ -30,20 +30,25 @@ export async function runDetect(args: ParsedArgs): Promise<number> {
     const report = await runDetections(store, { thresholds, sigma: sigma.rules });
     return { report, findings: await listFindings(store, 10_000) };
   });
+  const hidden = findings.filter((f) => f.muted).length;
   if (args.values.json === true) {
     process.stdout.write(`${JSON.stringify({ rules: report.rules, sigmaSkipped: sigma.skipped, findings }, null, 2)}\n`);
     return EXIT.ok;
   }
   const out: string[] = [];
-  out.push(`${findings.length} finding(s) from ${report.rules.length} rules in ${(report.elapsedMs / 1000).toFixed(2)} s, most important first:`, '');
+  const listed = findings.filter((f) => !f.muted);
+  out.push(
+    `${findings.length} finding(s) from ${report.rules.length} rules in ${(report.elapsedMs / 1000).toFixed(2)} s${hidden ? ` (${hidden} of muted rules not listed)` : ''}, most important first:`,
+    '',
+  );
   out.push(
     table(
       ['#', 'severity', 'rule', 'identity', 'window (UTC)', 'events', 'bytes'],
-      findings.slice(0, 50).map((f, i) => [i + 1, f.severity, f.ruleKind === 'sigma' ? tail(`sigma: ${f.title}`, 44) : f.ruleId, tail(f.identityUid ?? '', 48), `${f.windowStart.slice(0, 19)} → ${f.windowEnd.slice(11, 19)}`, f.eventCount, f.bytes ? bytes(f.bytes) : '']),
+      listed.slice(0, 50).map((f, i) => [i + 1, f.severity, f.ruleKind === 'sigma' ? tail(`sigma: ${f.title}`, 44) : f.ruleId, tail(f.identityUid ?? '', 48), `${f.windowStart.slice(0, 19)} → ${f.windowEnd.slice(11, 19)}`, f.eventCount, f.bytes ? bytes(f.bytes) : '']),
     ),
   );
-  for (const [i, f] of findings.slice(0, 10).entries()) out.push(`${i + 1}. ${f.title}: ${f.explanation}`);
-  if (findings.length > 50) out.push('', `… and ${findings.length - 50} more (--json for all).`);
+  for (const [i, f] of listed.slice(0, 10).entries()) out.push(`${i + 1}. ${f.title}: ${f.explanation}`);
+  if (listed.length > 50) out.push('', `… and ${listed.length - 50} more (--json for all).`);
   if (rulesDir) {
     out.push('', `Sigma: ${sigma.rules.length} rule(s) from ${rulesDir} compiled and run, ${sigma.skipped.length} skipped:`);
     for (const s of sigma.skipped) out.push(`  ${s.file}${s.title ? ` (${s.title})` : ''}: ${s.reason}`);

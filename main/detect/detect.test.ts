@@ -8,6 +8,8 @@ import { CaseStore } from '../case-store/case-store';
 import { deriveIdentities } from '../analytics/derive';
 import { overrideIdentity } from '../analytics/profile';
 import { importBundles } from '../ingest/importer';
+import { appendJournal } from '../journal/journal';
+import { renderReportHtml } from '../report/report-html';
 import { type StoredFinding, listFindings, runDetections } from './engine';
 
 const ROOT = resolve(__dirname, '../..');
@@ -72,6 +74,20 @@ describe('built-in detections on the 02:14 incident', () => {
     expect((await listFindings(store)).filter((f) => f.ruleId === 'denied-burst')).toHaveLength(0);
   });
 
+  it('mutes a rule on the analyst’s word: its findings stay, flagged, and the report names the muting', async () => {
+    await appendJournal(store, { author: 'kim', action: 'rule_muted', targetKind: 'rule', targetId: 'privilege-change', body: { text: 'carol tests CreateRole in staging every day' } });
+    const all = await listFindings(store);
+    expect(all.filter((f) => f.ruleId === 'privilege-change').every((f) => f.muted)).toBe(true);
+    expect(all.filter((f) => f.ruleId !== 'privilege-change').some((f) => f.muted)).toBe(false);
+    const html = await renderReportHtml(store);
+    expect(html).toContain('Muted rules');
+    expect(html).toContain('carol tests CreateRole in staging every day');
+    expect(html.slice(html.indexOf('<h2>Findings</h2>'), html.indexOf('Muted rules'))).not.toContain('Privilege or credential change');
+    await appendJournal(store, { author: 'kim', action: 'rule_unmuted', targetKind: 'rule', targetId: 'privilege-change' });
+    expect((await listFindings(store)).some((f) => f.muted)).toBe(false);
+    await appendJournal(store, { author: 'kim', action: 'rule_muted', targetKind: 'rule', targetId: 'privilege-change', body: { text: 'noise' } });
+  });
+
   it('runs from the command line, ranked, as JSON', () => {
     store.close();
     const run = spawnSync(process.execPath, [CLI, 'detect', '--case', casePath, '--json'], { encoding: 'utf8' });
@@ -79,6 +95,9 @@ describe('built-in detections on the 02:14 incident', () => {
     const out = JSON.parse(run.stdout) as { findings: StoredFinding[]; rules: { id: string; error: string | null }[] };
     expect(out.findings[0]!.ruleId).toBe('external-boundary-write');
     expect(out.rules.every((r) => r.error === null)).toBe(true);
+    const table = spawnSync(process.execPath, [CLI, 'detect', '--case', casePath], { encoding: 'utf8' });
+    expect(table.stdout).toMatch(/\(16 of muted rules not listed\)/);
+    expect(table.stdout).not.toContain('privilege-change');
     const bad = spawnSync(process.execPath, [CLI, 'detect', '--case', casePath, '--threshold', 'large-transfer.nope=1'], { encoding: 'utf8' });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('large-transfer has no threshold nope');

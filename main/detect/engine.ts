@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { CaseStore } from '../case-store/case-store';
-import { findingStatuses } from '../journal/journal';
+import { findingStatuses, mutedRules } from '../journal/journal';
 import { sqlString } from '../ingest/sources/source-parser';
 import { BUILTIN_RULES, type BuiltinRule, EVIDENCE_CAP, type FindingRow, type Thresholds } from './builtin-rules';
 import type { StoredFinding } from '../../shared/findings';
@@ -205,9 +205,11 @@ export async function listFindings(store: CaseStore, limit = 1000): Promise<Stor
     { limit },
   );
   const statuses = await findingStatuses(store);
+  const muted = await mutedRules(store);
   return rows.map((r) => ({
     findingId: r.finding_id,
     status: statuses.get(r.finding_id) ?? 'new',
+    muted: muted.has(r.rule_id),
     ruleId: r.rule_id,
     ruleKind: r.rule_kind,
     title: r.title,

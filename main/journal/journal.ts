@@ -13,9 +13,9 @@ import type { CaseStore } from '../case-store/case-store';
 
 export const GENESIS = '0'.repeat(64);
 
-export const JOURNAL_ACTIONS = ['note', 'tag', 'untag', 'bookmark', 'finding_status', 'classification_override', 'view_saved', 'export', 'report'] as const;
+export const JOURNAL_ACTIONS = ['note', 'tag', 'untag', 'bookmark', 'finding_status', 'classification_override', 'view_saved', 'export', 'report', 'rule_muted', 'rule_unmuted'] as const;
 export type JournalAction = (typeof JOURNAL_ACTIONS)[number];
-export type TargetKind = 'event' | 'identity' | 'finding' | 'case' | 'view';
+export type TargetKind = 'event' | 'identity' | 'finding' | 'case' | 'view' | 'rule';
 
 export interface JournalEntry {
   seq: number;
@@ -150,4 +150,17 @@ export async function findingStatuses(store: CaseStore): Promise<Map<string, str
     `SELECT target_id, arg_max(body->>'status', seq) AS status FROM journal WHERE action = 'finding_status' GROUP BY target_id`,
   );
   return new Map(rows.map((r) => [r.target_id, r.status]));
+}
+
+/**
+ * Rules the analyst muted (the latest mute or unmute per rule wins), with who, when and why.
+ * Their findings stay in the case, hidden by default, and the report lists what was muted.
+ */
+export async function mutedRules(store: CaseStore): Promise<Map<string, { author: string; at: string; reason: string }>> {
+  const rows = await store.read<{ target_id: string; action: string; author: string; at: string; reason: string | null }>(
+    `SELECT target_id, arg_max(action, seq) AS action, arg_max(author, seq) AS author, strftime(max(created_at), '%Y-%m-%dT%H:%M:%SZ') AS at,
+       arg_max(body->>'text', seq) AS reason
+     FROM journal WHERE action IN ('rule_muted', 'rule_unmuted') GROUP BY target_id`,
+  );
+  return new Map(rows.filter((r) => r.action === 'rule_muted').map((r) => [r.target_id, { author: r.author, at: r.at, reason: r.reason ?? '' }]));
 }

@@ -2,7 +2,7 @@ import { formatBytes } from '../../shared/format';
 import { caseInfo } from '../case-store/case-info';
 import type { CaseStore } from '../case-store/case-store';
 import { listFindings } from '../detect/engine';
-import { findingStatuses, readJournal, verifyJournal } from '../journal/journal';
+import { findingStatuses, mutedRules, readJournal, verifyJournal } from '../journal/journal';
 import { esc } from './escape';
 import { type DayCount, type Flow, flowsSvg, timelineSvg } from './report-charts';
 
@@ -21,7 +21,9 @@ const time = (iso: string | null | undefined) => (iso ? iso.replace('T', ' ').re
 export async function renderReportHtml(store: CaseStore, options: { generatedAt?: string } = {}): Promise<string> {
   const generatedAt = options.generatedAt ?? new Date().toISOString();
   const info = await caseInfo(store, 10);
-  const findings = await listFindings(store, 200);
+  // Findings of rules the analyst muted are left out of the list, and the muting is shown instead.
+  const muted = await mutedRules(store);
+  const findings = (await listFindings(store, 1000)).filter((f) => !f.muted).slice(0, 200);
   const statuses = await findingStatuses(store);
   const journal = await verifyJournal(store);
   const notes = (await readJournal(store)).filter((e) => e.action === 'note' || e.action === 'finding_status' || e.action === 'classification_override');
@@ -109,6 +111,12 @@ ${timelineSvg(days, marks)}
 <h2>Findings</h2>
 ${findings.length === 0 ? '<p>No findings: detections were not run or found nothing.</p>' : findingHtml}
 ${findings.length > shown.length ? `<p class="meta">${number(findings.length - shown.length)} lower-ranked findings are in the case.</p>` : ''}
+
+${muted.size === 0 ? '' : `<h3>Muted rules</h3>
+<p class="meta">The analyst muted these rules; their findings are in the case but not listed above.</p>
+<table><thead><tr><th>Rule</th><th>Muted by</th><th>When (UTC)</th><th>Why</th></tr></thead><tbody>
+${[...muted.entries()].map(([rule, m]) => `<tr><td>${esc(rule)}</td><td>${esc(m.author)}</td><td>${esc(time(m.at))}</td><td>${esc(m.reason)}</td></tr>`).join('\n')}
+</tbody></table>`}
 
 <h2>Top flows: identity → resource</h2>
 ${flowsSvg(flows)}

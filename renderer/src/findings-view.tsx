@@ -21,6 +21,15 @@ export function FindingsView({ casePath }: { casePath: string }) {
   const [error, setError] = useState<string | null>(null);
   const [severity, setSeverity] = useState('');
   const [open, setOpen] = useState<string | null>(null);
+  const [showMuted, setShowMuted] = useState(false);
+  const [muting, setMuting] = useState<string | null>(null);
+
+  async function mute(ruleId: string, reason: string | null) {
+    const r = await call('journal.add', { casePath, action: reason === null ? 'rule_unmuted' : 'rule_muted', targetKind: 'rule', targetId: ruleId, ...(reason ? { text: reason } : {}) });
+    if (!r.ok) return setError(r.error.message);
+    setMuting(null);
+    await load();
+  }
 
   async function changeStatus(f: StoredFinding, status: 'new' | 'confirmed' | 'false_positive' | 'resolved') {
     const r = await call('journal.add', { casePath, action: 'finding_status', targetKind: 'finding', targetId: f.findingId, status });
@@ -56,7 +65,8 @@ export function FindingsView({ casePath }: { casePath: string }) {
     go('events');
   }
 
-  const shown = (findings ?? []).filter((f) => !severity || f.severity === severity);
+  const mutedCount = (findings ?? []).filter((f) => f.muted).length;
+  const shown = (findings ?? []).filter((f) => (!severity || f.severity === severity) && (showMuted || !f.muted));
   return (
     <section aria-label="findings">
       <div className="toolbar">
@@ -68,6 +78,11 @@ export function FindingsView({ casePath }: { casePath: string }) {
             {['critical', 'high', 'medium', 'low', 'informational'].map((s) => <option key={s}>{s}</option>)}
           </select>
         </label>
+        {mutedCount > 0 && (
+          <label className="inline-label">
+            <input type="checkbox" aria-label="show muted" checked={showMuted} onChange={(e) => setShowMuted(e.target.checked)} /> show {number(mutedCount)} from muted rules
+          </label>
+        )}
         {status && <span className="muted" data-testid="detect-status">{status}</span>}
       </div>
       {error && <p className="error" role="alert">{error}</p>}
@@ -79,12 +94,27 @@ export function FindingsView({ casePath }: { casePath: string }) {
           </thead>
           <tbody>
             {shown.map((f) => (
-              <tr key={f.findingId} data-finding={f.findingId}>
+              <tr key={f.findingId} data-finding={f.findingId} className={f.muted ? 'muted-row' : ''}>
                 <td><span className={`sev ${f.severity}`}>{f.severity}</span></td>
                 <td>
                   <button type="button" className="link" onClick={() => openEvidence(f)} title="Show its evidence events">{f.title}</button>
                   <div className="muted small explanation">{f.explanation}</div>
                   <button type="button" className="link small" onClick={() => openInGraph(f)}>graph &amp; timeline</button>{' '}
+                  {f.muted ? (
+                    <button type="button" className="link small" onClick={() => void mute(f.ruleId, null)}>unmute rule</button>
+                  ) : muting === f.findingId ? (
+                    <input
+                      aria-label={`why mute ${f.title}`}
+                      autoFocus
+                      placeholder="why mute this rule? Enter"
+                      onKeyDown={(e) => {
+                        if (e.key === 'Escape') setMuting(null);
+                        if (e.key === 'Enter' && e.currentTarget.value.trim()) void mute(f.ruleId, e.currentTarget.value.trim());
+                      }}
+                    />
+                  ) : (
+                    <button type="button" className="link small" onClick={() => setMuting(f.findingId)}>mute rule…</button>
+                  )}{' '}
                   {open === f.findingId ? (
                     <JournalNotes casePath={casePath} targetKind="finding" targetId={f.findingId} />
                   ) : (
