@@ -24,6 +24,7 @@ export const API_METHODS = [
   'events.export',
   'graph.query',
   'graph.path',
+  'graph.touchers',
   'timeline.histogram',
   'views.save',
   'views.list',

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { type ApiMethod, API_METHODS, channelOf, isApiMethod } from './api-methods';
 import type { CaseInfo } from './case-summary';
 import type { DetectRunSummary, StoredFinding } from './findings';
-import { type GraphData, type GraphPath, GRAPH_LAYERS, type TimelineData } from './graph';
+import { type GraphPath, type GraphWire, GRAPH_LAYERS, type ResourceToucher, type TimelineData } from './graph';
 import type { MenuAction } from './menu-actions';
 import type { IdentityProfile } from './identity-profile';
 
@@ -72,9 +72,10 @@ export const API_REQUESTS = {
     .object({ casePath, filter: eventFilter, format: z.enum(['csv', 'jsonl', 'parquet', 'timesketch']), out: z.string().min(1).max(4096), force: z.boolean().optional() })
     .strict(),
   'graph.query': z
-    .object({ casePath, filter: eventFilter, maxNodes: z.number().int().min(10).max(5000).optional(), minEvents: z.number().int().min(1).optional(), layers: z.array(z.enum(GRAPH_LAYERS)).max(2).optional() })
+    .object({ casePath, filter: eventFilter, maxNodes: z.number().int().min(10).max(5000).optional(), minEvents: z.number().int().min(1).optional(), layers: z.array(z.enum(GRAPH_LAYERS)).max(GRAPH_LAYERS.length).optional() })
     .strict(),
   'graph.path': z.object({ casePath, from: z.string().min(1).max(1024), to: z.string().min(1).max(1024) }).strict(),
+  'graph.touchers': z.object({ casePath, resource: z.string().min(1).max(1024), filter: eventFilter.optional() }).strict(),
   'timeline.histogram': z.object({ casePath, filter: eventFilter, buckets: z.number().int().min(10).max(2000).optional(), stackBy: z.enum(['nhi', 'source', 'category']).optional() }).strict(),
   'views.save': z.object({ casePath, name: z.string().trim().min(1, 'a view needs a name').max(120), state: savedViewState }).strict(),
   'views.list': z.object({ casePath }).strict(),
@@ -253,8 +254,9 @@ export interface ApiResponses {
   'journal.list': JournalEntryView[];
   'report.save': { path: string; sha256: string; bytes: number };
   'events.export': { path: string; format: string; rows: number; sha256: string };
-  'graph.query': GraphData;
+  'graph.query': GraphWire;
   'graph.path': GraphPath;
+  'graph.touchers': ResourceToucher[];
   'timeline.histogram': TimelineData;
   'views.save': SavedView;
   'views.list': SavedView[];

@@ -2,7 +2,11 @@
 
 export interface GraphNode {
   id: string;
-  kind: 'identity' | 'resource' | 'credential' | 'address';
+  /**
+   * 'group' stands for the small identities or resources of one boundary folded together to keep
+   * the picture drawable (level of detail); `members` says how many.
+   */
+  kind: 'identity' | 'resource' | 'credential' | 'address' | 'session' | 'boundary' | 'group';
   label: string;
   /** Identity type (workload, ci_pipeline, human…) or resource type. */
   type: string | null;
@@ -12,6 +16,8 @@ export interface GraphNode {
   external: boolean;
   events: number;
   bytes: number;
+  /** For a 'group' node: how many nodes it folds. */
+  members?: number;
 }
 
 export interface GraphEdge {
@@ -19,9 +25,11 @@ export interface GraphEdge {
   target: string;
   /**
    * 'access' identity → resource; 'assumes' identity → role it assumed (sessions); with the
-   * optional layers, 'uses' identity → credential and 'from' source address → identity.
+   * optional layers, 'uses' identity → credential, 'from' source address → identity, 'opens'
+   * identity → session it opened and 'as' session → the role it ran as, 'flows' boundary →
+   * boundary (every access from identities of one to resources of the other).
    */
-  kind: 'access' | 'assumes' | 'uses' | 'from';
+  kind: 'access' | 'assumes' | 'uses' | 'from' | 'opens' | 'as' | 'flows';
   events: number;
   bytes: number;
   failures: number;
@@ -31,19 +39,30 @@ export interface GraphEdge {
   /** The actor's boundary differs from the resource's. */
   crossBoundary: boolean;
   external: boolean;
+  /** An access to a resource whose boundary the logs do not say: it could be anyone's. */
+  unknownBoundary: boolean;
 }
 
 export interface GraphData {
   nodes: GraphNode[];
   edges: GraphEdge[];
-  /** Nodes left out to stay drawable (smallest first), and how many events they carried. */
+  /** Nodes folded into 'group' nodes to stay drawable (smallest first), and the events they carried. */
   omitted: { nodes: number; events: number };
   /** Services and operation categories of the case, for the graph's filters. */
   facets: { services: string[]; categories: string[] };
   elapsedMs: number;
 }
 
-export const GRAPH_LAYERS = ['credentials', 'addresses'] as const;
+/**
+ * The graph as it crosses the API boundary: nodes and edges as Arrow IPC streams (base64), decoded
+ * by `graphFromIpc` in shared/graph-arrow.ts.
+ */
+export interface GraphWire extends Omit<GraphData, 'nodes' | 'edges'> {
+  nodesArrow: string;
+  edgesArrow: string;
+}
+
+export const GRAPH_LAYERS = ['credentials', 'addresses', 'sessions', 'boundaries'] as const;
 export type GraphLayer = (typeof GRAPH_LAYERS)[number];
 
 export interface GraphPath {
@@ -51,6 +70,27 @@ export interface GraphPath {
   /** Node ids from the identity to the resource. */
   nodes: string[];
   steps: { from: string; to: string; kind: 'assumes' | 'access'; detail: string }[];
+  /**
+   * The first event of the last step with its identity chain (session, credential, who assumed
+   * what), as the events view explains it: the evidence that the path was walked.
+   */
+  proof: { eventUid: string; time: string; summary: string } | null;
+}
+
+/** Every identity that touched a resource: directly, or from behind a role it assumed. */
+export interface ResourceToucher {
+  identity: string;
+  label: string;
+  isNhi: boolean | null;
+  type: string | null;
+  /** 'direct': acted on the resource; 'assumed': assumed (maybe through several roles) one that did. */
+  how: 'direct' | 'assumed';
+  /** For 'assumed': the roles between it and the resource, nearest first. */
+  through: string[];
+  events: number;
+  bytes: number;
+  first: string | null;
+  last: string | null;
 }
 
 export interface TimelineBin {

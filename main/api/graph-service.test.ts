@@ -2,10 +2,11 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IncidentGroundTruth } from '../../fixtures/generate/incident-bundle';
-import { tempDir } from '../../test/helpers/builders';
+import { writeFileSync } from 'node:fs';
+import { ctRecord, jsonLines, tempDir } from '../../test/helpers/builders';
 import { CaseStore } from '../case-store/case-store';
 import { importBundles } from '../ingest/importer';
-import { graphPath, graphQuery, timelineHistogram } from './graph-service';
+import { foldSmallNodes, graphPath, graphQuery, resourceTouchers, timelineHistogram } from './graph-service';
 
 const ROOT = resolve(__dirname, '../..');
 const truth = JSON.parse(readFileSync(join(ROOT, 'fixtures/incident-0214/ground-truth.json'), 'utf8')) as IncidentGroundTruth;
@@ -46,10 +47,35 @@ describe('graph queries on the 02:14 incident', () => {
     expect(inWindow!.n).toBeGreaterThan(100);
     const humans = await graphQuery(store, { nhi: false });
     expect(humans.nodes.filter((n) => n.kind === 'identity' && n.isNhi === true && humans.edges.some((e) => e.kind === 'access' && e.source === n.id))).toHaveLength(0);
+    const all = await graphQuery(store, {});
     const capped = await graphQuery(store, {}, { maxNodes: 10 });
-    expect(capped.nodes).toHaveLength(10);
+    expect(capped.nodes.length).toBeLessThanOrEqual(10);
     expect(capped.nodes.some((n) => n.id === EXFIL)).toBe(true);
     expect(capped.omitted.nodes).toBeGreaterThan(0);
+    // Small nodes are folded into one group per boundary and kind, not dropped: every event and
+    // byte of every access flow is still on the picture, and every edge ends at a node drawn.
+    const groups = capped.nodes.filter((n) => n.kind === 'group');
+    expect(groups.length).toBeGreaterThan(0);
+    expect(groups.reduce((s, g) => s + g.members!, 0)).toBe(capped.omitted.nodes);
+    const total = (g: typeof all, key: 'events' | 'bytes') => g.edges.filter((e) => e.kind === 'access').reduce((s, e) => s + e[key], 0);
+    expect(total(capped, 'events')).toBe(total(all, 'events'));
+    expect(total(capped, 'bytes')).toBe(total(all, 'bytes'));
+    const ids = new Set(capped.nodes.map((n) => n.id));
+    expect(capped.edges.every((e) => ids.has(e.source) && ids.has(e.target))).toBe(true);
+    expect(capped.edges.find((e) => e.target === EXFIL)).toMatchObject({ source: incident.role_uid, bytes: incident.bytes_copied });
+  });
+
+  it('folds only past the cap, and folds into groups that keep their boundary', () => {
+    const node = (id: string, boundary: string, events: number) => ({ id, kind: 'resource' as const, label: id, type: null, isNhi: null, boundary, external: false, events, bytes: events });
+    const edge = (target: string, events: number) => ({ source: 'me', target, kind: 'access' as const, events, bytes: events, failures: 0, operations: ['Get'], first: `2026-01-0${events}`, last: `2026-01-0${events}`, crossBoundary: false, external: false, unknownBoundary: false });
+    const me = { id: 'me', kind: 'identity' as const, label: 'me', type: null, isNhi: true, boundary: 'a', external: false, events: 15, bytes: 15 };
+    const nodes = [me, node('r1', 'a', 5), node('r2', 'a', 4), node('r3', 'b', 3), node('r4', 'b', 2), node('r5', 'b', 1)];
+    const edges = [edge('r1', 5), edge('r2', 4), edge('r3', 3), edge('r4', 2), edge('r5', 1)];
+    expect(foldSmallNodes(nodes, edges, 6).nodes).toHaveLength(6);
+    const folded = foldSmallNodes(nodes, edges, 4);
+    expect(folded.nodes.map((n) => n.id)).toEqual(['me', 'r1', 'r2', 'group:resource:b']);
+    expect(folded.edges.find((e) => e.target === 'group:resource:b')).toMatchObject({ events: 6, bytes: 6, first: '2026-01-01', last: '2026-01-03' });
+    expect(folded.omitted).toEqual({ nodes: 3, events: 6 });
   });
 
   it('adds the optional layers: the credentials identities used and the addresses they came from', async () => {
@@ -64,13 +90,39 @@ describe('graph queries on the 02:14 incident', () => {
     expect(plain.nodes.some((n) => n.kind === 'credential' || n.kind === 'address')).toBe(false);
   });
 
+  it('adds the sessions and boundaries layers: the incident session between the key owner and the role, and 111… → 999… flows', async () => {
+    const g = await graphQuery(store, { from: '2026-02-14T02:00:00Z', to: '2026-02-14T02:40:00Z' }, { layers: ['sessions', 'boundaries'] });
+    const session = `session:${incident.session_uid}`;
+    expect(g.nodes.find((n) => n.id === session)).toMatchObject({ kind: 'session', label: 'backup-sync' });
+    expect(g.edges.find((e) => e.kind === 'opens' && e.target === session)!.source).toBe(incident.key_owner_uid);
+    expect(g.edges.find((e) => e.kind === 'as' && e.source === session)!.target).toBe(incident.role_uid);
+    const out = g.edges.find((e) => e.kind === 'flows' && e.target === `boundary:${incident.destination_account}`)!;
+    expect(out).toMatchObject({ source: 'boundary:111111111111', external: true });
+    expect(out.bytes).toBeGreaterThanOrEqual(incident.bytes_copied);
+    expect(g.nodes.find((n) => n.id === `boundary:${incident.destination_account}`)).toMatchObject({ kind: 'boundary', external: true });
+  });
+
+  it('names every identity that touched the outside bucket: the role that copied, and who stood behind it', async () => {
+    const touchers = await resourceTouchers(store, EXFIL);
+    expect(touchers.filter((t) => t.how === 'direct').map((t) => t.identity)).toEqual([incident.role_uid]);
+    expect(touchers.find((t) => t.how === 'direct')).toMatchObject({ events: incident.objects_copied, bytes: incident.bytes_copied, isNhi: true });
+    expect(touchers.find((t) => t.identity === incident.key_owner_uid)).toMatchObject({ how: 'assumed', through: [incident.role_uid] });
+    // A window before the incident: nobody.
+    expect(await resourceTouchers(store, EXFIL, { to: '2026-02-14T02:00:00Z' })).toEqual([]);
+  });
+
   it('finds how an identity reached a resource through assumed roles, and says when it did not', async () => {
     const ci = 'web-identity:token.actions.githubusercontent.com:repo:acme/platform:ref:refs/heads/main';
     const path = await graphPath(store, ci, 'arn:aws:s3:::acme-prod-artifacts');
     expect(path.found).toBe(true);
     expect(path.nodes).toEqual([ci, 'arn:aws:iam::111111111111:role/gha-deploy', 'arn:aws:s3:::acme-prod-artifacts']);
     expect(path.steps[0]!.detail).toContain('AssumeRoleWithWebIdentity');
-    expect((await graphPath(store, incident.key_owner_uid, EXFIL)).nodes).toEqual([incident.key_owner_uid, incident.role_uid, EXFIL]);
+    const exfil = await graphPath(store, incident.key_owner_uid, EXFIL);
+    expect(exfil.nodes).toEqual([incident.key_owner_uid, incident.role_uid, EXFIL]);
+    // The proof is the first copy, with the chain behind it: the session and the long-term key.
+    expect(incident.event_ids.exfiltration_put).toContain(exfil.proof!.eventUid);
+    expect(exfil.proof!.summary).toContain(incident.session_uid);
+    expect(exfil.proof!.summary).toContain(incident.key_owner_uid);
     expect((await graphPath(store, ci, EXFIL)).found).toBe(false);
   });
 
@@ -88,5 +140,24 @@ describe('graph queries on the 02:14 incident', () => {
     const totals = byCategory.keys.map((_k, i) => byCategory.bins.reduce((s, b) => s + b.stacks[i]!, 0));
     expect(totals.reduce((s, n) => s + n, 0)).toBe(5_373);
     expect([...totals].sort((a, b) => b - a)).toEqual(totals);
+  });
+});
+
+describe('a flow to a resource whose boundary the logs do not give', () => {
+  it('is marked unknown, not taken for an inside one', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'trail.jsonl'), jsonLines([
+      ctRecord(1, { requestParameters: { bucketName: 'mystery', key: 'a' }, resources: [{ type: 'AWS::S3::Object', ARN: 'arn:aws:s3:::mystery/a' }, { type: 'AWS::S3::Bucket', ARN: 'arn:aws:s3:::mystery' }] }),
+      ctRecord(2, { requestParameters: { bucketName: 'known', key: 'b' }, resources: [{ type: 'AWS::S3::Object', ARN: 'arn:aws:s3:::known/b' }, { accountId: '111111111111', type: 'AWS::S3::Bucket', ARN: 'arn:aws:s3:::known' }] }),
+    ]));
+    const store = await CaseStore.open(join(dir, 'u.duckdb'), { create: true });
+    try {
+      await importBundles(store, [join(dir, 'trail.jsonl')]);
+      const g = await graphQuery(store, {});
+      expect(g.edges.find((e) => e.target === 'arn:aws:s3:::mystery')).toMatchObject({ unknownBoundary: true, crossBoundary: false, external: false });
+      expect(g.edges.find((e) => e.target === 'arn:aws:s3:::known')).toMatchObject({ unknownBoundary: false });
+    } finally {
+      store.close();
+    }
   });
 });

@@ -1,5 +1,7 @@
 import type { EventFilter } from '../../shared/api';
-import type { GraphData, GraphEdge, GraphLayer, GraphNode, GraphPath, TimelineData, TimelineStack } from '../../shared/graph';
+import type { GraphData, GraphEdge, GraphLayer, GraphNode, GraphPath, GraphWire, ResourceToucher, TimelineData, TimelineStack } from '../../shared/graph';
+import { graphToIpc } from '../../shared/graph-arrow';
+import { chainForEvent } from '../analytics/chain';
 import type { CaseStore, SqlParams } from '../case-store/case-store';
 import { eventWhere } from './events-service';
 
@@ -22,28 +24,38 @@ export async function graphQuery(store: CaseStore, filter: EventFilter, options:
   const started = performance.now();
   const { sql, params } = eventWhere(filter);
   const maxNodes = options.maxNodes ?? MAX_NODES;
-  const rows = await store.read<{
-    source: string; target: string; events: number; bytes: number; failures: number; operations: string[]; first: string; last: string;
+  const allRows = await store.read<{
+    source: string | null; target: string | null; events: number; bytes: number; failures: number; operations: string[]; first: string; last: string;
     actor_boundary: string | null; boundary: string | null; external: boolean; resource_type: string | null;
   }>(
+    // Two stages: first by actor, resource, operation and status (few groups, plain sums), then
+    // per actor and resource. Rolling the operations up over the small first stage, not over
+    // every event, cut the query on 1,000,000 events from 269 to about 170 ms.
     `WITH known AS (SELECT DISTINCT unnest(boundaries) AS b FROM identities),
      picked AS (
-       SELECT e.actor_uid, coalesce(c.resource_uid, e.resource_uid) AS resource, coalesce(c.resource_type, e.resource_type) AS resource_type,
-         coalesce(c.boundary, e.boundary) AS boundary, e.actor_boundary, e.time, e.status, e.operation,
-         coalesce(e.bytes_out, 0) + coalesce(e.bytes_in, 0) AS bytes
-       FROM events e LEFT JOIN identities i ON i.uid = e.actor_uid
+       SELECT e.actor_uid, coalesce(c.resource_uid, e.resource_uid) AS resource, e.operation, e.status,
+         count(*) AS n, sum(coalesce(e.bytes_out, 0) + coalesce(e.bytes_in, 0)) AS bytes, min(e.time) AS lo, max(e.time) AS hi,
+         any_value(e.actor_boundary) AS actor_boundary, any_value(coalesce(c.boundary, e.boundary)) AS boundary,
+         any_value(coalesce(c.resource_type, e.resource_type)) AS resource_type
+       FROM events e ${filter.nhi === undefined ? '' : 'LEFT JOIN identities i ON i.uid = e.actor_uid'}
        -- Parsers write at most one container per event, so this join adds no rows.
        LEFT JOIN event_resources c ON c.event_uid = e.event_uid AND c.source = e.source AND c.role = 'container'
-       ${sql ? `${sql} AND` : 'WHERE'} e.actor_uid IS NOT NULL AND coalesce(c.resource_uid, e.resource_uid) IS NOT NULL)
-     SELECT actor_uid AS source, resource AS target, count(*)::BIGINT AS events, sum(bytes)::BIGINT AS bytes,
-       count(*) FILTER (WHERE status = 'failure')::BIGINT AS failures,
-       list(DISTINCT operation)[1:6] AS operations,
-       strftime(min(time), ${ISO}) AS first, strftime(max(time), ${ISO}) AS last,
-       any_value(actor_boundary) AS actor_boundary, any_value(boundary) AS boundary, any_value(resource_type) AS resource_type,
-       bool_or(boundary IS NOT NULL AND boundary NOT IN (SELECT b FROM known)) AS external
-     FROM picked GROUP BY actor_uid, resource HAVING count(*) >= $min ORDER BY events DESC`,
+       ${sql}
+       GROUP BY ALL),
+     flows AS (
+       SELECT actor_uid AS source, resource AS target, sum(n)::BIGINT AS events, sum(bytes)::BIGINT AS bytes,
+         coalesce(sum(n) FILTER (WHERE status = 'failure'), 0)::BIGINT AS failures,
+         list(DISTINCT operation)[1:6] AS operations,
+         strftime(min(lo), ${ISO}) AS first, strftime(max(hi), ${ISO}) AS last,
+         any_value(actor_boundary) AS actor_boundary, any_value(boundary) AS boundary, any_value(resource_type) AS resource_type
+       FROM picked GROUP BY actor_uid, resource HAVING sum(n) >= $min)
+     SELECT *, (boundary IS NOT NULL AND boundary NOT IN (SELECT b FROM known)) AS external FROM flows ORDER BY events DESC, source, target`,
     { ...(params as Record<string, string | boolean>), min: options.minEvents ?? 1 } as SqlParams,
   );
+  // Events without an actor or a resource are left out here, not in SQL: DuckDB pushes such a
+  // filter below the aggregation, onto every joined event, where it cost 110 ms of 280 on
+  // 1,000,000 events.
+  const rows = allRows.filter((r): r is typeof r & { source: string; target: string } => r.source !== null && r.target !== null);
   const identities = new Map(
     (await store.read<{ uid: string; display: string | null; type: string; is_nhi: boolean | null; boundary: string | null }>(
       `SELECT uid, display, type, is_nhi, boundaries[1] AS boundary FROM identities`,
@@ -73,6 +85,7 @@ export async function graphQuery(store: CaseStore, filter: EventFilter, options:
     last: r.last,
     crossBoundary: r.boundary !== null && r.actor_boundary !== null && r.boundary !== r.actor_boundary,
     external: r.external,
+    unknownBoundary: r.boundary === null,
   }));
   // Role assumptions among the identities on the graph, within the same time window.
   const window: Record<string, string> = {};
@@ -89,11 +102,22 @@ export async function graphQuery(store: CaseStore, filter: EventFilter, options:
     if (!nodes.has(a.target)) continue;
     const i = identities.get(a.source);
     if (!nodes.has(a.source)) nodes.set(a.source, { id: a.source, kind: 'identity', label: i?.display ?? a.source, type: i?.type ?? null, isNhi: i?.is_nhi ?? null, boundary: i?.boundary ?? null, external: false, events: 0, bytes: 0 });
-    edges.push({ source: a.source, target: a.target, kind: 'assumes', events: a.events, bytes: 0, failures: 0, operations: ['assume'], first: a.first, last: a.last, crossBoundary: false, external: false });
+    edges.push({ source: a.source, target: a.target, kind: 'assumes', events: a.events, bytes: 0, failures: 0, operations: ['assume'], first: a.first, last: a.last, crossBoundary: false, external: false, unknownBoundary: false });
   }
+  // An AssumeRole call also "acts on" the role as a resource: the assumption edge already says so.
+  const assumed = new Set(edges.filter((e) => e.kind === 'assumes').map((e) => `${e.source}>${e.target}`));
+  edges = edges.filter((e) => e.kind === 'assumes' || !assumed.has(`${e.source}>${e.target}`));
   // Optional layers: the credentials each identity used, the addresses it came from (the busiest
   // LAYER_LIMIT of each, so the picture stays readable).
   for (const layer of options.layers ?? []) {
+    if (layer === 'sessions') {
+      await addSessions(store, filter, nodes, edges);
+      continue;
+    }
+    if (layer === 'boundaries') {
+      addBoundaryFlows(nodes, edges);
+      continue;
+    }
     const column = layer === 'credentials' ? 'e.credential_uid' : 'e.src_ip';
     const rows2 = await store.read<{ actor: string; other: string; events: number; first: string; last: string; failures: number }>(
       `SELECT e.actor_uid AS actor, ${column} AS other, count(*)::BIGINT AS events, strftime(min(e.time), ${ISO}) AS first, strftime(max(e.time), ${ISO}) AS last,
@@ -108,29 +132,143 @@ export async function graphQuery(store: CaseStore, filter: EventFilter, options:
       touch({ id, kind: layer === 'credentials' ? 'credential' : 'address', label: r.other, type: null, isNhi: null, boundary: nodes.get(r.actor)!.boundary, external: false, events: 0, bytes: 0 }, r.events, 0);
       edges.push(
         layer === 'credentials'
-          ? { source: r.actor, target: id, kind: 'uses', events: r.events, bytes: 0, failures: r.failures, operations: [], first: r.first, last: r.last, crossBoundary: false, external: false }
-          : { source: id, target: r.actor, kind: 'from', events: r.events, bytes: 0, failures: r.failures, operations: [], first: r.first, last: r.last, crossBoundary: false, external: false },
+          ? { source: r.actor, target: id, kind: 'uses', events: r.events, bytes: 0, failures: r.failures, operations: [], first: r.first, last: r.last, crossBoundary: false, external: false, unknownBoundary: false }
+          : { source: id, target: r.actor, kind: 'from', events: r.events, bytes: 0, failures: r.failures, operations: [], first: r.first, last: r.last, crossBoundary: false, external: false, unknownBoundary: false },
       );
     }
   }
-  // An AssumeRole call also "acts on" the role as a resource: the assumption edge already says so.
-  const assumed = new Set(edges.filter((e) => e.kind === 'assumes').map((e) => `${e.source}>${e.target}`));
-  edges = edges.filter((e) => e.kind === 'assumes' || !assumed.has(`${e.source}>${e.target}`));
-  // Level of detail: past maxNodes, the smallest nodes go (never an external resource).
-  let omitted = { nodes: 0, events: 0 };
-  if (nodes.size > maxNodes) {
-    const ranked = [...nodes.values()].sort((a, b) => Number(b.external) - Number(a.external) || b.events - a.events);
-    const keep = new Set(ranked.slice(0, maxNodes).map((n) => n.id));
-    const dropped = ranked.slice(maxNodes);
-    omitted = { nodes: dropped.length, events: dropped.filter((n) => n.kind === 'resource').reduce((s, n) => s + n.events, 0) };
-    for (const n of dropped) nodes.delete(n.id);
-    edges = edges.filter((e) => keep.has(e.source) && keep.has(e.target));
-  }
+  const folded = foldSmallNodes([...nodes.values()], edges, maxNodes);
   const [facets] = await store.read<{ services: string[]; categories: string[] }>(
     `SELECT (SELECT list(DISTINCT service ORDER BY service) FROM events WHERE service IS NOT NULL) AS services,
             (SELECT list(DISTINCT category ORDER BY category) FROM events) AS categories`,
   );
-  return { nodes: [...nodes.values()], edges, omitted, facets: { services: facets?.services ?? [], categories: facets?.categories ?? [] }, elapsedMs: performance.now() - started };
+  return { nodes: folded.nodes, edges: folded.edges, omitted: folded.omitted, facets: { services: facets?.services ?? [], categories: facets?.categories ?? [] }, elapsedMs: performance.now() - started };
+}
+
+/** The graph for the wire: nodes and edges as Arrow IPC. */
+export function graphWire(data: GraphData): GraphWire {
+  const { nodes, edges, ...rest } = data;
+  const ipc = graphToIpc({ nodes, edges });
+  return { ...rest, nodesArrow: Buffer.from(ipc.nodes).toString('base64'), edgesArrow: Buffer.from(ipc.edges).toString('base64') };
+}
+
+/**
+ * Level of detail: past `maxNodes`, the smallest identities and resources of each boundary are
+ * folded into one 'group' node per boundary and kind, and their edges into edges to or from that
+ * group, so no event or byte leaves the picture. Outside-boundary resources are never folded.
+ */
+export function foldSmallNodes(nodes: GraphNode[], edges: GraphEdge[], maxNodes: number): Pick<GraphData, 'nodes' | 'edges' | 'omitted'> {
+  if (nodes.length <= maxNodes) return { nodes, edges, omitted: { nodes: 0, events: 0 } };
+  const ranked = [...nodes].sort((a, b) => Number(b.external) - Number(a.external) || b.events - a.events || (a.id < b.id ? -1 : 1));
+  const foldable = (n: GraphNode) => (n.kind === 'identity' || n.kind === 'resource') && !n.external;
+  const groupOf = (n: GraphNode) => `group:${n.kind}:${n.boundary ?? '?'}`;
+  // Each folded boundary and kind costs one group node: shrink what is kept until both fit.
+  let keepCount = maxNodes;
+  let folded: GraphNode[] = [];
+  for (let round = 0; round < 8; round++) {
+    folded = ranked.slice(keepCount).filter(foldable);
+    const groups = new Set(folded.map(groupOf)).size;
+    const unfoldable = ranked.slice(keepCount).length - folded.length;
+    if (keepCount + groups + unfoldable <= maxNodes || keepCount === 0) break;
+    keepCount = Math.max(0, maxNodes - groups - unfoldable);
+  }
+  const into = new Map(folded.map((n) => [n.id, groupOf(n)]));
+  const kept = nodes.filter((n) => !into.has(n.id));
+  const groups = new Map<string, GraphNode>();
+  for (const n of folded) {
+    const id = groupOf(n);
+    const g = groups.get(id) ?? { id, kind: 'group', label: '', type: n.kind, isNhi: null, boundary: n.boundary, external: false, events: 0, bytes: 0, members: 0 };
+    g.events += n.events;
+    g.bytes += n.bytes;
+    g.members! += 1;
+    // A group of machines only (or people only) keeps the colour that says so.
+    if (n.kind === 'identity') g.isNhi = g.members === 1 ? n.isNhi : g.isNhi === n.isNhi ? g.isNhi : null;
+    groups.set(id, g);
+  }
+  for (const g of groups.values()) g.label = `${g.members!.toLocaleString('en-US')} smaller ${g.type === 'identity' ? 'identities' : 'resources'}`;
+  const merged = new Map<string, GraphEdge>();
+  for (const e of edges) {
+    const source = into.get(e.source) ?? e.source;
+    const target = into.get(e.target) ?? e.target;
+    if (source === e.source && target === e.target) {
+      merged.set(`${source}>${target}>${e.kind}`, e);
+      continue;
+    }
+    const key = `${source}>${target}>${e.kind}`;
+    const have = merged.get(key);
+    if (!have) {
+      merged.set(key, { ...e, source, target, operations: [...e.operations] });
+      continue;
+    }
+    have.events += e.events;
+    have.bytes += e.bytes;
+    have.failures += e.failures;
+    for (const op of e.operations) if (have.operations.length < 6 && !have.operations.includes(op)) have.operations.push(op);
+    if (e.first < have.first) have.first = e.first;
+    if (e.last > have.last) have.last = e.last;
+    have.crossBoundary ||= e.crossBoundary;
+    have.external ||= e.external;
+    have.unknownBoundary ||= e.unknownBoundary;
+  }
+  return {
+    nodes: [...kept, ...groups.values()],
+    edges: [...merged.values()],
+    omitted: { nodes: folded.length, events: folded.filter((n) => n.kind === 'resource').reduce((s, n) => s + n.events, 0) },
+  };
+}
+
+/** The sessions layer: who opened each session (the busiest LAYER_LIMIT) and the role it ran as. */
+async function addSessions(store: CaseStore, filter: EventFilter, nodes: Map<string, GraphNode>, edges: GraphEdge[]): Promise<void> {
+  const window: Record<string, string> = {};
+  if (filter.from) window.from = filter.from;
+  if (filter.to) window.to = filter.to;
+  const rows = await store.read<{ session: string; role: string; by: string; via: string; at: string; events: number; first: string | null; last: string | null }>(
+    `SELECT session_uid AS session, role_uid AS role, assumed_by AS by, via, strftime(assumed_at, ${ISO}) AS at, events::BIGINT AS events,
+       strftime(first_used, ${ISO}) AS first, strftime(last_used, ${ISO}) AS last
+     FROM sessions WHERE session_uid IS NOT NULL AND role_uid IS NOT NULL
+       ${filter.from ? 'AND coalesce(last_used, assumed_at) >= try_cast($from AS TIMESTAMPTZ)::TIMESTAMP' : ''} ${filter.to ? 'AND assumed_at < try_cast($to AS TIMESTAMPTZ)::TIMESTAMP' : ''}
+     ORDER BY events DESC LIMIT ${LAYER_LIMIT}`,
+    window,
+  );
+  for (const r of rows) {
+    const role = nodes.get(r.role);
+    if (!role) continue;
+    const id = `session:${r.session}`;
+    if (!nodes.has(id)) nodes.set(id, { id, kind: 'session', label: r.session.split(/[/:]/).filter(Boolean).pop() ?? r.session, type: r.via, isNhi: null, boundary: role.boundary, external: false, events: r.events, bytes: 0 });
+    if (nodes.has(r.by)) edges.push({ source: r.by, target: id, kind: 'opens', events: 1, bytes: 0, failures: 0, operations: [r.via], first: r.at, last: r.at, crossBoundary: false, external: false, unknownBoundary: false });
+    edges.push({ source: id, target: r.role, kind: 'as', events: r.events, bytes: 0, failures: 0, operations: [], first: r.first ?? r.at, last: r.last ?? r.at, crossBoundary: false, external: false, unknownBoundary: false });
+  }
+}
+
+/** The boundaries layer: one node per boundary, and one edge per pair of boundaries that access crosses. */
+function addBoundaryFlows(nodes: Map<string, GraphNode>, edges: GraphEdge[]): void {
+  const flows = new Map<string, GraphEdge>();
+  for (const e of edges) {
+    if (e.kind !== 'access' || !e.crossBoundary) continue;
+    const from = nodes.get(e.source)?.boundary;
+    const to = nodes.get(e.target)?.boundary;
+    if (!from || !to || from === to) continue;
+    const key = `${from}>${to}`;
+    const f = flows.get(key) ?? { source: `boundary:${from}`, target: `boundary:${to}`, kind: 'flows', events: 0, bytes: 0, failures: 0, operations: [], first: e.first, last: e.last, crossBoundary: true, external: false, unknownBoundary: false };
+    f.events += e.events;
+    f.bytes += e.bytes;
+    f.failures += e.failures;
+    if (e.first < f.first) f.first = e.first;
+    if (e.last > f.last) f.last = e.last;
+    f.external ||= e.external;
+    flows.set(key, f);
+  }
+  for (const f of flows.values()) {
+    for (const [id, external] of [[f.source, false], [f.target, f.external]] as const) {
+      const b = id.slice('boundary:'.length);
+      const have = nodes.get(id) ?? { id, kind: 'boundary', label: b, type: null, isNhi: null, boundary: b, external: false, events: 0, bytes: 0 };
+      have.external ||= external;
+      nodes.set(id, have);
+    }
+    nodes.get(f.target)!.events += f.events;
+    nodes.get(f.target)!.bytes += f.bytes;
+    edges.push(f);
+  }
 }
 
 function shortResource(uid: string): string {
@@ -172,14 +310,72 @@ export async function graphPath(store: CaseStore, from: string, to: string): Pro
       queue.push(step.b);
     }
   }
-  if (from !== to && !previous.has(to)) return { found: false, nodes: [], steps: [] };
+  if (from !== to && !previous.has(to)) return { found: false, nodes: [], steps: [], proof: null };
   const steps: GraphPath['steps'] = [];
   for (let at = to; at !== from; ) {
     const p = previous.get(at)!;
     steps.unshift({ from: p.from, to: at, kind: p.kind, detail: p.detail });
     at = p.from;
   }
-  return { found: true, nodes: [from, ...steps.map((s) => s.to)], steps };
+  return { found: true, nodes: [from, ...steps.map((s) => s.to)], steps, proof: await pathProof(store, steps[steps.length - 1]) };
+}
+
+/** The first event of a path's last step, explained by its identity chain (main/analytics/chain.ts). */
+async function pathProof(store: CaseStore, step: GraphPath['steps'][number] | undefined): Promise<GraphPath['proof']> {
+  if (!step) return null;
+  const [event] =
+    step.kind === 'assumes'
+      ? await store.read<{ uid: string }>(`SELECT assume_event_uid AS uid FROM sessions WHERE assumed_by = $a AND role_uid = $b ORDER BY assumed_at LIMIT 1`, { a: step.from, b: step.to })
+      : await store.read<{ uid: string }>(
+          `SELECT e.event_uid AS uid FROM events e LEFT JOIN event_resources r ON r.event_uid = e.event_uid AND r.source = e.source AND r.role = 'container'
+           WHERE e.actor_uid = $a AND coalesce(r.resource_uid, e.resource_uid) = $b ORDER BY e.time LIMIT 1`,
+          { a: step.from, b: step.to },
+        );
+  if (!event) return null;
+  const chain = await chainForEvent(store, event.uid);
+  return chain ? { eventUid: chain.eventUid, time: chain.time, summary: chain.summary } : null;
+}
+
+/**
+ * Every identity that touched a resource within the filter: those that acted on it (by
+ * container, as the graph draws it), then, walking the sessions back, every identity that assumed
+ * a role that did, through as many roles as the case shows.
+ */
+export async function resourceTouchers(store: CaseStore, resource: string, filter: EventFilter = {}): Promise<ResourceToucher[]> {
+  const { sql, params } = eventWhere({ ...filter, resource: undefined });
+  const direct = await store.read<{ actor: string; events: number; bytes: number; first: string; last: string }>(
+    `SELECT e.actor_uid AS actor, count(*)::BIGINT AS events, sum(coalesce(e.bytes_out, 0) + coalesce(e.bytes_in, 0))::BIGINT AS bytes,
+       strftime(min(e.time), ${ISO}) AS first, strftime(max(e.time), ${ISO}) AS last
+     FROM events e LEFT JOIN identities i ON i.uid = e.actor_uid
+       LEFT JOIN event_resources c ON c.event_uid = e.event_uid AND c.source = e.source AND c.role = 'container'
+     ${sql ? `${sql} AND` : 'WHERE'} e.actor_uid IS NOT NULL AND coalesce(c.resource_uid, e.resource_uid) = $touched
+     GROUP BY ALL ORDER BY events DESC`,
+    { ...(params as Record<string, string | boolean>), touched: resource } as SqlParams,
+  );
+  const assumers = await store.read<{ role: string; by: string; events: number; first: string; last: string }>(
+    `SELECT role_uid AS role, assumed_by AS by, count(*)::BIGINT AS events, strftime(min(assumed_at), ${ISO}) AS first, strftime(max(assumed_at), ${ISO}) AS last
+     FROM sessions WHERE role_uid IS NOT NULL AND assumed_by IS NOT NULL GROUP BY ALL`,
+  );
+  const behind = new Map<string, typeof assumers>();
+  for (const a of assumers) behind.set(a.role, [...(behind.get(a.role) ?? []), a]);
+  const identities = new Map(
+    (await store.read<{ uid: string; display: string | null; type: string; is_nhi: boolean | null }>(`SELECT uid, display, type, is_nhi FROM identities`)).map((i) => [i.uid, i]),
+  );
+  const describe = (uid: string) => ({ identity: uid, label: identities.get(uid)?.display ?? uid, isNhi: identities.get(uid)?.is_nhi ?? null, type: identities.get(uid)?.type ?? null });
+  const out: ResourceToucher[] = direct.map((d) => ({ ...describe(d.actor), how: 'direct', through: [], events: d.events, bytes: d.bytes, first: d.first, last: d.last }));
+  const seen = new Set(out.map((t) => t.identity));
+  const queue = out.map((t) => ({ uid: t.identity, through: [] as string[] }));
+  while (queue.length > 0) {
+    const at = queue.shift()!;
+    for (const a of behind.get(at.uid) ?? []) {
+      if (seen.has(a.by)) continue;
+      seen.add(a.by);
+      const through = [...at.through, at.uid];
+      out.push({ ...describe(a.by), how: 'assumed', through, events: a.events, bytes: 0, first: a.first, last: a.last });
+      queue.push({ uid: a.by, through });
+    }
+  }
+  return out;
 }
 
 /** Events over time, machine and human, in about `buckets` bins over the filter's window or the whole case. */

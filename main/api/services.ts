@@ -12,7 +12,7 @@ import { exportEvents } from '../export/export-events';
 import { appendJournal, readJournal } from '../journal/journal';
 import { saveReport } from '../report/save-report';
 import { CasePool } from './case-pool';
-import { graphPath, graphQuery, timelineHistogram } from './graph-service';
+import { graphPath, graphQuery, graphWire, resourceTouchers, timelineHistogram } from './graph-service';
 import { evidenceList, quarantineList } from './evidence-service';
 import { countEvents, eventDetail, queryEvents } from './events-service';
 import { cancelImportJob, importJobStatus, startImportJob } from './import-jobs';
@@ -155,8 +155,9 @@ const HANDLERS: Handlers = {
     return poolOf(context).write(absolute, (store) => exportEvents(store, { filter: request.filter, format: request.format, out: resolve(request.out), force: request.force === true }));
   },
   'graph.query': (request, context) =>
-    withReadOnlyCase(request.casePath, context, (store) => graphQuery(store, request.filter, { ...(request.maxNodes ? { maxNodes: request.maxNodes } : {}), ...(request.minEvents ? { minEvents: request.minEvents } : {}), ...(request.layers ? { layers: request.layers } : {}) })),
+    withReadOnlyCase(request.casePath, context, async (store) => graphWire(await graphQuery(store, request.filter, { ...(request.maxNodes ? { maxNodes: request.maxNodes } : {}), ...(request.minEvents ? { minEvents: request.minEvents } : {}), ...(request.layers ? { layers: request.layers } : {}) }))),
   'graph.path': (request, context) => withReadOnlyCase(request.casePath, context, (store) => graphPath(store, request.from, request.to)),
+  'graph.touchers': (request, context) => withReadOnlyCase(request.casePath, context, (store) => resourceTouchers(store, request.resource, request.filter ?? {})),
   'timeline.histogram': (request, context) => withReadOnlyCase(request.casePath, context, (store) => timelineHistogram(store, request.filter, request.buckets, request.stackBy)),
   'views.save': async (request, context) => {
     const absolute = allowed(request.casePath, context);

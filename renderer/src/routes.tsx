@@ -6,6 +6,7 @@ import { GraphView } from './graph/graph-view';
 import { IdentitiesView } from './identities-view';
 import { IdentityPage } from './identity-profile';
 import { SqlConsole } from './sql-console';
+import { TimelineView } from './timeline/timeline-view';
 import type { ViewName } from './view-state';
 
 /**
@@ -33,7 +34,7 @@ export const ROUTES: Route[] = [
   { view: 'identities', label: 'Identities', key: 'i', tab: true, render: (p) => <IdentitiesView casePath={p.casePath} /> },
   { view: 'identity', label: 'Identity', key: 'p', tab: false, render: (p) => <IdentityPage casePath={p.casePath} /> },
   { view: 'graph', label: 'Graph & timeline', key: 'g', tab: true, render: (p) => <GraphView casePath={p.casePath} /> },
-  { view: 'timeline', label: 'Timeline', key: 't', tab: false, render: (p) => <GraphView casePath={p.casePath} /> },
+  { view: 'timeline', label: 'Timeline', key: 't', tab: false, render: (p) => <TimelineView casePath={p.casePath} isStandalone /> },
   { view: 'findings', label: 'Findings', key: 'f', tab: true, render: (p) => <FindingsView casePath={p.casePath} /> },
   { view: 'sql', label: 'SQL', key: 's', tab: true, render: (p) => <SqlConsole casePath={p.casePath} /> },
 ];

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IncidentGroundTruth } from '../../fixtures/generate/incident-bundle';
 import { CasePool } from '../../main/api/case-pool';
 import { CaseStore } from '../../main/case-store/case-store';
+import { runDetections } from '../../main/detect/engine';
 import { importBundles } from '../../main/ingest/importer';
 import { type WebServer, startWebServer } from '../../main/web/server';
 import { tempDir } from '../helpers/builders';
@@ -42,7 +43,8 @@ describe('graph, timeline and replay in a real browser', () => {
 
   const open = async (hash: string): Promise<Page> => {
     const page = await browser.newPage({ viewport: { width: 1500, height: 1200 } });
-    await page.goto(`${server.url}&case=${encodeURIComponent(casePath)}${hash}`);
+    // ?perf: the graph view reports its layout on window.__nhiPerf.
+    await page.goto(`${server.url}&perf&case=${encodeURIComponent(casePath)}${hash}`);
     await expect.poll(() => page.textContent('[data-testid=graph-stats]'), { timeout: 20_000 }).toMatch(/^\d+ nodes/);
     return page;
   };
@@ -57,7 +59,7 @@ describe('graph, timeline and replay in a real browser', () => {
     expect(await row.textContent()).toMatch(/backend-svc.*s3:\/\/exfil-drop-7731.*140.*13\.9 GB.*OUTSIDE/);
     // Outside-boundary flows come first in the list.
     expect(await page.locator('table[aria-label="graph edges"] tbody tr').first().textContent()).toContain('exfil-drop-7731');
-    await page.waitForFunction(() => (window as unknown as { __nhiGraphStable?: number }).__nhiGraphStable !== undefined, undefined, { timeout: 20_000 });
+    await page.waitForFunction(() => (window as unknown as { __nhiPerf: { stableAt: number | null } }).__nhiPerf.stableAt !== null, undefined, { timeout: 20_000 });
     await page.screenshot({ path: join(SHOTS, 'graph.png') });
     expect(errors).toEqual([]);
     await page.close();
@@ -97,6 +99,8 @@ describe('graph, timeline and replay in a real browser', () => {
     await page.getByRole('button', { name: 'play', exact: true }).click();
     await expect.poll(() => exfilRow(page).count(), { timeout: 20_000 }).toBe(1);
     await expect.poll(async () => (await page.textContent('[data-testid=replay-clock]')) ?? '', { timeout: 20_000 }).toMatch(/02:(1[4-9]|[2-4]\d)/);
+    // The events list follows the clock while it runs: the latest events before it, copies among them.
+    await expect.poll(() => page.locator('[data-testid=replay-events] li').first().textContent(), { timeout: 20_000 }).toMatch(/^02:(1[4-9]|[2-3]\d):\d\d .*(CopyObject|PutObject|GetObject)/);
     await page.screenshot({ path: join(SHOTS, 'replay-after-0214.png') });
     // Event by event: the events list follows the clock.
     // At 100,000× the 40-minute window is over in well under a second; pause only if still playing.
@@ -114,6 +118,8 @@ describe('graph, timeline and replay in a real browser', () => {
     await page.getByRole('button', { name: 'select arn:aws:s3:::acme-prod-artifacts' }).first().click();
     await page.getByRole('button', { name: 'Path to here' }).click();
     await expect.poll(() => page.textContent('[data-testid=graph-path]'), { timeout: 20_000 }).toMatch(/assumed gha-deploy.*gha-deploy acted on s3:\/\/acme-prod-artifacts/s);
+    // The first event of the last step, with the chain behind it, is the evidence.
+    expect(await page.textContent('[data-testid=graph-path-proof]')).toMatch(/PutObject on arn:aws:s3:::acme-prod-artifacts.*AssumeRoleWithWebIdentity/);
     await page.screenshot({ path: join(SHOTS, 'graph-path.png') });
     await page.getByRole('button', { name: `select ${EXFIL}` }).first().click();
     await page.getByRole('button', { name: 'Path to here' }).click();
@@ -168,6 +174,79 @@ describe('graph, timeline and replay in a real browser', () => {
     await page.close();
   });
 
+  it('keeps the layout where it was when the filter changes', async () => {
+    const page = await open('#graph');
+    type Perf = { __nhiPerf: { stableAt: number | null; positions(): Record<string, { x: number; y: number }> } };
+    await page.waitForFunction(() => (window as unknown as Perf).__nhiPerf.stableAt !== null);
+    const first = await page.evaluate(() => ({ at: (window as unknown as Perf).__nhiPerf.stableAt!, positions: (window as unknown as Perf).__nhiPerf.positions() }));
+    await page.getByLabel('machines only').check();
+    await page.waitForFunction((at) => ((window as unknown as Perf).__nhiPerf.stableAt ?? 0) > at, first.at, { timeout: 20_000 });
+    const stats = (await page.textContent('[data-testid=graph-stats]'))!;
+    const second = await page.evaluate(() => (window as unknown as Perf).__nhiPerf.positions());
+    const moved = Object.keys(first.positions).filter((id) => id in second).map((id) => Math.hypot(second[id]!.x - first.positions[id]!.x, second[id]!.y - first.positions[id]!.y));
+    expect(moved.length).toBeGreaterThan(10);
+    moved.sort((a, b) => a - b);
+    // Nodes that stay on the picture barely move (layout units are screen pixels at zoom 1).
+    expect(moved[Math.floor(moved.length / 2)]).toBeLessThan(25);
+    expect(Math.hypot(second[truth.incident!.role_uid]!.x - first.positions[truth.incident!.role_uid]!.x, second[truth.incident!.role_uid]!.y - first.positions[truth.incident!.role_uid]!.y)).toBeLessThan(40);
+    expect(stats).toMatch(/^\d+ nodes/);
+    await page.close();
+  });
+
+  it('lists every identity that touched the outside bucket, behind the role too', async () => {
+    const page = await open('#graph');
+    await page.getByRole('button', { name: `select ${EXFIL}` }).first().click();
+    await page.getByRole('button', { name: 'Who touched it' }).click();
+    const list = page.getByTestId('graph-touchers');
+    await expect.poll(() => list.textContent(), { timeout: 20_000 }).toMatch(/backend-svc.*machine.*140 events, 13\.9 GB/);
+    expect(await list.textContent()).toMatch(/svc-legacy-backup.*through backend-svc/);
+    await page.screenshot({ path: join(SHOTS, 'graph-touchers.png') });
+    await page.close();
+  });
+
+  it('the timeline on its own: findings marked, wheel zoom, brushing sets the window the events view then shows', async () => {
+    await pool.write(casePath, (store) => runDetections(store));
+    const page = await browser.newPage({ viewport: { width: 1500, height: 900 } });
+    await page.goto(`${server.url}&case=${encodeURIComponent(casePath)}#timeline`);
+    const timeline = page.getByTestId('timeline');
+    await timeline.waitFor({ timeout: 20_000 });
+    // The high and critical findings are marked where their window starts: the incident's among them.
+    const marks = page.getByTestId('finding-mark');
+    await expect.poll(() => marks.count(), { timeout: 20_000 }).toBeGreaterThan(0);
+    const marked = await marks.evaluateAll((gs) => gs.map((g) => `${g.getAttribute('data-at')} ${g.textContent}`));
+    expect(marked.some((m) => m.startsWith('2026-02-14T02:1') && /exfil-drop-7731|outside|external/i.test(m))).toBe(true);
+    const box = (await timeline.boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.95, box.y + box.height * 0.4);
+    // Four wheel steps in: the steps add up (0.6⁴ of five weeks is about 4.5 days: 30-minute bars).
+    const buckets = async () => (await page.getByTestId('timeline-view').textContent())!.match(/buckets of ([^)]+)\)/)![1];
+    expect(await buckets()).toBe('6 h');
+    for (let i = 0; i < 4; i++) await page.mouse.wheel(0, -200);
+    await expect.poll(buckets, { timeout: 20_000 }).toBe('30 min');
+    await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.4);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.7, box.y + box.height * 0.4, { steps: 5 });
+    await page.mouse.up();
+    await expect.poll(() => page.url()).toMatch(/#timeline\?.*from=2026-0.*to=2026-0/);
+    await page.screenshot({ path: join(SHOTS, 'timeline.png') });
+    const from = new URLSearchParams(new URL(page.url()).hash.split('?')[1]).get('from')!;
+    await page.getByRole('button', { name: 'Events in this window' }).click();
+    await expect.poll(() => page.textContent('[data-testid=event-count]'), { timeout: 20_000 }).toMatch(/^[\d,]+ events$/);
+    expect(decodeURIComponent(page.url())).toContain(`#events?from=${from}`);
+    await page.close();
+  });
+
+  it('draws sessions and boundaries as layers: the incident session and the flow into the outside account', async () => {
+    const page = await open('#graph?from=2026-02-14T02:00:00Z&to=2026-02-14T02:40:00Z');
+    await page.getByLabel('show sessions').check();
+    await page.getByLabel('show boundaries').check();
+    const table = page.locator('table[aria-label="graph edges"]');
+    await expect.poll(() => table.textContent(), { timeout: 20_000 }).toMatch(/111111111111flows to 999999999999/);
+    expect(await table.textContent()).toContain('opened backup-sync');
+    await page.waitForFunction(() => (window as unknown as { __nhiPerf: { stableAt: number | null } }).__nhiPerf.stableAt !== null);
+    await page.screenshot({ path: join(SHOTS, 'graph-sessions-boundaries.png') });
+    await page.close();
+  });
+
   it('draws the credential and source-address layers on demand', async () => {
     const page = await open('#graph?from=2026-02-14T02:00:00Z&to=2026-02-14T02:40:00Z');
     await page.getByLabel('show addresses').check();
@@ -175,7 +254,7 @@ describe('graph, timeline and replay in a real browser', () => {
     const table = page.locator('table[aria-label="graph edges"]');
     await expect.poll(() => table.textContent(), { timeout: 20_000 }).toContain(truth.incident!.source_ip);
     await expect.poll(() => table.textContent(), { timeout: 20_000 }).toContain(`used ${truth.incident!.access_key}`);
-    await page.waitForFunction(() => (window as unknown as { __nhiGraphStable?: number }).__nhiGraphStable !== undefined);
+    await page.waitForFunction(() => (window as unknown as { __nhiPerf: { stableAt: number | null } }).__nhiPerf.stableAt !== null);
     await page.screenshot({ path: join(SHOTS, 'graph-layers.png') });
     await page.close();
   });

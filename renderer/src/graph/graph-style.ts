@@ -14,21 +14,28 @@ export const COLOR = {
   path: '#ffd84d',
   credential: '#e0b341',
   address: '#7f8796',
+  session: '#c9a3f5',
+  unknownBoundary: '#d6c35c',
+  boundary: '#3a4152',
 } as const;
 
 export function nodeColor(n: GraphNode): string {
   if (n.kind === 'credential') return COLOR.credential;
   if (n.kind === 'address') return COLOR.address;
+  if (n.kind === 'session') return COLOR.session;
+  if (n.kind === 'boundary') return n.external ? COLOR.external : COLOR.boundary;
+  if (n.kind === 'group' && n.type === 'resource') return COLOR.resource;
   if (n.kind === 'resource') return n.external ? COLOR.external : COLOR.resource;
   return n.isNhi === true ? COLOR.machine : n.isNhi === false ? COLOR.human : COLOR.unknown;
 }
 
 export function edgeColor(e: GraphEdge): string {
   if (e.external) return COLOR.external;
-  if (e.kind === 'assumes' || e.kind === 'uses' || e.kind === 'from') return COLOR.assumes;
-  return e.crossBoundary ? COLOR.cross : COLOR.edge;
+  if (e.kind === 'flows') return COLOR.cross;
+  if (e.kind !== 'access') return COLOR.assumes;
+  return e.crossBoundary ? COLOR.cross : e.unknownBoundary ? COLOR.unknownBoundary : COLOR.edge;
 }
 
-export const nodeRadius = (n: GraphNode) => 5 + Math.min(14, Math.log10(1 + n.events) * 3);
+export const nodeRadius = (n: GraphNode) => (n.kind === 'boundary' ? 16 : 5 + Math.min(14, Math.log10(1 + n.events) * 3));
 
 export { formatBytes } from '../../../shared/format';

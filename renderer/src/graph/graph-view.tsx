@@ -1,6 +1,6 @@
 import { tableFromIPC } from 'apache-arrow';
-import { useEffect, useMemo, useRef, useState } from 'react';
-import type { GraphData, GraphPath, TimelineData } from '../../../shared/graph';
+import { memo, useEffect, useMemo, useRef, useState } from 'react';
+import { GRAPH_LAYERS, type GraphData, type GraphLayer, type GraphPath, type ResourceToucher } from '../../../shared/graph';
 import { base64Bytes, call, number } from '../api-client';
 import { useCase } from '../case/case-store';
 import { formatTime, useZone, zoneLabel } from '../time-zone';
@@ -8,9 +8,14 @@ import { useReplay } from '../replay-state';
 import { useView } from '../view-state';
 import { GraphCanvas, type SimNode } from './graph-canvas';
 import { download, graphSvg } from './graph-export';
-import { formatBytes } from './graph-style';
+import { COLOR, formatBytes } from './graph-style';
+import { createLiveClock } from './live-clock';
 import { type Clock, SPEEDS, tick } from './replay-clock';
-import { TimelineStrip, stackColors } from './timeline-strip';
+import { TimelineView } from '../timeline/timeline-view';
+import { decodeGraph } from './graph-data';
+import { perfHook } from './perf-hook';
+
+const EDGE_VERB: Record<GraphData['edges'][number]['kind'], string> = { access: '', assumes: 'assumed ', uses: 'used ', from: '', opens: 'opened ', as: 'ran as ', flows: 'flows to ' };
 
 type Layout = { nodes: SimNode[]; links: { source: SimNode; target: SimNode; edge: GraphData['edges'][number] }[] };
 
@@ -37,21 +42,31 @@ export function GraphView({ casePath }: { casePath: string }) {
       edges: [...base.edges, ...extra.edges.filter((e) => !keys.has(`${e.source}>${e.target}>${e.kind}`))],
     };
   }, [base, extra]);
-  const [timeline, setTimeline] = useState<TimelineData | null>(null);
-  const [zoomed, setZoomed] = useState<{ from: string; to: string } | null>(null);
-  const [stackBy, setStackBy] = useState<'nhi' | 'source' | 'category'>('nhi');
-  const [marks, setMarks] = useState<{ at: string; label: string; severity: string }[]>([]);
   const [widthBy, setWidthBy] = useState<'events' | 'bytes'>('bytes');
   const [search, setSearch] = useState('');
   const [minEvents, setMinEvents] = useState(1);
-  const [layers, setLayers] = useState<('credentials' | 'addresses')[]>([]);
+  const [layers, setLayers] = useState<GraphLayer[]>([]);
+  const [touchers, setTouchers] = useState<{ resource: string; list: ResourceToucher[] } | null>(null);
   const [hidden, setHidden] = useState<Set<string>>(new Set());
   const [pathFrom, setPathFrom] = useState<string | null>(null);
   const [path, setPath] = useState<GraphPath | null>(null);
-  const [clock, setClock] = useState<Clock | null>(null);
+  const [clock, setClockState] = useState<Clock | null>(null);
+  /** The clock as it runs (see live-clock.ts); `clock` above follows it about ten times a second. */
+  const liveState = useRef<Clock | null>(null);
+  const live = useMemo(createLiveClock, []);
+  const setClock = (next: Clock | null) => {
+    liveState.current = next;
+    live.set(next ? next.at : null);
+    setClockState(next);
+  };
+  /** The latest clock, for actions: the React state can be a few frames behind while playing. */
+  const current = (): Clock => liveState.current ?? clock!;
+  /** What the analyst is typing into "jump to time"; the clock shows through when null. */
+  const [typedTime, setTypedTime] = useState<string | null>(null);
   const [recent, setRecent] = useState<{ time: string; actor: string; operation: string; resource: string }[]>([]);
   const [error, setError] = useState<string | null>(null);
   const positions = useRef(new Map<string, { x: number; y: number }>());
+  if (perfHook) perfHook.positions = () => Object.fromEntries([...positions.current].map(([id, p]) => [id, { x: p.x, y: p.y }]));
   const layout = useRef<Layout | null>(null);
   const canvasWrap = useRef<HTMLDivElement>(null);
 
@@ -60,21 +75,11 @@ export function GraphView({ casePath }: { casePath: string }) {
     void call('graph.query', { casePath, filter, minEvents, layers }).then((r) => {
       if (!r.ok) return setError(r.error.message);
       setError(null);
-      setBase(r.value);
+      setBase(decodeGraph(r.value));
       setExtra({ nodes: [], edges: [] });
-      performance.mark('nhi:graph-data');
-      (window as unknown as { __nhiGraphQueryMs?: number }).__nhiGraphQueryMs = performance.now() - t0;
+      if (perfHook) perfHook.queryMs = performance.now() - t0;
     });
   }, [casePath, JSON.stringify(filter), minEvents, layers.join(), revision]);
-
-  useEffect(() => {
-    const { from: _f, to: _t, ...rest } = filter;
-    void call('timeline.histogram', { casePath, filter: zoomed ? { ...rest, ...zoomed } : rest, buckets: 240, stackBy }).then((r) => r.ok && setTimeline(r.value));
-  }, [casePath, JSON.stringify({ ...filter, from: undefined, to: undefined }), zoomed, stackBy, revision]);
-
-  useEffect(() => {
-    void call('findings.list', { casePath }).then((r) => r.ok && setMarks(r.value.filter((f) => f.severity === 'critical' || f.severity === 'high').map((f) => ({ at: f.windowStart, label: `${f.severity}: ${f.title}`, severity: f.severity }))));
-  }, [casePath, revision]);
 
   const nodes = data?.nodes ?? [];
   const byId = useMemo(() => new Map(nodes.map((n) => [n.id, n])), [data]);
@@ -84,12 +89,19 @@ export function GraphView({ casePath }: { casePath: string }) {
   useEffect(() => {
     if (!clock?.playing) return;
     let last = performance.now();
+    let published = last;
     let raf = requestAnimationFrame(function step(now) {
-      // Taken now: React runs the updater later, after `last` has moved on.
-      const elapsed = now - last;
+      const running = liveState.current;
+      if (!running) return;
+      const next = tick(running, now - last);
       last = now;
-      setClock((c) => (c ? tick(c, elapsed) : c));
-      raf = requestAnimationFrame(step);
+      liveState.current = next;
+      live.set(next.at);
+      if (!next.playing || now - published > 100) {
+        published = now;
+        setClockState(next);
+      }
+      if (next.playing) raf = requestAnimationFrame(step);
     });
     return () => cancelAnimationFrame(raf);
   }, [clock?.playing]);
@@ -104,21 +116,36 @@ export function GraphView({ casePath }: { casePath: string }) {
     useReplay.getState().request(null);
   }, [requested, data]);
 
-  // The events list follows the clock (a few times a second, not every frame).
+  // The events list follows the clock a few times a second, not every frame: throttled (a
+  // debounce would never fire while the clock moves every frame), one request in flight at a time.
   const clockAt = clock ? Math.floor(clock.at / 1000) : null;
+  const recentAsk = useRef({ last: 0, isBusy: false, timer: 0 });
   useEffect(() => {
     if (!clock) return;
-    const timer = setTimeout(() => {
-      void call('events.query', { casePath, filter: { ...filter, to: new Date(clock.at + 1).toISOString() }, sort: { column: 'time', descending: true }, offset: 0, limit: 8, withTotal: false }).then((r) => {
+    const ask = recentAsk.current;
+    const fetchRecent = () => {
+      ask.last = performance.now();
+      ask.isBusy = true;
+      const at = latestClock.current?.at ?? clock.at;
+      void call('events.query', { casePath, filter: { ...filter, to: new Date(at + 1).toISOString() }, sort: { column: 'time', descending: true }, offset: 0, limit: 8, withTotal: false }).then((r) => {
+        ask.isBusy = false;
         if (!r.ok || !r.value.arrow) return setRecent([]);
         setRecent([...tableFromIPC(base64Bytes(r.value.arrow))].map((row) => {
           const o = row.toJSON() as Record<string, unknown>;
           return { time: String(o.time), actor: String(o.actor_display ?? o.actor_uid ?? ''), operation: String(o.operation), resource: String(o.resource_uid ?? '') };
         }));
       });
-    }, 150);
-    return () => clearTimeout(timer);
+    };
+    window.clearTimeout(ask.timer);
+    const wait = Math.max(0, 250 - (performance.now() - ask.last));
+    // The trailing call catches the position the clock stopped at.
+    ask.timer = window.setTimeout(function retry() {
+      if (ask.isBusy) ask.timer = window.setTimeout(retry, 50);
+      else fetchRecent();
+    }, wait);
   }, [clockAt]);
+  const latestClock = useRef(clock);
+  latestClock.current = clock;
 
   const range = () => {
     const times = (data?.edges ?? []).flatMap((e) => [Date.parse(e.first), Date.parse(e.last)]);
@@ -133,10 +160,11 @@ export function GraphView({ casePath }: { casePath: string }) {
   }
   async function stepEvent(direction: 1 | -1) {
     if (!clock) return;
-    const iso = new Date(clock.at).toISOString();
+    const at = current().at;
+    const iso = new Date(at).toISOString();
     const r = await call('events.query', {
       casePath,
-      filter: direction === 1 ? { ...filter, from: new Date(clock.at + 1).toISOString() } : { ...filter, to: iso },
+      filter: direction === 1 ? { ...filter, from: new Date(at + 1).toISOString() } : { ...filter, to: iso },
       sort: { column: 'time', descending: direction === -1 },
       offset: 0,
       limit: 1,
@@ -144,7 +172,7 @@ export function GraphView({ casePath }: { casePath: string }) {
     });
     if (!r.ok || !r.value.arrow) return;
     const row = [...tableFromIPC(base64Bytes(r.value.arrow))][0]?.toJSON() as { time?: string } | undefined;
-    if (row?.time) setClock({ ...clock, at: Date.parse(row.time), playing: false });
+    if (row?.time) setClock({ ...current(), at: Date.parse(row.time), playing: false });
   }
 
   /** Everything the node touched or was touched by, across the whole case (the window still applies). */
@@ -154,9 +182,18 @@ export function GraphView({ casePath }: { casePath: string }) {
     if (node.kind !== 'identity' && node.kind !== 'resource') return;
     const r = await call('graph.query', { casePath, filter: { ...(filter.from ? { from: filter.from } : {}), ...(filter.to ? { to: filter.to } : {}), ...(node.kind === 'identity' ? { actor: id } : { resource: id }) } });
     if (!r.ok) return setError(r.error.message);
-    const keep = r.value.edges.filter((e) => e.source === id || e.target === id);
+    const more = decodeGraph(r.value);
+    const keep = more.edges.filter((e) => e.source === id || e.target === id);
     const ids = new Set(keep.flatMap((e) => [e.source, e.target]));
-    setExtra((old) => ({ nodes: [...old.nodes, ...r.value.nodes.filter((n) => ids.has(n.id))], edges: [...old.edges, ...keep] }));
+    setExtra((old) => ({ nodes: [...old.nodes, ...more.nodes.filter((n) => ids.has(n.id))], edges: [...old.edges, ...keep] }));
+  }
+
+  /** Who touched a resource in the window: directly, or from behind the roles that did. */
+  async function findTouchers(resource: string) {
+    const { from, to, nhi, service, category } = filter;
+    const r = await call('graph.touchers', { casePath, resource, filter: { ...(from ? { from } : {}), ...(to ? { to } : {}), ...(nhi !== undefined ? { nhi } : {}), ...(service ? { service } : {}), ...(category ? { category } : {}) } });
+    if (!r.ok) return setError(r.error.message);
+    setTouchers({ resource, list: r.value });
   }
 
   async function findPath(to: string) {
@@ -172,12 +209,12 @@ export function GraphView({ casePath }: { casePath: string }) {
     if (e.key === ' ') {
       e.preventDefault();
       if (!clock) startReplay();
-      else setClock({ ...clock, playing: !clock.playing && clock.at < clock.to });
+      else setClock({ ...current(), playing: !current().playing && current().at < current().to });
     } else if (e.key === 'ArrowRight') void stepEvent(1);
     else if (e.key === 'ArrowLeft') void stepEvent(-1);
     else if ((e.key === '+' || e.key === '=' || e.key === '-') && clock) {
       const index = SPEEDS.indexOf(clock.speed as (typeof SPEEDS)[number]) + (e.key === '-' ? -1 : 1);
-      setClock({ ...clock, speed: SPEEDS[Math.max(0, Math.min(SPEEDS.length - 1, index))]! });
+      setClock({ ...current(), speed: SPEEDS[Math.max(0, Math.min(SPEEDS.length - 1, index))]! });
     }
     else if (e.key === 'Escape') setClock(null);
   }
@@ -200,47 +237,14 @@ export function GraphView({ casePath }: { casePath: string }) {
   const firstTimes = useMemo(() => sortedEdges.map((e) => Date.parse(e.first)), [sortedEdges]);
   const visibleEdges = useMemo(() => (tableAt === null ? sortedEdges : sortedEdges.filter((_e, i) => firstTimes[i]! <= tableAt)), [sortedEdges, firstTimes, tableAt]);
   const highlight = useMemo(() => new Set(path?.nodes ?? []), [path]);
-  const clockState = useMemo(() => (clock ? { at: clock.at, fadeMs: Math.max(60_000, (clock.to - clock.from) / 20) } : null), [clock?.at, clock?.from, clock?.to]);
+  const clockState = useMemo(() => (clock ? { at: clock.at, fadeMs: Math.max(60_000, (clock.to - clock.from) / 20), isPlaying: clock.playing } : null), [clock?.at, clock?.from, clock?.to, clock?.playing]);
   const label = (id: string) => byId.get(id)?.label ?? id;
   const time = (ms: number) => formatTime(new Date(ms).toISOString(), zone);
 
   return (
     <section aria-label="graph" className="graph-view" onKeyDown={onKeyDown} tabIndex={-1}>
-      {timeline && timeline.bins.length > 0 && (
-        <>
-          <div className="toolbar small">
-            <span className="muted">Timeline ({zoneLabel(zone)} ticks; buckets of {timeline.bucketSeconds >= 3600 ? `${timeline.bucketSeconds / 3600} h` : timeline.bucketSeconds >= 60 ? `${timeline.bucketSeconds / 60} min` : `${timeline.bucketSeconds} s`}) · brush to set the window</span>
-            {filter.from && filter.to && (
-              <>
-                <span data-testid="window">window {formatTime(filter.from, zone)} → {formatTime(filter.to, zone)}</span>
-                <button type="button" className="link" onClick={() => setZoomed({ from: filter.from!, to: filter.to! })}>zoom to window</button>
-                <button type="button" className="link" onClick={() => setFilter({ from: undefined, to: undefined })}>clear window</button>
-              </>
-            )}
-            {zoomed && <button type="button" className="link" onClick={() => setZoomed(null)}>zoom out</button>}
-            <span className="spacer" />
-            <label className="inline-label">stack by
-              <select aria-label="stack the timeline by" value={stackBy} onChange={(e) => setStackBy(e.target.value as 'nhi' | 'source' | 'category')}>
-                <option value="nhi">machine / human</option>
-                <option value="source">source</option>
-                <option value="category">category</option>
-              </select>
-            </label>
-            <span className="timeline-keys">
-              {timeline.keys.map((k, i) => <span key={k}><span className="dot" style={{ background: stackColors(timeline)[i] }} /> {k}</span>)}
-            </span>
-          </div>
-          <TimelineStrip
-            data={timeline}
-            window={{ from: filter.from, to: filter.to }}
-            marks={marks}
-            cursor={clock?.at ?? null}
-            onBrush={(from, to) => setFilter({ from: from ?? undefined, to: to ?? undefined })}
-            formatTick={(ms) => formatTime(new Date(ms).toISOString(), zone).slice(timeline.bucketSeconds >= 3600 ? 5 : 11, timeline.bucketSeconds >= 3600 ? 16 : 19)}
-          />
-        </>
-      )}
-      <div className="toolbar">
+      <TimelineView casePath={casePath} cursor={clock?.at ?? null} live={live} />
+      <div className="toolbar wrap-row">
         <label className="inline-label">width by
           <select aria-label="edge width" value={widthBy} onChange={(e) => setWidthBy(e.target.value as 'events' | 'bytes')}>
             <option value="bytes">bytes</option>
@@ -265,7 +269,7 @@ export function GraphView({ casePath }: { casePath: string }) {
             {(data?.facets.categories ?? []).map((c) => <option key={c}>{c}</option>)}
           </select>
         </label>
-        {(['credentials', 'addresses'] as const).map((layer) => (
+        {GRAPH_LAYERS.map((layer) => (
           <label key={layer} className="inline-label">
             <input type="checkbox" aria-label={`show ${layer}`} checked={layers.includes(layer)} onChange={(e) => setLayers(e.target.checked ? [...layers, layer] : layers.filter((l) => l !== layer))} /> {layer}
           </label>
@@ -274,28 +278,31 @@ export function GraphView({ casePath }: { casePath: string }) {
         {hidden.size > 0 && <button type="button" className="link" onClick={() => setHidden(new Set())}>show {hidden.size} hidden</button>}
         <button type="button" onClick={() => layout.current && download('graph.svg', new Blob([graphSvg(layout.current.nodes, layout.current.links, hidden)], { type: 'image/svg+xml' }))}>SVG</button>
         <button type="button" onClick={() => canvasWrap.current?.querySelector('canvas')?.toBlob((b) => b && download('graph.png', b))}>PNG</button>
-        <span className="muted small" data-testid="graph-stats">{data ? `${number(data.nodes.length)} nodes · ${number(data.edges.length)} edges · ${Math.round(data.elapsedMs)} ms${data.omitted.nodes ? ` · ${number(data.omitted.nodes)} small nodes left out` : ''}` : 'loading…'}</span>
+        <span className="muted small" data-testid="graph-stats">{data ? `${number(data.nodes.length)} nodes · ${number(data.edges.length)} edges · ${Math.round(data.elapsedMs)} ms${data.omitted.nodes ? ` · ${number(data.omitted.nodes)} small nodes folded` : ''}` : 'loading…'}</span>
       </div>
       <div className="toolbar replay" aria-label="replay">
         {!clock ? (
           <button type="button" onClick={() => startReplay()} disabled={!data?.edges.length}>▶ Replay</button>
         ) : (
           <>
-            <button type="button" onClick={() => setClock({ ...clock, playing: !clock.playing && clock.at < clock.to })} aria-label={clock.playing ? 'pause' : 'play'}>{clock.playing ? '❚❚' : '▶'}</button>
+            <button type="button" onClick={() => setClock({ ...current(), playing: !current().playing && current().at < current().to })} aria-label={clock.playing ? 'pause' : 'play'}>{clock.playing ? '❚❚' : '▶'}</button>
             <button type="button" onClick={() => void stepEvent(-1)} aria-label="previous event">◀ event</button>
             <button type="button" onClick={() => void stepEvent(1)} aria-label="next event">event ▶</button>
-            <select aria-label="replay speed" value={clock.speed} onChange={(e) => setClock({ ...clock, speed: Number(e.target.value) })}>
+            <select aria-label="replay speed" value={clock.speed} onChange={(e) => setClock({ ...current(), speed: Number(e.target.value) })}>
               {SPEEDS.map((s) => <option key={s} value={s}>{number(s)}×</option>)}
             </select>
             <input
               aria-label="jump to time"
-              key={Math.floor(clock.at / 1000)}
-              defaultValue={new Date(clock.at).toISOString().slice(0, 19)}
+              value={typedTime ?? new Date(clock.at).toISOString().slice(0, 19)}
               size={20}
+              onFocus={(e) => setTypedTime(e.currentTarget.value)}
+              onChange={(e) => setTypedTime(e.currentTarget.value)}
+              onBlur={() => setTypedTime(null)}
               onKeyDown={(e) => {
                 if (e.key !== 'Enter') return;
                 const at = Date.parse(`${e.currentTarget.value.replace(/Z$/, '')}Z`);
-                if (Number.isFinite(at)) setClock({ ...clock, at: Math.max(clock.from, Math.min(clock.to, at)), playing: false });
+                if (Number.isFinite(at)) setClock({ ...current(), at: Math.max(clock.from, Math.min(clock.to, at)), playing: false });
+                setTypedTime(null);
               }}
             />
             <strong data-testid="replay-clock">{time(clock.at)} {zoneLabel(zone)}</strong>
@@ -317,6 +324,7 @@ export function GraphView({ casePath }: { casePath: string }) {
               search={search}
               hidden={hidden}
               clock={clockState}
+              live={live}
               positions={positions.current}
               onSelect={(id) => selectIdentity(id)}
               onLayout={(n, l) => (layout.current = { nodes: n, links: l })}
@@ -324,9 +332,12 @@ export function GraphView({ casePath }: { casePath: string }) {
           )}
           <p className="legend small">
             <span className="dot machine" /> machine <span className="dot human" /> human <span className="sq" /> resource <span className="sq external" /> outside the case’s boundaries ·{' '}
-            <span className="line cross" /> crosses a boundary <span className="line external" /> to an outside boundary <span className="line assumes" /> assumed a role
+            <span className="line cross" /> crosses a boundary <span className="line external" /> to an outside boundary <span className="line" style={{ background: COLOR.unknownBoundary }} /> to an unknown boundary <span className="line assumes" /> assumed a role
             {layers.includes('credentials') && <> · <span className="diamond" /> credential</>}
             {layers.includes('addresses') && <> · <span className="dot address" /> source address</>}
+            {layers.includes('sessions') && <> · ▲ session</>}
+            {layers.includes('boundaries') && <> · ⬢ boundary, with its flows to other boundaries dashed</>}
+            {data?.omitted.nodes ? <> · dashed ring: smaller nodes folded together</> : null}
           </p>
         </div>
         <aside className="graph-side">
@@ -335,7 +346,7 @@ export function GraphView({ casePath }: { casePath: string }) {
               <strong>{selectedNode.label}</strong>
               <div className="muted small wrap">{selectedNode.id}</div>
               <p className="small">
-                {selectedNode.kind === 'identity' ? (selectedNode.isNhi ? 'machine' : selectedNode.isNhi === false ? 'human' : 'unclassified') : selectedNode.kind} · boundary {selectedNode.boundary ?? 'unknown'}
+                {selectedNode.kind === 'identity' ? (selectedNode.isNhi ? 'machine' : selectedNode.isNhi === false ? 'human' : 'unclassified') : selectedNode.kind === 'group' ? `${number(selectedNode.members ?? 0)} smaller ${selectedNode.type === 'identity' ? 'identities' : 'resources'} folded together (raise “min events” or narrow the filter to see them)` : selectedNode.kind} · boundary {selectedNode.boundary ?? 'unknown'}
                 {selectedNode.external ? ' · outside' : ''} · {number(selectedNode.events)} events · {formatBytes(selectedNode.bytes)}
               </p>
               <div className="toolbar wrap-row">
@@ -348,7 +359,8 @@ export function GraphView({ casePath }: { casePath: string }) {
                 )}
                 {selectedNode.kind === 'identity' && <button type="button" onClick={() => { setPathFrom(selectedNode.id); setPath(null); }}>Path from here</button>}
                 {pathFrom && pathFrom !== selectedNode.id && <button type="button" onClick={() => void findPath(selectedNode.id)}>Path to here</button>}
-                <button type="button" onClick={() => void expand(selectedNode.id)}>Expand neighbours</button>
+                {selectedNode.kind === 'resource' && <button type="button" onClick={() => void findTouchers(selectedNode.id)}>Who touched it</button>}
+                {(selectedNode.kind === 'identity' || selectedNode.kind === 'resource') && <button type="button" onClick={() => void expand(selectedNode.id)}>Expand neighbours</button>}
                 <button type="button" onClick={() => { setHidden(new Set([...hidden, selectedNode.id])); selectIdentity(null); }}>Hide</button>
               </div>
             </div>
@@ -365,6 +377,21 @@ export function GraphView({ casePath }: { casePath: string }) {
               ) : (
                 <p className="small">No path in this case.</p>
               )}
+              {path.proof && <p className="small wrap" data-testid="graph-path-proof">First time: <span className="muted">{formatTime(path.proof.time, zone)}</span> {path.proof.summary}</p>}
+            </div>
+          )}
+          {touchers && (
+            <div data-testid="graph-touchers">
+              <h4>Who touched {label(touchers.resource)}</h4>
+              <ul className="plain small">
+                {touchers.list.map((t) => (
+                  <li key={t.identity}>
+                    <button type="button" className="link" onClick={() => selectIdentity(t.identity)}>{t.label}</button> <span className="muted">{t.isNhi ? 'machine' : t.isNhi === false ? 'human' : 'unclassified'}</span>{' '}
+                    {t.how === 'direct' ? `${number(t.events)} events, ${formatBytes(t.bytes)}` : `through ${t.through.map(label).join(' → ')} (assumed ${number(t.events)}×)`}
+                  </li>
+                ))}
+              </ul>
+              {touchers.list.length === 0 && <p className="small">Nobody in this window.</p>}
             </div>
           )}
           {clock && (
@@ -377,26 +404,43 @@ export function GraphView({ casePath }: { casePath: string }) {
           )}
         </aside>
       </div>
-      <details className="edge-table" open>
-        <summary>Flows ({number(visibleEdges.length)}{visibleEdges.length > 100 ? ', the first 100 shown' : ''}), largest and outside-boundary first</summary>
-        <table aria-label="graph edges">
-          <thead><tr><th>From</th><th>To</th><th>Events</th><th>Bytes</th><th>Failures</th><th>Boundary</th><th>First</th><th>Last</th></tr></thead>
-          <tbody>
-            {visibleEdges.slice(0, 100).map((e) => (
-              <tr key={`${e.source}>${e.target}>${e.kind}`} className={e.external ? 'external' : ''}>
-                <td title={e.source}><button type="button" className="link" aria-label={`select ${e.source}`} onClick={() => selectIdentity(e.source)}>{label(e.source)}</button></td>
-                <td title={e.target}>{e.kind === 'assumes' ? 'assumed ' : e.kind === 'uses' ? 'used ' : ''}<button type="button" className="link" aria-label={`select ${e.target}`} onClick={() => selectIdentity(e.target)}>{label(e.target)}</button></td>
-                <td>{number(e.events)}</td>
-                <td>{formatBytes(e.bytes)}</td>
-                <td>{number(e.failures)}</td>
-                <td>{e.external ? 'OUTSIDE' : e.crossBoundary ? 'crosses' : ''}</td>
-                <td>{formatTime(e.first, zone)}</td>
-                <td>{formatTime(e.last, zone)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </details>
+      <FlowTable edges={visibleEdges} byId={byId} zone={zone} onSelect={selectIdentity} />
     </section>
   );
 }
+
+/**
+ * The flows as a table (the graph's accessible twin). Memoized: during a replay the view renders
+ * every frame, the table only when the edges shown change (four times a second at most).
+ */
+const FlowTable = memo(function FlowTable({ edges: visibleEdges, byId, zone, onSelect }: { edges: GraphData['edges']; byId: Map<string, GraphData['nodes'][number]>; zone: string; onSelect(id: string): void }) {
+  return (
+    <details className="edge-table" open>
+      <summary>Flows ({number(visibleEdges.length)}{visibleEdges.length > 100 ? ', the first 100 shown' : ''}), largest and outside-boundary first</summary>
+      <table aria-label="graph edges">
+        <thead><tr><th>From</th><th>To</th><th>Events</th><th>Bytes</th><th>Failures</th><th>Boundary</th><th>First</th><th>Last</th></tr></thead>
+        <tbody>
+          {visibleEdges.slice(0, 100).map((e) => (
+            <FlowRow key={`${e.source}>${e.target}>${e.kind}`} edge={e} from={byId.get(e.source)?.label ?? e.source} to={byId.get(e.target)?.label ?? e.target} zone={zone} onSelect={onSelect} />
+          ))}
+        </tbody>
+      </table>
+    </details>
+  );
+});
+
+/** One flow; a replay adds rows as their first event passes, and the rows already there stay as they are. */
+const FlowRow = memo(function FlowRow({ edge: e, from, to, zone, onSelect }: { edge: GraphData['edges'][number]; from: string; to: string; zone: string; onSelect(id: string): void }) {
+  return (
+    <tr className={e.external ? 'external' : ''}>
+      <td title={e.source}><button type="button" className="link" aria-label={`select ${e.source}`} onClick={() => onSelect(e.source)}>{from}</button></td>
+      <td title={e.target}>{EDGE_VERB[e.kind]}<button type="button" className="link" aria-label={`select ${e.target}`} onClick={() => onSelect(e.target)}>{to}</button></td>
+      <td>{number(e.events)}</td>
+      <td>{formatBytes(e.bytes)}</td>
+      <td>{number(e.failures)}</td>
+      <td>{e.external ? 'OUTSIDE' : e.crossBoundary ? 'crosses' : e.unknownBoundary ? 'unknown' : ''}</td>
+      <td>{formatTime(e.first, zone)}</td>
+      <td>{formatTime(e.last, zone)}</td>
+    </tr>
+  );
+});

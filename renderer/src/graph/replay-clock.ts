@@ -40,6 +40,9 @@ export function stepTo(clock: Clock, times: readonly number[], direction: 1 | -1
   return { ...clock, at: Math.max(clock.from, Math.min(clock.to, at)), playing: false };
 }
 
+/** How visible a flow stays once it has faded: still there, in the background. */
+export const FADE_FLOOR = 0.25;
+
 /**
  * How visible an edge is at the clock: 0 before its first event, 1 while active, fading to a
  * floor over `fadeMs` after its last event, so the flow that just happened stands out.
@@ -47,5 +50,5 @@ export function stepTo(clock: Clock, times: readonly number[], direction: 1 | -1
 export function edgeOpacity(first: number, last: number, at: number, fadeMs: number): number {
   if (at < first) return 0;
   if (at <= last) return 1;
-  return Math.max(0.25, 1 - (at - last) / Math.max(1, fadeMs));
+  return Math.max(FADE_FLOOR, 1 - (at - last) / Math.max(1, fadeMs));
 }

@@ -4,10 +4,11 @@ import { schemeTableau10 } from 'd3-scale-chromatic';
 import { select } from 'd3-selection';
 import { memo, useEffect, useRef } from 'react';
 import type { TimelineData } from '../../../shared/graph';
-import { COLOR } from './graph-style';
+import { COLOR } from '../graph/graph-style';
+import type { LiveClock } from '../graph/live-clock';
 
 const WIDTH = 1200;
-const HEIGHT = 110;
+const DEFAULT_HEIGHT = 110;
 const PAD = { left: 40, right: 10, top: 8, bottom: 20 };
 
 export interface TimelineProps {
@@ -16,13 +17,23 @@ export interface TimelineProps {
   window: { from?: string | undefined; to?: string | undefined };
   marks: { at: string; label: string; severity: string }[];
   cursor: number | null;
+  /** The running replay clock: the cursor follows it every frame without a re-render. */
+  live?: LiveClock;
   onBrush(from: string | null, to: string | null): void;
+  /** Wheel over the bars: the range to show next, zoomed around the pointer. */
+  onZoom?(from: number, to: number): void;
   formatTick(ms: number): string;
+  /** In viewBox units (the width is 1200). */
+  height?: number;
 }
 
 /** Events over time, machine and human stacked; brush a window to filter every view. */
-export function TimelineStrip({ data, window: win, marks, cursor, onBrush, formatTick }: TimelineProps) {
+export function TimelineStrip({ data, window: win, marks, cursor, live, onBrush, onZoom, formatTick, height: HEIGHT = DEFAULT_HEIGHT }: TimelineProps) {
+  const cursorLine = useRef<HTMLDivElement>(null);
   const brushLayer = useRef<SVGGElement>(null);
+  const svg = useRef<SVGSVGElement>(null);
+  const zoomTo = useRef(onZoom);
+  zoomTo.current = onZoom;
   const brush = useRef<BrushBehavior<unknown> | null>(null);
   const from = data.from ? Date.parse(data.from) : 0;
   const to = data.to ? Date.parse(data.to) + data.bucketSeconds * 1000 : 1;
@@ -42,7 +53,7 @@ export function TimelineStrip({ data, window: win, marks, cursor, onBrush, forma
       });
     brush.current = behaviour;
     select(brushLayer.current!).call(behaviour);
-  }, [data]);
+  }, [data, HEIGHT]);
 
   // Show the current window as the brush selection.
   useEffect(() => {
@@ -55,28 +66,70 @@ export function TimelineStrip({ data, window: win, marks, cursor, onBrush, forma
     } else brush.current.move(layer, null);
   }, [win.from, win.to, data]);
 
+  // Wheel zoom, from the whole case down to seconds; React's onWheel is passive and cannot keep
+  // the page from scrolling, so the listener is registered by hand.
+  useEffect(() => {
+    const element = svg.current;
+    if (!element || !zoomTo.current) return;
+    // Several wheel steps can come before the next histogram does: they add up.
+    let [a, b] = [from, to];
+    const onWheel = (e: WheelEvent) => {
+      e.preventDefault();
+      const rect = element.getBoundingClientRect();
+      const px = ((e.clientX - rect.left) / rect.width) * WIDTH;
+      const share = Math.max(0, Math.min(1, (px - PAD.left) / (WIDTH - PAD.left - PAD.right)));
+      const at = a + share * (b - a);
+      const span = Math.max(10_000, (b - a) * (e.deltaY < 0 ? 0.6 : 1 / 0.6));
+      a = at - share * span;
+      b = a + span;
+      zoomTo.current?.(a, b);
+    };
+    element.addEventListener('wheel', onWheel, { passive: false });
+    return () => element.removeEventListener('wheel', onWheel);
+  }, [data]);
+
+  // The replay cursor moves every frame: it is a composited overlay, so the bars underneath are
+  // not repainted each time (in software rendering that repaint cost more than a frame).
+  const shift = (at: number) => `translateX(calc(${((x(new Date(at)) / WIDTH) * 100).toFixed(3)}cqw - 1px))`;
+  const latestShift = useRef(shift);
+  latestShift.current = shift;
+  useEffect(
+    () =>
+      live?.subscribe((at) => {
+        if (at !== null && cursorLine.current) cursorLine.current.style.transform = latestShift.current(at);
+      }),
+    [live],
+  );
   return (
-    <svg className="timeline" viewBox={`0 0 ${WIDTH} ${HEIGHT}`} width="100%" role="img" aria-label="events over time, machine and human" data-testid="timeline">
+    <div className="timeline-wrap" style={{ position: 'relative', containerType: 'inline-size' }}>
+    {cursor !== null && (
+      <div
+        ref={cursorLine}
+        data-testid="replay-cursor"
+        style={{ position: 'absolute', left: 0, top: `${((PAD.top - 4) / HEIGHT) * 100}%`, height: `${((HEIGHT - PAD.bottom - PAD.top + 6) / HEIGHT) * 100}%`, width: 2, background: '#fff', pointerEvents: 'none', willChange: 'transform', transform: shift(live?.get() ?? cursor), zIndex: 1 }}
+      />
+    )}
+    <svg ref={svg} className="timeline" viewBox={`0 0 ${WIDTH} ${HEIGHT}`} width="100%" role="img" aria-label="events over time, machine and human" data-testid="timeline">
       {y.ticks(3).map((t) => (
         <g key={t}>
           <line x1={PAD.left} x2={WIDTH - PAD.right} y1={y(t)} y2={y(t)} stroke="#1d222c" />
           <text x={PAD.left - 4} y={y(t) + 3} textAnchor="end" className="axis">{t}</text>
         </g>
       ))}
-      <Bars data={data} x={x} y={y} barWidth={barWidth} />
+      <Bars data={data} x={x} y={y} barWidth={barWidth} height={HEIGHT} />
       {x.ticks(8).map((t) => (
         <text key={t.getTime()} x={x(t)} y={HEIGHT - 5} textAnchor="middle" className="axis">{formatTick(t.getTime())}</text>
       ))}
       {marks.map((m) => (
-        <g key={`${m.at}${m.label}`}>
+        <g key={`${m.at}${m.label}`} data-testid="finding-mark" data-at={m.at}>
           <line x1={x(new Date(m.at))} x2={x(new Date(m.at))} y1={PAD.top} y2={HEIGHT - PAD.bottom} stroke={m.severity === 'critical' ? COLOR.external : '#f0a030'} strokeWidth={1.5}>
             <title>{m.label}</title>
           </line>
         </g>
       ))}
-      {cursor !== null && <line x1={x(new Date(cursor))} x2={x(new Date(cursor))} y1={PAD.top - 4} y2={HEIGHT - PAD.bottom + 2} stroke="#fff" strokeWidth={2} data-testid="replay-cursor" />}
       <g ref={brushLayer} className="brush" />
     </svg>
+    </div>
   );
 }
 
@@ -88,7 +141,7 @@ export function stackColors(data: TimelineData): string[] {
 }
 
 /** The bars, drawn once per histogram: the replay cursor moves every frame, they do not. */
-const Bars = memo(function Bars({ data, x, y, barWidth }: { data: TimelineData; x: (d: Date) => number; y: (n: number) => number; barWidth: number }) {
+const Bars = memo(function Bars({ data, x, y, barWidth }: { data: TimelineData; x: (d: Date) => number; y: (n: number) => number; barWidth: number; height: number }) {
   const colors = stackColors(data);
   return (
     <g>
@@ -109,4 +162,4 @@ const Bars = memo(function Bars({ data, x, y, barWidth }: { data: TimelineData; 
       })}
     </g>
   );
-}, (a, b) => a.data === b.data && a.barWidth === b.barWidth);
+}, (a, b) => a.data === b.data && a.barWidth === b.barWidth && a.height === b.height);
