@@ -69,7 +69,7 @@ export const API_REQUESTS = {
   'journal.list': z.object({ casePath, targetKind: z.enum(['event', 'identity', 'finding', 'case', 'view', 'rule']).optional(), targetId: z.string().max(1024).optional() }).strict(),
   'report.save': z.object({ casePath, out: z.string().min(1).max(4096).refine((p) => /\.(html|pdf)$/.test(p), 'a report path ends in .html or .pdf'), force: z.boolean().optional() }).strict(),
   'events.export': z
-    .object({ casePath, filter: eventFilter, format: z.enum(['csv', 'jsonl', 'parquet', 'timesketch']), out: z.string().min(1).max(4096), force: z.boolean().optional() })
+    .object({ casePath, filter: eventFilter, format: z.enum(['csv', 'jsonl', 'parquet', 'timesketch']), out: z.string().min(1).max(4096), force: z.boolean().optional(), rawCells: z.boolean().optional() })
     .strict(),
   'graph.query': z
     .object({ casePath, filter: eventFilter, maxNodes: z.number().int().min(10).max(5000).optional(), minEvents: z.number().int().min(1).optional(), layers: z.array(z.enum(GRAPH_LAYERS)).max(GRAPH_LAYERS.length).optional() })
@@ -118,6 +118,8 @@ export interface SqlResult {
   columns: { name: string; type: string }[];
   rowCount: number;
   truncated: boolean;
+  /** Which cap stopped the result: the row cap, or the byte cap (large raw records). */
+  truncatedBy: 'rows' | 'bytes' | null;
   arrow: string;
   elapsedMs: number;
 }

@@ -152,7 +152,7 @@ const HANDLERS: Handlers = {
   },
   'events.export': async (request, context) => {
     const absolute = allowed(request.casePath, context);
-    return poolOf(context).write(absolute, (store) => exportEvents(store, { filter: request.filter, format: request.format, out: resolve(request.out), force: request.force === true }));
+    return poolOf(context).write(absolute, (store) => exportEvents(store, { filter: request.filter, format: request.format, out: resolve(request.out), force: request.force === true, rawCells: request.rawCells === true }));
   },
   'graph.query': (request, context) =>
     withReadOnlyCase(request.casePath, context, async (store) => graphWire(await graphQuery(store, request.filter, { ...(request.maxNodes ? { maxNodes: request.maxNodes } : {}), ...(request.minEvents ? { minEvents: request.minEvents } : {}), ...(request.layers ? { layers: request.layers } : {}) }))),

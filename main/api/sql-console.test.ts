@@ -33,13 +33,32 @@ describe('the analyst SQL console', () => {
 
   it('caps the rows it returns and says so', async () => {
     const result = await runAnalystSql(casePath, `SELECT event_uid FROM events`, 100);
-    expect(result).toMatchObject({ rowCount: 100, truncated: true });
+    expect(result).toMatchObject({ rowCount: 100, truncated: true, truncatedBy: 'rows' });
+  });
+
+  it('caps the bytes it returns, so a result of huge raw records cannot exhaust memory', async () => {
+    const result = await runAnalystSql(casePath, `SELECT raw FROM events`, { rows: 10_000, bytes: 200_000 });
+    expect(result.truncatedBy).toBe('bytes');
+    expect(result.rowCount).toBeGreaterThan(10);
+    expect(result.rowCount).toBeLessThan(200);
   });
 
   it('can neither modify the case nor read or write any other file', async () => {
     const before = digest();
     const outside = join(tempDir(), 'stolen.csv');
     const attempts = [
+      // DuckDB's external-access switch still allows the database's own files: these used to
+      // overwrite the case with 41 bytes, or write beside it.
+      `COPY (SELECT 'x') TO '${casePath}' (FORMAT csv, USE_TMP_FILE false)`,
+      `COPY (SELECT 'x') TO '${casePath}.wal' (FORMAT csv)`,
+      `COPY (SELECT 'x') TO '${casePath}.tmp/x.csv' (FORMAT csv)`,
+      `EXPORT DATABASE '${casePath}.tmp'`,
+      `SELECT * FROM query('COPY (SELECT 1) TO ''${casePath}''')`,
+      `PRAGMA force_checkpoint`,
+      `VACUUM`,
+      `SET threads = 1`,
+      `CALL checkpoint()`,
+      `BEGIN TRANSACTION`,
       `DELETE FROM events`,
       `UPDATE evidence SET sha256 = 'x'`,
       `INSERT INTO quarantine SELECT * FROM quarantine`,
@@ -57,10 +76,15 @@ describe('the analyst SQL console', () => {
       `SELECT 1; DELETE FROM events`,
     ];
     for (const sql of attempts) await expect(runAnalystSql(casePath, sql), sql).rejects.toBeInstanceOf(SqlError);
-    // A CHECKPOINT on a read-only database is allowed and does nothing: the hash below proves it.
-    await runAnalystSql(casePath, 'CHECKPOINT');
+    await expect(runAnalystSql(casePath, `COPY (SELECT 'x') TO '${casePath}'`)).rejects.toThrow(/only reads: COPY statement refused/);
+    await expect(runAnalystSql(casePath, 'CHECKPOINT')).rejects.toThrow(/only reads/);
     expect(existsSync(outside)).toBe(false);
+    expect(existsSync(`${casePath}.tmp`)).toBe(false);
     expect(digest()).toBe(before);
+    // Queries of every read-only shape still run.
+    for (const sql of ['WITH a AS (SELECT 1 AS x) SELECT * FROM a', 'FROM evidence LIMIT 1', 'EXPLAIN SELECT count(*) FROM events', 'DESCRIBE events', 'SHOW TABLES', 'SUMMARIZE SELECT 1 AS x']) {
+      await expect(runAnalystSql(casePath, sql), sql).resolves.toMatchObject({ columns: expect.any(Array) });
+    }
   });
 
   it('reaches the renderer as a typed error through the API', async () => {

