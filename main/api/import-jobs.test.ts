@@ -35,7 +35,7 @@ describe('cases and imports from the app', () => {
   it('creates a case once, refuses to create it again, and remembers it', async () => {
     const casePath = join(tempDir(), 'new.duckdb');
     const info = await ok<{ events: number; schemaVersion: number }>(handleApiCall('case.create', { casePath }, context));
-    expect(info).toMatchObject({ events: 0, schemaVersion: 3 });
+    expect(info).toMatchObject({ events: 0, schemaVersion: 4 });
     const again = await handleApiCall('case.create', { casePath }, context);
     expect(again).toMatchObject({ ok: false, error: { code: 'case_error' } });
     expect((await handleApiCall('case.create', { casePath: join(tempDir(), 'no-extension') }, context)).ok).toBe(false);

@@ -44,6 +44,8 @@ export interface OpenOptions {
  */
 export class CaseStore {
   private writeQueue: Promise<unknown> = Promise.resolve();
+  private pendingAfterCommit: (() => void)[] = [];
+  private inTransaction = false;
 
   private constructor(
     readonly path: string,
@@ -135,6 +137,17 @@ export class CaseStore {
     return reader.getRowObjects().map((row) => toPlain(row) as T);
   }
 
+  /** Rows a chunk at a time (about 2,048), for scans too big to hold at once. */
+  async *stream<T extends object = Row>(sql: string, params?: SqlParams): AsyncGenerator<T[]> {
+    const result = await this.connection.stream(sql, params);
+    const names = result.columnNames();
+    for (;;) {
+      const chunk = await result.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) return;
+      yield chunk.getRowObjects(names).map((row) => toPlain(row) as T);
+    }
+  }
+
   async run(sql: string, params?: SqlParams): Promise<void> {
     const started = performance.now();
     await this.connection.run(sql, params);
@@ -148,11 +161,16 @@ export class CaseStore {
   async transaction<T>(fn: () => Promise<T>): Promise<T> {
     const run = async (): Promise<T> => {
       await this.run('BEGIN TRANSACTION');
+      this.inTransaction = true;
       try {
         const value = await fn();
         await this.run('COMMIT');
+        this.inTransaction = false;
+        this.runAfterCommit();
         return value;
       } catch (err) {
+        this.inTransaction = false;
+        this.pendingAfterCommit = [];
         await this.run('ROLLBACK').catch(() => undefined);
         throw err;
       }
@@ -184,6 +202,21 @@ export class CaseStore {
       }
     };
     return { commit: () => end('COMMIT'), rollback: () => end('ROLLBACK') };
+  }
+
+  /**
+   * Runs `fn` once the current transaction commits (never if it rolls back); outside a
+   * transaction, at once. For side effects that must only follow durable changes.
+   */
+  afterCommit(fn: () => void): void {
+    if (this.inTransaction) this.pendingAfterCommit.push(fn);
+    else fn();
+  }
+
+  private runAfterCommit(): void {
+    const pending = this.pendingAfterCommit;
+    this.pendingAfterCommit = [];
+    for (const fn of pending) fn();
   }
 
   async appender(table: string): Promise<DuckDBAppender> {

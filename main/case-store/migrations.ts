@@ -1,6 +1,7 @@
 import { SCHEMA_V1 } from './schema-v1';
 import { SCHEMA_V2 } from './schema-v2';
 import { SCHEMA_V3 } from './schema-v3';
+import { SCHEMA_V4 } from './schema-v4';
 
 export interface Migration {
   version: number;
@@ -13,6 +14,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'evidence, events, event_resources, quarantine, imports', sql: SCHEMA_V1 },
   { version: 2, description: 'identities, credentials, sessions, baselines, identity overrides', sql: SCHEMA_V2 },
   { version: 3, description: 'findings, finding events, the hash-chained journal, saved views', sql: SCHEMA_V3 },
+  { version: 4, description: 'record hashes and Merkle roots, duplicates, id collisions, time flags, CloudTrail digests', sql: SCHEMA_V4 },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

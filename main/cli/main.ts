@@ -8,7 +8,7 @@ import { runAnnotate, runFindingStatus, runJournal } from './journal-command';
 import { runChain, runClassify, runDerive, runIdentities, runIdentity } from './identities-command';
 import { runInfo } from './info-command';
 import { runSuggestMapping } from './suggest-mapping-command';
-import { runVerify } from './verify-command';
+import { VERIFY_OPTIONS, runVerify } from './verify-command';
 import { EXIT } from './exit-codes';
 
 export const USAGE = `nhi — forensic case files for non-human identities
@@ -58,9 +58,12 @@ Usage:
       manifest and the journal's head hash. PDF through headless Chromium.
   nhi suggest-mapping FILE [--out MAPPING] [--name NAME]
       Propose a mapping file for a CSV or JSON-lines log from the columns it sees.
-  nhi verify --case FILE [--json]
-      Recompute every evidence file's SHA-256 from the original bundles and every record
-      count from the case, and check the journal's hash chain; exit ${EXIT.verifyFailed} on any mismatch.
+  nhi verify --case FILE [--deep] [--expect-head N:HASH] [--json]
+      Prove the case: recompute every evidence file's SHA-256, content hash and record Merkle
+      root from the original bundles (naming edited, deleted, added or reordered records), every
+      record's hash, count and fields from the case, each import's manifest against the journal,
+      the journal's hash chain and its head (the head file beside the case, or --expect-head from
+      a report or export); --deep also reads every block of the case. Exit ${EXIT.verifyFailed} on any mismatch.
   nhi info --case FILE [--json] [--top N]
       Sources, time range, counts by source, quarantine and top actors.
 
@@ -77,7 +80,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       case 'import':
         return await runImport(parse(rest, IMPORT_OPTIONS, true));
       case 'verify':
-        return await runVerify(parse(rest, COMMON_OPTIONS, false));
+        return await runVerify(parse(rest, VERIFY_OPTIONS, false));
       case 'info':
         return await runInfo(parse(rest, { ...COMMON_OPTIONS, top: { type: 'string' } }, false));
       case 'identities':

@@ -1,11 +1,11 @@
-import { createReadStream } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { createReadStream, type Stats } from 'node:fs';
+import { lstat, open, readdir, readlink, stat } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
 import { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
 import * as tar from 'tar-stream';
 import yauzl from 'yauzl';
 import { type ByteStream, HashingCounter, LimitError, collect, fromBuffer, peek } from './byte-streams';
+import { GzipProblem, gunzip } from './gunzip';
 import { type ImportLimits, RATIO_GRACE_BYTES } from './limits';
 import { type ContentKind, SNIFF_BYTES, isUnsupportedContainer, sniff } from './sniff';
 
@@ -26,7 +26,8 @@ export interface EntryInfo {
   parentId: number | null;
 }
 
-export type Compression = 'none' | 'gzip';
+/** 'gzip', or 'gzip+gzip' for a file compressed twice. */
+export type Compression = 'none' | 'gzip' | `gzip+${string}`;
 
 export interface ContainerInfo extends EntryInfo {
   format: 'zip' | 'tar';
@@ -49,6 +50,7 @@ export type EntryProblemCode =
   | 'corrupt_compression'
   | 'unreadable'
   | 'not_a_file'
+  | 'overlapping_entries'
   | LimitError['code'];
 
 export interface WalkVisitor {
@@ -93,20 +95,22 @@ export interface WalkOptions {
 }
 
 export async function walkInput(inputPath: string, visitor: WalkVisitor, limits: ImportLimits, options: WalkOptions = {}): Promise<void> {
+  // The input the user named is followed if it is a link; what is inside a folder never is.
   const info = await stat(inputPath);
   const budget: Budget = { totalExpanded: 0, onDiskBytes: options.onDiskBytes ?? (() => undefined) };
   if (info.isDirectory()) {
     const bundleName = basename(inputPath);
     for (const file of await listFiles(inputPath)) {
-      if (options.exclude?.has(file)) continue;
+      if (options.exclude?.has(file.path)) continue;
       const entry: EntryInfo = {
-        rootPath: file,
+        rootPath: file.path,
         bundleName,
-        pathInBundle: relative(inputPath, file).split(sep).join('/'),
+        pathInBundle: relative(inputPath, file.path).split(sep).join('/'),
         depth: 0,
         parentId: null,
       };
-      await walkFile(file, entry, visitor, limits, budget);
+      if (file.special) await visitor.problem(entry, 'not_a_file', file.special);
+      else await walkFile(file.path, entry, visitor, limits, budget);
     }
     return;
   }
@@ -117,24 +121,66 @@ export async function walkInput(inputPath: string, visitor: WalkVisitor, limits:
     depth: 0,
     parentId: null,
   };
+  const special = specialFileReason(info);
+  if (special) {
+    await visitor.problem(entry, 'not_a_file', `${inputPath} is ${special}, not a regular file: not read`);
+    return;
+  }
   await walkFile(inputPath, entry, visitor, limits, budget);
 }
 
-/** Files under a folder, sorted so that imports and verification see the same order. */
-async function listFiles(dir: string): Promise<string[]> {
-  const out: string[] = [];
+/** What a non-regular file is, or null for a regular file. Reading a FIFO or a device would block or never end. */
+export function specialFileReason(info: Stats): string | null {
+  if (info.isFile()) return null;
+  if (info.isFIFO()) return 'a named pipe (FIFO)';
+  if (info.isCharacterDevice() || info.isBlockDevice()) return 'a device';
+  if (info.isSocket()) return 'a socket';
+  if (info.isSymbolicLink()) return 'a symbolic link';
+  if (info.isDirectory()) return 'a folder';
+  return 'not a regular file';
+}
+
+interface ListedFile {
+  path: string;
+  /** Why it is not read (a link, a pipe, a device), or null for a regular file. */
+  special: string | null;
+}
+
+/**
+ * Files under a folder, sorted so that imports and verification see the same order. Links, pipes,
+ * sockets and devices are listed with the reason they are not read: a link could lead outside the
+ * bundle (or back into it), a pipe would block the import forever, and either way the analyst is
+ * told rather than the file silently skipped.
+ */
+async function listFiles(dir: string): Promise<ListedFile[]> {
+  const out: ListedFile[] = [];
   const entries = await readdir(dir, { withFileTypes: true });
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const e of entries) {
     const full = join(dir, e.name);
     if (e.isDirectory()) out.push(...(await listFiles(full)));
-    else if (e.isFile()) out.push(full);
+    else if (e.isFile()) out.push({ path: full, special: null });
+    else if (e.isSymbolicLink()) {
+      const target = await readlink(full).catch(() => '?');
+      out.push({ path: full, special: `${full} is a symbolic link (to ${target}): links inside a bundle are not followed; import the target itself if it belongs to the evidence` });
+    } else {
+      const reason = specialFileReason(await lstat(full));
+      out.push({ path: full, special: `${full} is ${reason}, not a regular file: not read` });
+    }
   }
   return out;
 }
 
 async function walkFile(path: string, entry: EntryInfo, visitor: WalkVisitor, limits: ImportLimits, budget: Budget): Promise<void> {
-  const { head } = await peek(fileStream(path), SNIFF_BYTES);
+  let head: Uint8Array;
+  try {
+    // An open error (EACCES, EISDIR) is named here; peek would only defer it.
+    await (await open(path, 'r')).close();
+    ({ head } = await peek(fileStream(path), SNIFF_BYTES));
+  } catch (err) {
+    await visitor.problem(entry, 'unreadable', `cannot read ${path}: ${err instanceof Error ? err.message : String(err)}`);
+    return;
+  }
   if (sniff(head) === 'zip') {
     // Zip needs random access: read it from disk rather than from a stream.
     const size = (await stat(path)).size;
@@ -158,7 +204,7 @@ export async function inputSize(inputPath: string): Promise<number> {
   const info = await stat(inputPath);
   if (!info.isDirectory()) return info.size;
   let total = 0;
-  for (const file of await listFiles(inputPath)) total += (await stat(file)).size;
+  for (const file of await listFiles(inputPath)) if (!file.special) total += (await stat(file.path)).size;
   return total;
 }
 
@@ -186,12 +232,20 @@ async function walkStream(
   let compression: Compression = 'none';
 
   if (kind === 'gzip') {
-    compression = 'gzip';
-    content = guardExpansion(gunzip(first.stream), () => stored.bytes, entry, limits, budget);
-    const inner = await peekOrFail(content, entry, visitor);
-    if (!inner) return;
-    content = inner.stream;
-    kind = sniff(inner.head);
+    // Compressed twice (or more) happens when a tool gzips what S3 already delivered gzipped.
+    content = first.stream;
+    for (let layer = 1; kind === 'gzip'; layer++) {
+      if (layer > MAX_GZIP_LAYERS) {
+        await drain(content).catch(() => undefined);
+        await visitor.problem(entry, 'too_deep', `${entry.pathInBundle} is gzip-compressed more than ${MAX_GZIP_LAYERS} times: not opened`);
+        return;
+      }
+      compression = layer === 1 ? 'gzip' : `gzip+${compression}`;
+      content = guardExpansion(gunzip(content), () => stored.bytes, entry, limits, budget);
+      const inner = await peek(content, SNIFF_BYTES);
+      content = inner.stream;
+      kind = sniff(inner.head);
+    }
   } else if (declaredCompressed !== null) {
     content = guardExpansion(first.stream, () => declaredCompressed, entry, limits, budget);
   }
@@ -221,18 +275,9 @@ async function walkStream(
   await visitor.leaf({ ...entry, compression, kind }, content, stored);
 }
 
-async function peekOrFail(content: ByteStream, entry: EntryInfo, visitor: WalkVisitor) {
-  try {
-    return await peek(content, SNIFF_BYTES);
-  } catch (err) {
-    await reportStreamFailure(err, entry, visitor);
-    return null;
-  }
-}
-
 async function reportStreamFailure(err: unknown, entry: EntryInfo, visitor: WalkVisitor): Promise<void> {
-  if (err instanceof LimitError) await visitor.problem(entry, err.code, err.message);
-  else if (err instanceof StreamError) await visitor.problem(entry, err.code, err.message);
+  if (err instanceof LimitError || err instanceof StreamError) await visitor.problem(entry, err.code, err.message);
+  else if (err instanceof GzipProblem) await visitor.problem(entry, 'corrupt_compression', err.message);
   else throw err;
 }
 
@@ -240,26 +285,7 @@ async function drain(stream: ByteStream): Promise<void> {
   for await (const _ of stream) void _;
 }
 
-async function* gunzip(input: ByteStream): AsyncGenerator<Uint8Array> {
-  const source = Readable.from(input, { objectMode: false });
-  const inflate = createGunzip({ chunkSize: 1 << 18 });
-  source.on('error', (err) => inflate.destroy(err));
-  source.pipe(inflate);
-  let produced = 0;
-  try {
-    for await (const chunk of inflate as AsyncIterable<Buffer>) {
-      produced += chunk.length;
-      yield chunk;
-    }
-  } catch (err) {
-    if (err instanceof LimitError || err instanceof StreamError) throw err;
-    const message = err instanceof Error ? err.message : String(err);
-    throw new StreamError('corrupt_compression', `gzip stream broken after ${produced} decompressed bytes: ${message}`);
-  } finally {
-    source.destroy();
-    inflate.destroy();
-  }
-}
+const MAX_GZIP_LAYERS = 4;
 
 /** Stops a member that expands past the per-member cap, the import-wide cap or the bomb ratio. */
 async function* guardExpansion(
@@ -371,13 +397,28 @@ async function walkZip(
     return;
   }
   try {
-    for await (const member of zipEntries(zip)) {
+    // The central directory first (it is small): overlapping members and the archive's total
+    // expansion can only be judged over all of them.
+    const members: yauzl.Entry[] = [];
+    for await (const member of zipEntries(zip)) members.push(member);
+    const overlapping = overlappingMembers(members);
+    const archiveSize = Math.max(1, info.size ?? 0);
+    let archiveExpanded = 0;
+    for (const member of members) {
       const name = decodeZipName(member);
       const child: EntryInfo = { ...info, pathInBundle: `${info.pathInBundle}/${name}`, depth: info.depth + 1, parentId: id };
       if (name.endsWith('/')) continue;
       const unsafe = unsafePathReason(name);
       if (unsafe) {
         await visitor.problem(child, 'unsafe_path', `zip member path ${JSON.stringify(name)} ${unsafe}: not read, nothing was written`);
+        continue;
+      }
+      if (overlapping.has(member)) {
+        await visitor.problem(
+          child,
+          'overlapping_entries',
+          `${child.pathInBundle} shares its compressed data with another member (overlapping zip entries, a decompression-bomb technique): not read`,
+        );
         continue;
       }
       if (member.uncompressedSize > limits.maxEntryBytes) {
@@ -392,6 +433,15 @@ async function walkZip(
         );
         continue;
       }
+      const archiveWouldBe = archiveExpanded + member.uncompressedSize;
+      if (archiveWouldBe > RATIO_GRACE_BYTES && archiveWouldBe / archiveSize > limits.maxRatio) {
+        await visitor.problem(
+          child,
+          'archive_bomb',
+          `${info.pathInBundle} would expand to ${archiveWouldBe} bytes from ${archiveSize} with ${name}, more than ${limits.maxRatio}:1 for the whole archive: treated as a decompression bomb, ${name} not read`,
+        );
+        continue;
+      }
       let stream: Readable;
       try {
         stream = await openZipEntry(zip, member);
@@ -400,7 +450,13 @@ async function walkZip(
         continue;
       }
       try {
-        await walkStream(wrapZipStream(stream, name), child, visitor, limits, budget, member.compressedSize);
+        const counted = countInto(wrapZipStream(stream, name), (n) => {
+          archiveExpanded += n;
+          if (archiveExpanded > RATIO_GRACE_BYTES && archiveExpanded / archiveSize > limits.maxRatio) {
+            throw new LimitError('archive_bomb', `${info.pathInBundle} expands past ${limits.maxRatio}:1 of its ${archiveSize} bytes in all: treated as a decompression bomb; ${name} and the members after it were not read whole`);
+          }
+        });
+        await walkStream(counted, child, visitor, limits, budget, member.compressedSize);
       } catch (err) {
         if (err instanceof LimitError || err instanceof StreamError) await visitor.problem(child, err.code, err.message);
         else throw err;
@@ -416,6 +472,33 @@ async function walkZip(
     zip.close();
   }
   await visitor.closeContainer(id, { sha256: info.sha256 ?? '', size: info.size ?? 0 });
+}
+
+async function* countInto(stream: ByteStream, add: (n: number) => void): AsyncGenerator<Uint8Array> {
+  for await (const chunk of stream) {
+    add(chunk.length);
+    yield chunk;
+  }
+}
+
+/**
+ * Members whose compressed data runs into another member's local header (or share one): the
+ * overlapping-entries zip bomb (Fifield, 2019) makes hundreds of members read the same kernel.
+ * A local header is at least 30 bytes plus the name, so that is a lower bound of each extent.
+ */
+export function overlappingMembers(members: readonly yauzl.Entry[]): Set<yauzl.Entry> {
+  const sorted = [...members].filter((m) => !decodeZipName(m).endsWith('/')).sort((a, b) => a.relativeOffsetOfLocalHeader - b.relativeOffsetOfLocalHeader);
+  const out = new Set<yauzl.Entry>();
+  for (let i = 0; i + 1 < sorted.length; i++) {
+    const a = sorted[i]!;
+    const b = sorted[i + 1]!;
+    const end = a.relativeOffsetOfLocalHeader + 30 + a.fileNameLength + a.compressedSize;
+    if (end > b.relativeOffsetOfLocalHeader) {
+      out.add(a);
+      out.add(b);
+    }
+  }
+  return out;
 }
 
 async function* wrapZipStream(stream: Readable, name: string): AsyncGenerator<Uint8Array> {

@@ -2,14 +2,25 @@ import { createHash, type Hash } from 'node:crypto';
 
 export type ByteStream = AsyncIterable<Uint8Array>;
 
-/** Reads at least `n` bytes (fewer at the end) and returns them with a stream that replays them. */
+/**
+ * Reads at least `n` bytes (fewer at the end) and returns them with a stream that replays them.
+ * An error met while reading the head is not thrown here: the replay yields every byte read
+ * before it and then throws it, so a reader still gets the records in front of a broken tail.
+ */
 export async function peek(stream: ByteStream, n: number): Promise<{ head: Uint8Array; stream: ByteStream }> {
   const iterator = stream[Symbol.asyncIterator]();
   const chunks: Uint8Array[] = [];
   let size = 0;
   let isDone = false;
+  let failure: { error: unknown } | null = null;
   while (size < n) {
-    const next = await iterator.next();
+    let next: IteratorResult<Uint8Array>;
+    try {
+      next = await iterator.next();
+    } catch (error) {
+      failure = { error };
+      break;
+    }
     if (next.done) {
       isDone = true;
       break;
@@ -20,6 +31,7 @@ export async function peek(stream: ByteStream, n: number): Promise<{ head: Uint8
   const head = Buffer.concat(chunks).subarray(0, n);
   async function* replay(): AsyncGenerator<Uint8Array> {
     for (const chunk of chunks) yield chunk;
+    if (failure) throw failure.error;
     if (isDone) return;
     for (;;) {
       const next = await iterator.next();

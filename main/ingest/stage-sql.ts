@@ -12,14 +12,14 @@ import { PARSERS, probeStructure } from './sources/registry';
  * only the fields that parser reads.
  */
 
-export const STAGE_RAW_DDL = `CREATE TEMP TABLE IF NOT EXISTS stage_raw (file_no INTEGER, record_no BIGINT, byte_offset BIGINT, line BIGINT, raw_blob BLOB, json_text VARCHAR)`;
+export const STAGE_RAW_DDL = `CREATE TEMP TABLE IF NOT EXISTS stage_raw (file_no INTEGER, record_no BIGINT, byte_offset BIGINT, line BIGINT, raw_blob BLOB, json_text VARCHAR, record_sha256 BLOB)`;
 
 /** Every staged record with its parse problem, or the parser that claims it. */
 function classifySql(parsers: readonly SourceParser[]): string {
   const detectCase = `CASE ${parsers.map((p) => `WHEN ${p.detect('p')} THEN ${sqlString(p.id)}`).join(' ')} END`;
   return `
 CREATE OR REPLACE TEMP TABLE classified AS
-SELECT file_no, record_no, byte_offset, line, raw, json_text,
+SELECT file_no, record_no, byte_offset, line, raw, json_text, record_sha256,
   CASE
     WHEN raw IS NULL THEN 'invalid_utf8'
     WHEN NOT starts_with(doc, '{') THEN 'not_an_object'
@@ -30,7 +30,7 @@ FROM (
   SELECT *, CASE WHEN starts_with(doc, '{') THEN try(json_transform(doc, ${probeStructure(parsers)})) END AS p
   FROM (
     -- A CSV record is kept verbatim in raw and parsed from the JSON object built from its header.
-    SELECT file_no, record_no, byte_offset, line, raw, json_text, coalesce(json_text, raw) AS doc
+    SELECT file_no, record_no, byte_offset, line, raw, json_text, record_sha256, coalesce(json_text, raw) AS doc
     FROM (SELECT *, try(decode(raw_blob)) AS raw FROM stage_raw))
 )`;
 }
@@ -38,17 +38,20 @@ FROM (
 /** `normalized` has the events table's columns (less evidence_id) and what the importer needs besides. */
 const CREATE_NORMALIZED = `
 CREATE OR REPLACE TEMP TABLE normalized AS
-SELECT NULL::INTEGER AS file_no, * EXCLUDE (evidence_id), NULL::BIGINT AS line, NULL::VARCHAR AS problem, NULL::VARCHAR AS problem_message,
+SELECT NULL::INTEGER AS file_no, * EXCLUDE (evidence_id, time_flag), NULL::BIGINT AS line, NULL::VARCHAR AS problem, NULL::VARCHAR AS problem_message,
   NULL::STRUCT(resource_uid VARCHAR, resource_type VARCHAR, boundary VARCHAR, role VARCHAR)[] AS resources
 FROM events LIMIT 0`;
 
-const OUTPUT = ['file_no', ...NORMALIZED_COLUMNS, 'line', 'problem', 'problem_message', 'resources'].join(', ');
+/** Columns every parser carries through untouched: the batch's file number and the record's hash. */
+const PASS_THROUGH = ['file_no', 'record_sha256'] as const;
+
+const OUTPUT = [...PASS_THROUGH, ...NORMALIZED_COLUMNS, 'line', 'problem', 'problem_message', 'resources'].join(', ');
 
 function normalizeWith(parser: SourceParser): string {
   const structure = sqlString(JSON.stringify(parser.structure));
-  const from = `(SELECT file_no, record_no, byte_offset, line, raw, try(json_transform(coalesce(json_text, raw), ${structure})) AS j
+  const from = `(SELECT file_no, record_sha256, record_no, byte_offset, line, raw, try(json_transform(coalesce(json_text, raw), ${structure})) AS j
     FROM classified WHERE detected = ${sqlString(parser.id)} AND parse_problem IS NULL)`;
-  return `INSERT INTO normalized BY NAME SELECT ${OUTPUT} FROM (${parser.normalizeSql(from, structure, ['file_no'])})`;
+  return `INSERT INTO normalized BY NAME SELECT ${OUTPUT} FROM (${parser.normalizeSql(from, structure, PASS_THROUGH)})`;
 }
 
 /** The SQL of one set of parsers, built once per set. */
@@ -66,7 +69,7 @@ export const DEFAULT_NORMALIZER = normalizerFor(PARSERS);
 
 const UNPARSED = `
 INSERT INTO normalized BY NAME
-SELECT file_no, record_no, byte_offset, line, raw, detected AS source, coalesce(parse_problem, 'unrecognized') AS problem
+SELECT file_no, record_sha256, record_no, byte_offset, line, raw, detected AS source, coalesce(parse_problem, 'unrecognized') AS problem
 FROM classified WHERE parse_problem IS NOT NULL OR detected IS NULL`;
 
 /**

@@ -38,20 +38,22 @@ describe('the hash-chained journal', () => {
     const store = await CaseStore.open(casePath);
     await overrideIdentity(store, { uid: 'arn:aws:iam::111111111111:user/alice', isNhi: true, type: 'service_account', reason: 'a reporting script', analyst: 'lee' });
     const entries = await readJournal(store);
-    expect(entries.map((e) => [e.seq, e.action, e.author])).toEqual([
-      [1, 'note', 'kim'],
-      [2, 'tag', 'kim'],
-      [3, 'finding_status', 'kim'],
-      [4, 'classification_override', 'lee'],
+    // The import that made the case comes first: its entry fixes the evidence manifest.
+    expect(entries.map((e) => [e.seq, e.action, e.action === 'import' ? 'import' : e.author])).toEqual([
+      [1, 'import', 'import'],
+      [2, 'note', 'kim'],
+      [3, 'tag', 'kim'],
+      [4, 'finding_status', 'kim'],
+      [5, 'classification_override', 'lee'],
     ]);
     expect(entries[0]!.prevHash).toBe(GENESIS);
     for (let i = 1; i < entries.length; i++) expect(entries[i]!.prevHash).toBe(entries[i - 1]!.hash);
     expect((await findingStatuses(store)).get(findingId)).toBe('confirmed');
     const verdict = await verifyJournal(store);
-    expect(verdict).toMatchObject({ ok: true, entries: 4, head: entries[3]!.hash, broken: null });
+    expect(verdict).toMatchObject({ ok: true, entries: 5, head: entries[4]!.hash, broken: null });
     store.close();
     const run = nhi('verify', '--case', casePath);
-    expect(run.stdout).toContain(`Journal OK: 4 entries, head ${entries[3]!.hash}`);
+    expect(run.stdout).toContain(`Journal OK: 5 entries, head 5:${entries[4]!.hash}`);
   });
 
   it.each([
@@ -83,7 +85,7 @@ describe('the hash-chained journal', () => {
         throw new Error('the change failed');
       }),
     ).rejects.toThrow('the change failed');
-    expect((await readJournal(store)).length).toBe(4);
+    expect((await readJournal(store)).length).toBe(5);
     expect((await verifyJournal(store)).ok).toBe(true);
     store.close();
   });

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { CaseStore } from '../case-store/case-store';
+import { writeHeadFile } from './journal-head';
 
 /**
  * The investigation journal: everything an analyst adds to a case (notes, tags, bookmarks,
@@ -13,7 +14,23 @@ import type { CaseStore } from '../case-store/case-store';
 
 export const GENESIS = '0'.repeat(64);
 
-export const JOURNAL_ACTIONS = ['note', 'tag', 'untag', 'bookmark', 'finding_status', 'classification_override', 'view_saved', 'export', 'report', 'rule_muted', 'rule_unmuted'] as const;
+export const JOURNAL_ACTIONS = [
+  'note',
+  'tag',
+  'untag',
+  'bookmark',
+  'finding_status',
+  'classification_override',
+  'view_saved',
+  'export',
+  'report',
+  'rule_muted',
+  'rule_unmuted',
+  // What happened to the evidence itself: each import with the digest of its manifest, and upgrades.
+  'import',
+  'case_upgraded',
+  'digests_validated',
+] as const;
 export type JournalAction = (typeof JOURNAL_ACTIONS)[number];
 export type TargetKind = 'event' | 'identity' | 'finding' | 'case' | 'view' | 'rule';
 
@@ -68,6 +85,8 @@ export async function appendJournal(
       prevHash: head?.hash ?? GENESIS,
     };
     const full: JournalEntry = { ...unhashed, hash: entryHash(unhashed) };
+    // Once committed, the new head is also written beside the case (journal-head.ts).
+    store.afterCommit(() => writeHeadFile(store.path, { entries: full.seq, head: full.hash }));
     await store.run(`INSERT INTO journal VALUES ($seq, $at::TIMESTAMP, $author, $action, $kind, $target, $body::JSON, $prev, $hash)`, {
       seq: full.seq,
       at: full.createdAt.replace('T', ' ').replace('Z', ''),

@@ -67,7 +67,7 @@ describe('the nhi CLI', () => {
     store.close();
     const bad = nhi('verify', '--case', casePath);
     expect(bad.code).toBe(EXIT.verifyFailed);
-    expect(bad.stdout).toMatch(/two\.jsonl\s*│ count_mismatch │ manifest says 11 events, the case holds 10/);
+    expect(bad.stdout).toMatch(/two\.jsonl\s*│ count_mismatch │ manifest says 11 imported records, the case holds 10/);
     expect(bad.stdout).toContain('Verify FAILED');
   });
 

@@ -97,11 +97,27 @@ describe.skipIf(!hasSamples)('the real Okta and GitHub samples', () => {
   });
   afterAll(() => store.close());
 
-  it('imports the 24 Okta records as 13 events: repeats of one uuid, time, type, actor and transaction are one event', async () => {
-    const records = readFileSync(OKTA, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { uuid: string; published: string; eventType: string; actor: { id: string; type: string }; transaction: { id: string } });
+  it('imports the 24 Okta records: byte-identical repeats are duplicates, an id repeated with other content is kept and marked', async () => {
+    const lines = readFileSync(OKTA, 'utf8').trim().split('\n');
+    const records = lines.map((l) => JSON.parse(l) as { uuid: string; published: string; eventType: string; actor: { id: string; type: string }; transaction: { id: string } });
     expect(records).toHaveLength(24);
-    const distinct = new Set(records.map((r) => [r.uuid, r.published, r.eventType, r.actor.id, r.transaction.id].join('|')));
-    expect(report.files.find((f) => f.path.endsWith('.log') && f.path.includes('okta'))).toMatchObject({ recordsTotal: 24, recordsOk: distinct.size, recordsDuplicate: 24 - distinct.size, recordsQuarantined: 0 });
+    const ids = new Set(records.map((r) => [r.uuid, r.published, r.eventType, r.actor.id, r.transaction.id].join('|')));
+    const file = report.files.find((f) => f.path.endsWith('.log') && f.path.includes('okta'))!;
+    expect(file).toMatchObject({ recordsTotal: 24, recordsQuarantined: 0 });
+    expect(file.recordsOk + file.recordsDuplicate).toBe(24);
+    const kinds = new Map((await store.read<{ kind: string; n: number }>(`SELECT kind, count(*)::INTEGER AS n FROM duplicates GROUP BY ALL`)).map((r) => [r.kind, r.n]));
+    expect(kinds.get('same_record')).toBe(lines.length - new Set(lines).size);
+    // Every other event beyond one per id is a record whose id another record already claimed.
+    const [{ n: collisions }] = (await store.read<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM id_collisions WHERE source = 'okta.system'`)) as [{ n: number }];
+    expect(collisions).toBe(file.recordsOk - ids.size);
+    expect(collisions).toBeGreaterThan(0);
+    // No two events kept under one id tell the same event.
+    const [{ same }] = (await store.read<{ same: number }>(`
+      SELECT count(*)::INTEGER AS same FROM id_collisions c JOIN events a ON a.event_uid = c.event_uid JOIN events b ON b.event_uid = c.first_event_uid
+      WHERE a.time = b.time AND a.operation = b.operation AND a.actor_uid IS NOT DISTINCT FROM b.actor_uid AND a.src_ip IS NOT DISTINCT FROM b.src_ip
+        AND a.status = b.status AND a.resource_uid IS NOT DISTINCT FROM b.resource_uid AND a.user_agent IS NOT DISTINCT FROM b.user_agent
+        AND a.session_uid IS NOT DISTINCT FROM b.session_uid AND a.credential_uid IS NOT DISTINCT FROM b.credential_uid`)) as [{ same: number }];
+    expect(same).toBe(0);
     const [system] = await store.read<{ is_nhi: boolean; operation: string }>(`SELECT is_nhi, operation FROM events WHERE actor_type = 'systemprincipal'`);
     expect(system).toEqual({ is_nhi: true, operation: records.find((r) => r.actor.type === 'SystemPrincipal')!.eventType });
   });
