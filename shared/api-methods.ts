@@ -7,6 +7,7 @@ export const API_METHODS = [
   'case.info',
   'case.open',
   'case.create',
+  'case.upgrade',
   'cases.recent',
   'evidence.list',
   'quarantine.list',

@@ -43,6 +43,8 @@ export const API_REQUESTS = {
   'app.version': z.object({}).strict(),
   'case.info': z.object({ casePath }).strict(),
   'case.open': z.object({ casePath }).strict(),
+  /** Migrates a case made by an older build: a backup copy first, then the migration, journaled. */
+  'case.upgrade': z.object({ casePath }).strict(),
   'case.create': z.object({ casePath: casePath.refine((p) => p.endsWith('.duckdb'), 'a new case file name ends in .duckdb') }).strict(),
   'cases.recent': z.object({}).strict(),
   'evidence.list': z.object({ casePath }).strict(),
@@ -240,6 +242,7 @@ export interface ApiResponses {
   'case.info': CaseInfo;
   'case.open': CaseInfo;
   'case.create': CaseInfo;
+  'case.upgrade': { from: number; to: number; backup: string | null; backupSha256: string | null; info: CaseInfo };
   'cases.recent': RecentCase[];
   'evidence.list': EvidenceFile[];
   'quarantine.list': QuarantinedRecord[];
@@ -271,7 +274,18 @@ export interface ApiResponses {
   'identity.override': IdentityProfile;
 }
 
-export type ApiErrorCode = 'bad_request' | 'unknown_method' | 'forbidden' | 'case_not_found' | 'case_busy' | 'case_error' | 'sql_error' | 'unsupported' | 'internal';
+export type ApiErrorCode =
+  | 'bad_request'
+  | 'unknown_method'
+  | 'forbidden'
+  | 'case_not_found'
+  | 'case_busy'
+  /** The case was made by an older build: `case.upgrade` migrates it (opening never does). */
+  | 'case_needs_upgrade'
+  | 'case_error'
+  | 'sql_error'
+  | 'unsupported'
+  | 'internal';
 
 export interface ApiError {
   code: ApiErrorCode;

@@ -5,6 +5,7 @@ export interface CaseInfo {
   schemaVersion: number;
   createdAt: string;
   evidence: { files: number; archives: number; bytes: number; incomplete: number };
+  /** The span of events with plausible times (see `integrity.implausibleTimes` for the others). */
   timeRange: { first: string | null; last: string | null };
   events: number;
   quarantined: number;
@@ -14,4 +15,17 @@ export interface CaseInfo {
   identities: { total: number; machines: number; humans: number; unclassified: number };
   topActors: { actorUid: string; actorType: string | null; isNhi: boolean | null; events: number; failures: number }[];
   imports: number;
+  /** What the import had to decide about the evidence, for the analyst to see at a glance. */
+  integrity: {
+    /** Records not imported because the case holds the same event (same bytes, or another export shape). */
+    duplicates: number;
+    /** Records that claimed an event id a different record already had: both kept. */
+    idCollisions: number;
+    /** Events dated before the plausible floor or after their import: kept, flagged, out of baselines. */
+    implausibleTimes: number;
+    /** Inputs seen but not read: links, pipes, devices, unreadable files. */
+    notRead: number;
+    failedImports: number;
+    interruptedImports: number;
+  };
 }

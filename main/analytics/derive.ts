@@ -181,7 +181,8 @@ ${CLASSIFICATION_RULES.map(
  * The heaviest rule decides; an opposing signal lowers the confidence; the analyst's latest
  * override, if any, wins over all and is the first reason listed.
  */
-const STALE = (lastSuccess: string) => `coalesce(${lastSuccess} < (SELECT max(time) FROM events) - INTERVAL (getvariable('stale_days')) DAY, true)`;
+const STALE = (lastSuccess: string) =>
+  `coalesce(${lastSuccess} < (SELECT max(time) FROM events WHERE time_flag IS NULL) - INTERVAL (getvariable('stale_days')) DAY, true)`;
 
 const IDENTITIES = `
 INSERT INTO identities
@@ -217,7 +218,8 @@ LEFT JOIN opposed USING (uid)
 LEFT JOIN override o USING (uid)`;
 
 function baselineSql(start: string, end: string): string[] {
-  const window = `time >= TIMESTAMP ${sqlString(start)} AND time < TIMESTAMP ${sqlString(end)} AND actor_uid IS NOT NULL AND {{actors}}`;
+  // An event dated 9999 or 1970 (time_flag) would stretch the window or skew the hours: left out.
+  const window = `time >= TIMESTAMP ${sqlString(start)} AND time < TIMESTAMP ${sqlString(end)} AND time_flag IS NULL AND actor_uid IS NOT NULL AND {{actors}}`;
   return [
     `INSERT INTO identity_hours
      SELECT actor_uid, isodow(time) - 1, hour(time), count(*) FROM events WHERE ${window} GROUP BY ALL`,
@@ -250,7 +252,8 @@ function baselineSql(start: string, end: string): string[] {
 export async function deriveIdentities(store: CaseStore, options: DeriveOptions = {}): Promise<DeriveReport> {
   const started = performance.now();
   const [range] = await store.read<{ lo: string | null; last_day: string | null }>(
-    `SELECT strftime(min(time), '%Y-%m-%d %H:%M:%S.%f') AS lo, strftime(date_trunc('day', max(time)), '%Y-%m-%d %H:%M:%S') AS last_day FROM events`,
+    // The case's span counts only plausible times: one event dated 9999-12-31 must not empty every baseline.
+    `SELECT strftime(min(time), '%Y-%m-%d %H:%M:%S.%f') AS lo, strftime(date_trunc('day', max(time)), '%Y-%m-%d %H:%M:%S') AS last_day FROM events WHERE time_flag IS NULL`,
   );
   const end = options.baselineEnd ?? range?.last_day ?? null;
   let start: string | null = null;

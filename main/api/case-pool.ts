@@ -105,6 +105,28 @@ export class CasePool {
     }
   }
 
+  /**
+   * Runs `fn` with no store of this pool open on the case (an upgrade replaces the file's
+   * schema under everyone): waits for the case's users to finish, refuses during an import.
+   */
+  async exclusively<T>(path: string, fn: () => Promise<T>): Promise<T> {
+    if (this.exclusive.has(path)) throw new CaseError('case_busy', `an import is running on ${path}`);
+    this.exclusive.add(path);
+    try {
+      return await this.serial(path, async () => {
+        const entry = this.entries.get(path);
+        if (entry) {
+          await whenIdle(entry);
+          entry.store.close();
+          this.entries.delete(path);
+        }
+        return fn();
+      });
+    } finally {
+      this.exclusive.delete(path);
+    }
+  }
+
   /** True while an import holds the case read-write. */
   isWriting(path: string): boolean {
     return this.entries.get(path)?.mode === 'write';
@@ -137,17 +159,9 @@ export class CasePool {
   }
 }
 
-async function openReadOnly(path: string): Promise<CaseStore> {
-  try {
-    return await CaseStore.open(path, { readOnly: true });
-  } catch (err) {
-    // A case from an older build needs its migration once, which read-only cannot do.
-    if (err instanceof CaseError && err.code === 'not_a_case' && /needs a migration/.test(err.message)) {
-      (await CaseStore.open(path)).close();
-      return CaseStore.open(path, { readOnly: true });
-    }
-    throw err;
-  }
+/** Read-only, and never migrated: a case from an older build is refused with case_needs_upgrade. */
+function openReadOnly(path: string): Promise<CaseStore> {
+  return CaseStore.open(path, { readOnly: true });
 }
 
 function release(entry: Entry): void {

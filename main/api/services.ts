@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { API_REQUESTS, type ApiError, type ApiMethod, type ApiRequest, type ApiResponses, type ApiResult, isApiMethod } from '../../shared/api';
 import { caseInfo } from '../case-store/case-info';
 import { CaseError, type CaseStore } from '../case-store/case-store';
+import { upgradeCase } from '../case-store/upgrade';
 import { deriveIdentities } from '../analytics/derive';
 import { identityProfile, overrideIdentity } from '../analytics/profile';
 import { defaultAuthor } from '../journal/journal';
@@ -44,6 +45,8 @@ export interface ServiceContext {
   allowedCases?: Set<string>;
   /** The open cases of this app (one database per case); a shared default when absent. */
   pool?: CasePool;
+  /** Cases the user tried to open that need an upgrade first: `case.upgrade` may migrate them. */
+  pendingUpgrades?: Set<string>;
   /** Where recent cases are remembered. */
   recentFile?: string;
   dialogs?: NativeDialogs;
@@ -91,7 +94,12 @@ const HANDLERS: Handlers = {
     const absolute = resolve(request.casePath);
     if (!existsSync(absolute)) throw new CaseError('case_not_found', `no case file at ${absolute}`);
     // Refuse a file that is not a case before the user may name it again.
-    const info = await poolOf(context).read(absolute, (store) => caseInfo(store));
+    const info = await poolOf(context)
+      .read(absolute, (store) => caseInfo(store))
+      .catch((err: unknown) => {
+        if (err instanceof CaseError && err.code === 'case_needs_upgrade') (context.pendingUpgrades ??= new Set()).add(absolute);
+        throw err;
+      });
     grant(absolute, context);
     return info;
   },
@@ -101,6 +109,16 @@ const HANDLERS: Handlers = {
     const info = await poolOf(context).write(absolute, (store) => caseInfo(store), { create: true });
     grant(absolute, context);
     return info;
+  },
+  'case.upgrade': async (request, context) => {
+    const absolute = resolve(request.casePath);
+    if (!existsSync(absolute)) throw new CaseError('case_not_found', `no case file at ${absolute}`);
+    // The user named it to open it and was told it needs an upgrade: the same permission as opening.
+    if (context.allowedCases && !context.allowedCases.has(absolute) && !context.pendingUpgrades?.has(absolute)) throw new Forbidden(`${absolute} was not opened by the user`);
+    const result = await poolOf(context).exclusively(absolute, () => upgradeCase(absolute));
+    const info = await poolOf(context).read(absolute, (store) => caseInfo(store));
+    grant(absolute, context);
+    return { from: result.from, to: result.to, backup: result.backup, backupSha256: result.backupSha256, info };
   },
   'cases.recent': async (_request, context) => readRecentCases(context.recentFile ?? defaultRecentFile()),
   'evidence.list': (request, context) => withReadOnlyCase(request.casePath, context, (store) => evidenceList(store)),
@@ -236,7 +254,9 @@ export async function handleApiCall(method: unknown, request: unknown, context: 
     if (err instanceof Unsupported) return failure('unsupported', err.message);
     if (err instanceof BadRequest) return failure('bad_request', err.message);
     if (err instanceof SqlError) return failure('sql_error', err.message);
-    if (err instanceof CaseError) return failure(err.code === 'case_not_found' || err.code === 'case_busy' ? err.code : 'case_error', err.message);
+    if (err instanceof CaseError) {
+      return failure(err.code === 'case_not_found' || err.code === 'case_busy' || err.code === 'case_needs_upgrade' ? err.code : 'case_error', err.message);
+    }
     return failure('internal', err instanceof Error ? err.message : String(err));
   }
 }

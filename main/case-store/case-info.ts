@@ -13,14 +13,21 @@ export async function caseInfo(store: CaseStore, topActors = 10): Promise<CaseIn
   const [evidence] = await store.read<CaseInfo['evidence']>(`
     SELECT count(*) FILTER (kind = 'file')::BIGINT AS files, count(*) FILTER (kind = 'archive')::BIGINT AS archives,
       coalesce(sum(size_bytes) FILTER (parent_id IS NULL), 0)::BIGINT AS bytes,
-      count(*) FILTER (status <> 'complete')::BIGINT AS incomplete
+      count(*) FILTER (status NOT IN ('complete', 'not_read'))::BIGINT AS incomplete
     FROM evidence`);
   const [totals] = await store.read<{ events: number; first: string | null; last: string | null; quarantined: number; imports: number }>(`
     SELECT (SELECT count(*) FROM events)::BIGINT AS events,
-      (SELECT strftime(min(time), ${ISO}) FROM events) AS first,
-      (SELECT strftime(max(time), ${ISO}) FROM events) AS last,
+      (SELECT strftime(min(time), ${ISO}) FROM events WHERE time_flag IS NULL) AS first,
+      (SELECT strftime(max(time), ${ISO}) FROM events WHERE time_flag IS NULL) AS last,
       (SELECT count(*) FROM quarantine)::BIGINT AS quarantined,
       (SELECT count(*) FROM imports)::BIGINT AS imports`);
+  const [integrity] = await store.read<CaseInfo['integrity']>(`
+    SELECT (SELECT count(*) FROM duplicates)::BIGINT AS duplicates,
+      (SELECT count(*) FROM id_collisions)::BIGINT AS "idCollisions",
+      (SELECT count(*) FROM events WHERE time_flag IS NOT NULL)::BIGINT AS "implausibleTimes",
+      (SELECT count(*) FROM evidence WHERE status = 'not_read')::BIGINT AS "notRead",
+      (SELECT count(*) FROM imports WHERE status = 'failed')::BIGINT AS "failedImports",
+      (SELECT count(*) FROM imports WHERE status = 'interrupted')::BIGINT AS "interruptedImports"`);
   const quarantineByReason = await store.read<{ reason: string; count: number }>(
     `SELECT reason, count(*)::BIGINT AS count FROM quarantine GROUP BY reason ORDER BY count DESC, reason`,
   );
@@ -50,5 +57,6 @@ export async function caseInfo(store: CaseStore, topActors = 10): Promise<CaseIn
     identities: identities ?? { total: 0, machines: 0, humans: 0, unclassified: 0 },
     topActors: actors.map((a) => ({ actorUid: a.actor_uid, actorType: a.actor_type, isNhi: a.is_nhi, events: a.events, failures: a.failures })),
     imports: totals?.imports ?? 0,
+    integrity: integrity ?? { duplicates: 0, idCollisions: 0, implausibleTimes: 0, notRead: 0, failedImports: 0, interruptedImports: 0 },
   };
 }

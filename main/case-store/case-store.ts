@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
   DuckDBAppender,
@@ -10,13 +10,14 @@ import {
   type DuckDBValue,
 } from '@duckdb/node-api';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations';
+import { closeInterruptedImports } from './recovery';
 
 export type SqlParams = Record<string, DuckDBValue> | DuckDBValue[];
 export type Row = Record<string, unknown>;
 
 export class CaseError extends Error {
   constructor(
-    readonly code: 'case_not_found' | 'case_exists' | 'not_a_case' | 'case_too_new' | 'case_locked' | 'case_busy',
+    readonly code: 'case_not_found' | 'case_exists' | 'not_a_case' | 'case_damaged' | 'case_too_new' | 'case_needs_upgrade' | 'case_locked' | 'case_busy',
     message: string,
   ) {
     super(message);
@@ -35,6 +36,11 @@ export interface OpenOptions {
   /** DuckDB memory limit, e.g. '1GB': keeps a huge import from taking the machine. */
   memoryLimit?: string;
   readOnly?: boolean;
+  /**
+   * Migrate a case made by an older build to this schema. Never implied: opening a case must
+   * not change it, so only the explicit upgrade (which keeps a backup and journals it) sets this.
+   */
+  upgrade?: boolean;
 }
 
 /**
@@ -72,32 +78,48 @@ export class CaseStore {
     if (!exists && !options.create) {
       throw new CaseError('case_not_found', `no case file at ${path} (import into it first, or pass the right --case path)`);
     }
+    if (exists) refuseNonCaseFile(path);
     // A new case may name a folder that does not exist yet (`--case cases/x.duckdb`).
     if (!exists) mkdirSync(dirname(path), { recursive: true });
-    let instance: DuckDBInstance;
-    try {
-      instance = await DuckDBInstance.create(path, {
-        access_mode: options.readOnly ? 'READ_ONLY' : 'READ_WRITE',
-        ...(options.memoryLimit ? { memory_limit: options.memoryLimit } : {}),
-      });
-    } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      if (/lock/i.test(message)) throw new CaseError('case_locked', `the case ${path} is open in another process: ${message}`);
-      throw new CaseError('not_a_case', `${path} is not a case file: ${message}`);
-    }
+    const instance = await createInstance(path, {
+      access_mode: options.readOnly ? 'READ_ONLY' : 'READ_WRITE',
+      ...(options.memoryLimit ? { memory_limit: options.memoryLimit } : {}),
+    });
     const connection = await instance.connect();
     await connection.run(`SET TimeZone = 'UTC'`);
     const store = new CaseStore(path, instance, connection, true, options.readOnly === true);
     try {
-      await store.migrate(exists, options.readOnly === true);
+      await store.migrate(exists, options);
+      if (!options.readOnly) await closeInterruptedImports(store);
     } catch (err) {
       store.close();
-      throw err;
+      if (err instanceof CaseError) throw err;
+      throw new CaseError('case_damaged', `${path} cannot be read as a case: ${firstLine(err instanceof Error ? err.message : String(err))}`);
     }
     return store;
   }
 
-  private async migrate(existed: boolean, readOnly: boolean): Promise<void> {
+  /** The schema version of a case file, read without changing anything (not even a migration). */
+  static async schemaVersionOf(path: string): Promise<number> {
+    if (!existsSync(path)) throw new CaseError('case_not_found', `no case file at ${path}`);
+    refuseNonCaseFile(path);
+    const instance = await createInstance(path, { access_mode: 'READ_ONLY' });
+    try {
+      const connection = await instance.connect();
+      try {
+        const reader = await connection.runAndReadAll(`SELECT value FROM meta WHERE key = 'schema_version'`);
+        return Number(reader.getRowObjects()[0]?.value ?? 0);
+      } catch {
+        throw new CaseError('not_a_case', `${path} is a DuckDB file but not a case file (no meta table)`);
+      } finally {
+        connection.closeSync();
+      }
+    } finally {
+      instance.closeSync();
+    }
+  }
+
+  private async migrate(existed: boolean, options: OpenOptions): Promise<void> {
     const tables = await this.read<{ n: number }>(
       `SELECT count(*)::INTEGER AS n FROM duckdb_tables() WHERE database_name = current_database() AND table_name = 'meta'`,
     );
@@ -113,10 +135,18 @@ export class CaseStore {
       if ((any[0]?.n ?? 0) > 0) throw new CaseError('not_a_case', `${this.path} is a DuckDB file but not a case file (no meta table)`);
     }
     if (version > SCHEMA_VERSION) {
-      throw new CaseError('case_too_new', `${this.path} has schema version ${version}; this build reads up to ${SCHEMA_VERSION}`);
+      throw new CaseError('case_too_new', `${this.path} has schema version ${version}; this build reads up to ${SCHEMA_VERSION}: open it with a newer build`);
     }
     if (version === SCHEMA_VERSION) return;
-    if (readOnly) throw new CaseError('not_a_case', `${this.path} needs a migration to version ${SCHEMA_VERSION} and was opened read-only`);
+    const isNew = version === 0 && !hasMeta;
+    if (!isNew && !options.upgrade) {
+      throw new CaseError(
+        'case_needs_upgrade',
+        `${this.path} was made by an older build (schema v${version}; this build reads v${SCHEMA_VERSION}). Opening does not change a case: ` +
+          `upgrade it with "nhi upgrade --case ${this.path}" or "Upgrade this case" in the app (a backup copy is kept and the upgrade is journaled)`,
+      );
+    }
+    if (this.readOnly) throw new CaseError('case_needs_upgrade', `${this.path} needs a migration to version ${SCHEMA_VERSION} and was opened read-only`);
     await this.transaction(async () => {
       for (const m of MIGRATIONS) {
         if (m.version <= version) continue;
@@ -234,6 +264,46 @@ export class CaseStore {
   close(): void {
     this.connection.closeSync();
     if (this.ownsInstance) this.instance.closeSync();
+  }
+}
+
+async function createInstance(path: string, config: Record<string, string>): Promise<DuckDBInstance> {
+  try {
+    return await DuckDBInstance.create(path, config);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    // DuckDB's own words for a file another process holds (the word "block" alone also
+    // appears in checksum errors of a damaged file, which is not a lock).
+    if (/Could not set lock|Conflicting lock|lock on file/i.test(message)) {
+      throw new CaseError('case_locked', `the case ${path} is open in another process (close it there first): ${firstLine(message)}`);
+    }
+    throw new CaseError('case_damaged', `${path} cannot be opened as a case: it is damaged or not a DuckDB case file (${firstLine(message)})`);
+  }
+}
+
+const firstLine = (message: string) => message.split('\n').find((l) => l.trim() !== '') ?? message;
+
+/**
+ * Refuses, before DuckDB touches it, a path that cannot be a case: a folder, a pipe (opening a
+ * FIFO blocks forever), a device, or a file that is not a DuckDB database at all.
+ */
+function refuseNonCaseFile(path: string): void {
+  const info = statSync(path);
+  if (!info.isFile()) {
+    const what = info.isDirectory() ? 'a folder' : info.isFIFO() ? 'a named pipe' : info.isSocket() ? 'a socket' : 'a device or special file';
+    throw new CaseError('not_a_case', `${path} is ${what}, not a case file`);
+  }
+  if (info.size === 0) throw new CaseError('not_a_case', `${path} is an empty file, not a case file`);
+  const head = Buffer.alloc(12);
+  const fd = openSync(path, 'r');
+  try {
+    readSync(fd, head, 0, 12, 0);
+  } finally {
+    closeSync(fd);
+  }
+  // Every DuckDB database file carries "DUCK" at byte 8 of its first header.
+  if (head.subarray(8, 12).toString('latin1') !== 'DUCK') {
+    throw new CaseError('not_a_case', `${path} is not a case file (not a DuckDB database: it starts with ${JSON.stringify(head.subarray(0, 12).toString('latin1').replace(/[^\x20-\x7e]/g, '.'))})`);
   }
 }
 

@@ -12,5 +12,11 @@ export const EXIT = {
   importedWithProblems: 5,
   /** verify could not recompute some hashes because their source files are not here. */
   verifyIncomplete: 6,
+  /** An import failed (disk full, out of memory…): the imports row says `failed` with the reason. */
+  importFailed: 7,
+  /** Source-log integrity failed: a CloudTrail log file or digest was modified, deleted or forged. */
+  sourceLogsTampered: 8,
+  /** Something unexpected: one line on stderr, the stack with NHI_DEBUG=1. */
+  internal: 70,
   cancelled: 130,
 } as const;

@@ -64,6 +64,10 @@ export async function runImport(args: ParsedArgs): Promise<number> {
   if (isJson) process.stdout.write(`${JSON.stringify({ case: casePath, ...report }, null, 2)}\n`);
   else process.stdout.write(summary(casePath, report));
 
+  if (report.status === 'failed') {
+    process.stderr.write(`nhi: the import failed: ${report.failure}; every batch committed before it is in the case (recorded as import #${report.importId}, status failed)\n`);
+    return EXIT.importFailed;
+  }
   if (report.status === 'cancelled') return EXIT.cancelled;
   if (report.problems.some((p) => p.code === 'unreadable')) return EXIT.inputError;
   if (report.totals.quarantined > 0 || report.problems.length > 0) return EXIT.importedWithProblems;
@@ -133,10 +137,13 @@ function summary(casePath: string, report: ImportReport): string {
   const t = report.totals;
   const seconds = report.elapsedMs / 1000;
   lines.push(
-    `${report.status === 'cancelled' ? 'Cancelled' : 'Imported'} into ${casePath}: ${t.eventsImported.toLocaleString('en-US')} events from ${t.files.toLocaleString('en-US')} files ` +
+    `${report.status === 'cancelled' ? 'Cancelled' : report.status === 'failed' ? 'FAILED' : 'Imported'} into ${casePath}: ${t.eventsImported.toLocaleString('en-US')} events from ${t.files.toLocaleString('en-US')} files ` +
       `(${t.duplicates.toLocaleString('en-US')} duplicates skipped, ${t.quarantined.toLocaleString('en-US')} quarantined) ` +
       `in ${seconds.toFixed(1)} s, ${Math.round(t.records / Math.max(seconds, 0.001)).toLocaleString('en-US')} records/s, ${bytes(t.bytesRead)} read.`,
   );
+  if (t.implausibleTimes > 0) lines.push(`${t.implausibleTimes.toLocaleString('en-US')} events have implausible times (before 2000 or after this import): imported, flagged, left out of baselines.`);
+  if (t.idCollisions > 0) lines.push(`${t.idCollisions.toLocaleString('en-US')} records claim an event id that a different record already has: both kept (finding "Two records claim one event id" after detect).`);
+  if (report.journal) lines.push(`Journaled as entry #${report.journal.seq}: manifest SHA-256 ${report.journal.manifestSha256}.`);
   const skipped = report.files.filter((f) => f.status === 'duplicate');
   if (skipped.length > 0) lines.push(`${skipped.length} already in the case and skipped (same SHA-256).`);
   if (report.problems.length > 0) {

@@ -17,8 +17,19 @@ export async function runInfo(args: ParsedArgs): Promise<number> {
     `Evidence: ${info.evidence.files.toLocaleString('en-US')} files in ${info.evidence.archives.toLocaleString('en-US')} archives, ${bytes(info.evidence.bytes)} imported in ${info.imports} import(s)` +
       (info.evidence.incomplete > 0 ? `, ${info.evidence.incomplete} archive(s) whose import was interrupted` : ''),
   );
-  out.push(`Time range (UTC): ${info.timeRange.first ?? '—'} → ${info.timeRange.last ?? '—'}`);
-  out.push(`Events: ${info.events.toLocaleString('en-US')}   Quarantined: ${info.quarantined.toLocaleString('en-US')}`);
+  const g = info.integrity;
+  out.push(
+    `Time range (UTC): ${info.timeRange.first ?? '—'} → ${info.timeRange.last ?? '—'}` +
+      (g.implausibleTimes > 0 ? `   (${g.implausibleTimes.toLocaleString('en-US')} events with implausible times left out: before the floor or after their import)` : ''),
+  );
+  out.push(`Events: ${info.events.toLocaleString('en-US')}   Quarantined: ${info.quarantined.toLocaleString('en-US')}   Duplicates skipped: ${g.duplicates.toLocaleString('en-US')}`);
+  const warnings = [
+    g.idCollisions > 0 ? `${g.idCollisions} record(s) claim an event id that another record with other content has (both kept; see the finding "Two records claim one event id")` : '',
+    g.notRead > 0 ? `${g.notRead} input(s) not read: links, pipes, devices or unreadable files (see the quarantine)` : '',
+    g.failedImports > 0 ? `${g.failedImports} import(s) failed` : '',
+    g.interruptedImports > 0 ? `${g.interruptedImports} import(s) were interrupted (killed): import the same inputs again to finish` : '',
+  ].filter(Boolean);
+  for (const w of warnings) out.push(`Attention: ${w}`);
   const ids = info.identities;
   out.push(`Identities: ${ids.total.toLocaleString('en-US')} (${ids.machines.toLocaleString('en-US')} machines, ${ids.humans.toLocaleString('en-US')} humans${ids.unclassified > 0 ? `, ${ids.unclassified} unclassified` : ''})`);
   out.push('', table(['source', 'events', 'files', 'first (UTC)', 'last (UTC)'], info.sources.map((s) => [s.source, s.events, s.files, s.first ?? '', s.last ?? ''])));

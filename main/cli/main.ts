@@ -10,6 +10,8 @@ import { runInfo } from './info-command';
 import { runSuggestMapping } from './suggest-mapping-command';
 import { VERIFY_OPTIONS, runVerify } from './verify-command';
 import { EXIT } from './exit-codes';
+import { oneLine } from '../ingest/importer';
+import { runUpgrade } from './upgrade-command';
 
 export const USAGE = `nhi — forensic case files for non-human identities
 
@@ -64,11 +66,15 @@ Usage:
       record's hash, count and fields from the case, each import's manifest against the journal,
       the journal's hash chain and its head (the head file beside the case, or --expect-head from
       a report or export); --deep also reads every block of the case. Exit ${EXIT.verifyFailed} on any mismatch.
+  nhi upgrade --case FILE [--json]
+      Migrate a case made by an older build to this build's schema. Opening a case never
+      changes it; this keeps a byte-for-byte backup beside it and journals the upgrade.
   nhi info --case FILE [--json] [--top N]
       Sources, time range, counts by source, quarantine and top actors.
 
 Exit codes: ${EXIT.ok} ok, ${EXIT.verifyFailed} verify mismatch, ${EXIT.usage} usage, ${EXIT.inputError} unreadable input, ${EXIT.caseError} case error,
-            ${EXIT.importedWithProblems} imported with quarantined records or skipped members, ${EXIT.verifyIncomplete} verify could not find some sources, ${EXIT.cancelled} cancelled.`;
+            ${EXIT.importedWithProblems} imported with quarantined records or skipped members, ${EXIT.verifyIncomplete} verify could not find some sources,
+            ${EXIT.importFailed} import failed, ${EXIT.sourceLogsTampered} source logs fail their CloudTrail digests, ${EXIT.internal} internal error, ${EXIT.cancelled} cancelled.`;
 
 export class UsageError extends Error {}
 
@@ -81,6 +87,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await runImport(parse(rest, IMPORT_OPTIONS, true));
       case 'verify':
         return await runVerify(parse(rest, VERIFY_OPTIONS, false));
+      case 'upgrade':
+        return await runUpgrade(parse(rest, COMMON_OPTIONS, false));
       case 'info':
         return await runInfo(parse(rest, { ...COMMON_OPTIONS, top: { type: 'string' } }, false));
       case 'identities':
@@ -130,7 +138,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(`nhi: ${err.message}\n`);
       return EXIT.caseError;
     }
-    throw err;
+    process.stderr.write(`nhi: ${oneLine(err)}\n`);
+    if (process.env.NHI_DEBUG) process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+    else process.stderr.write('(NHI_DEBUG=1 prints the stack)\n');
+    return EXIT.internal;
   }
 }
 

@@ -318,4 +318,42 @@ export const BUILTIN_RULES: BuiltinRule[] = [
     magnitude: (r) => r.event_count,
     explain: (r) => `Machine identity made ${r.event_count} interactive call(s): ${list(r.facts.operations)} with ${list(r.facts.agents)}.`,
   },
+  {
+    id: 'event-id-collision',
+    title: 'Two records claim one event id',
+    severity: 'high',
+    description:
+      'Two records with different content carry the same source event id: one of them was forged or altered (a planted record hiding a real one), or the exporter rewrote it. Both are kept.',
+    thresholds: {},
+    sql: () =>
+      grouped(
+        `SELECT a.actor_uid AS identity_uid, c.source || '|' || c.claimed_uid AS grp, e.event_uid, e.source, e.time, 0 AS bytes, c.claimed_uid, e.operation
+         FROM id_collisions c
+         JOIN events a ON a.source = c.source AND a.event_uid = c.event_uid
+         JOIN events e ON e.source = c.source AND e.event_uid IN (c.event_uid, c.first_event_uid)`,
+        'true',
+        ['any_value(claimed_uid) AS claimed', 'list(DISTINCT operation ORDER BY operation) AS operations'],
+      ),
+    magnitude: (r) => r.event_count,
+    explain: (r) =>
+      `${r.event_count} records claim the event id ${String(r.facts.claimed)} with different content (${list(r.facts.operations)}); both are kept, the later one as ${String(r.facts.claimed)}~<hash>. Compare their raw records and their evidence files.`,
+  },
+  {
+    id: 'implausible-time',
+    title: 'Event time outside the plausible range',
+    severity: 'medium',
+    description:
+      'Events dated before the plausible floor (2000 by default) or after the import: a broken clock, a forged record or a parsing problem. They are kept and shown, and left out of baselines.',
+    thresholds: {},
+    sql: () =>
+      grouped(
+        `SELECT e.actor_uid AS identity_uid, e.time_flag AS grp, e.event_uid, e.source, e.time, 0 AS bytes, e.time_flag
+         FROM events e WHERE e.time_flag IS NOT NULL`,
+        'true',
+        ['any_value(time_flag) AS flag'],
+      ),
+    magnitude: (r) => r.event_count,
+    explain: (r) =>
+      `${r.event_count} event(s) dated ${r.facts.flag === 'after_import' ? 'after the import that read them' : 'before the plausible floor'} (${r.window_start} to ${r.window_end}); kept, flagged, and left out of baselines.`,
+  },
 ];

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, renameSync, rmSync } from 'node:fs';
+import { fileSha256 } from '../integrity/file-hash';
 import type { EventFilter } from '../../shared/api';
 import { FORMULA_START_CLASS } from '../../shared/csv-cells';
 import { eventWhere } from '../api/events-service';
@@ -91,14 +91,4 @@ async function spreadsheetSafeSelect(store: CaseStore): Promise<string> {
     .join(', ');
   // A plain projection of the temp table keeps its (time) order: DuckDB preserves insertion order.
   return `(SELECT ${select} FROM export_rows)`;
-}
-
-function fileSha256(path: string): Promise<string> {
-  return new Promise((done, fail) => {
-    const hash = createHash('sha256');
-    createReadStream(path)
-      .on('data', (chunk) => hash.update(chunk))
-      .on('end', () => done(hash.digest('hex')))
-      .on('error', fail);
-  });
 }
