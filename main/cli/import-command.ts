@@ -37,6 +37,8 @@ export async function runImport(args: ParsedArgs): Promise<number> {
     }
   }
 
+  const memoryLimit = typeof args.values['memory-limit'] === 'string' ? args.values['memory-limit'] : '384MB';
+  if (!/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(memoryLimit)) throw new UsageError(`--memory-limit takes a size such as 384MB or 2GB, not ${JSON.stringify(memoryLimit)}`);
   const isJson = args.values.json === true;
   const progressMode = args.values.progress ?? (isJson || !process.stderr.isTTY ? 'none' : 'bar');
   if (progressMode !== 'bar' && progressMode !== 'jsonl' && progressMode !== 'none') {
@@ -53,7 +55,7 @@ export async function runImport(args: ParsedArgs): Promise<number> {
   process.on('SIGINT', onSignal);
   let report: ImportReport;
   try {
-    report = await withCase(casePath, { create: true, memoryLimit: '384MB' }, (store) =>
+    report = await withCase(casePath, { create: true, memoryLimit }, (store) =>
       importBundles(store, args.positionals, { limits, ...(mapping ? { mapping } : {}), signal: controller.signal, onProgress: (p) => progress?.update(p) }),
     );
   } finally {

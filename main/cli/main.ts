@@ -18,6 +18,7 @@ export const USAGE = `nhi — forensic case files for non-human identities
 Usage:
   nhi import <bundle...> --case FILE [--mapping FILE] [--json] [--progress bar|jsonl|none]
              [--max-record-bytes N] [--max-entry-bytes N] [--max-total-bytes N] [--max-ratio N] [--max-depth N]
+             [--memory-limit 384MB]
       Import folders, .zip, .tar, .tar.gz/.tgz, .gz or single log files (nested archives too)
       into the case FILE, created if needed. Formats are detected from content; --mapping
       (JSON or YAML) maps the columns of CSV / JSON-lines logs no built-in parser knows.
@@ -169,6 +170,7 @@ const IMPORT_OPTIONS = {
   'max-total-bytes': { type: 'string' },
   'max-ratio': { type: 'string' },
   'max-depth': { type: 'string' },
+  'memory-limit': { type: 'string' },
 } as const;
 
 type OptionSpec = Record<string, { type: 'string' | 'boolean'; default?: boolean; multiple?: boolean }>;

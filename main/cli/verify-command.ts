@@ -32,6 +32,11 @@ export async function runVerify(args: ParsedArgs): Promise<number> {
 
 export function verifyText(report: VerifyReport): string {
   const lines: string[] = [];
+  if (report.damaged) {
+    lines.push(`Verify FAILED: the case file is damaged and cannot be read whole: ${report.damaged}`);
+    for (const t of report.deep?.tables.filter((t) => t.error) ?? []) lines.push(`  table ${t.table}: ${t.error}`);
+    return `${lines.join('\n')}\n`;
+  }
   const bad = report.evidence.filter((v) => v.check !== 'ok' && v.check !== 'not_read');
   if (bad.length > 0) {
     lines.push(table(['evidence', 'path', 'check', 'detail'], bad.slice(0, 100).map((v) => [`#${v.evidenceId}`, tail(v.path, 50), v.check, v.detail ?? ''])));

@@ -99,4 +99,19 @@ describe('exports of a filtered events view', () => {
       hostileCase.close();
     }
   });
+
+  it('writes the journal head beside every export (and inside Parquet), which verify --expect-head then checks', async () => {
+    const out = join(dir, 'with-head.parquet');
+    const result = await exportEvents(store, { filter: FILTER, format: 'parquet', out });
+    const provenance = JSON.parse(readFileSync(result.provenancePath, 'utf8')) as { journalHead: string; sha256: string; rows: number };
+    expect(provenance).toMatchObject({ journalHead: result.journalHead, sha256: result.sha256, rows: expected });
+    const journal = await verifyJournal(store);
+    // The head is the journal as it was before this export's own entry.
+    expect(result.journalHead).toBe(`${journal.entries - 1}:${(await readJournal(store))[journal.entries - 2]!.hash}`);
+    const [kv] = await store.read<{ value: string }>(`SELECT decode(value) AS value FROM parquet_kv_metadata('${out}') WHERE decode(key) = 'journal_head'`);
+    expect(kv?.value).toBe(result.journalHead);
+    const { verifyCase } = await import('../integrity/verify');
+    const report = await verifyCase(store, { expectHead: result.journalHead, sources: false });
+    expect(report.heads.find((h) => h.from === 'expected')).toMatchObject({ check: 'ok' });
+  });
 });

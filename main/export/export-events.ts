@@ -1,11 +1,12 @@
-import { existsSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { fileSha256 } from '../integrity/file-hash';
 import type { EventFilter } from '../../shared/api';
 import { FORMULA_START_CLASS } from '../../shared/csv-cells';
 import { eventWhere } from '../api/events-service';
 import { CaseError, type CaseStore, type SqlParams } from '../case-store/case-store';
 import { sqlString } from '../ingest/sources/source-parser';
-import { appendJournal } from '../journal/journal';
+import { appendJournal, verifyJournal } from '../journal/journal';
+import { formatHead } from '../journal/journal-head';
 
 /**
  * Exports of any filtered events view (the same filter as the app's events view), written by
@@ -23,6 +24,10 @@ export interface ExportResult {
   format: ExportFormat;
   rows: number;
   sha256: string;
+  /** `<path>.provenance.json`: the case, the journal head at export time, the filter and the file's SHA-256. */
+  provenancePath: string;
+  /** The journal head when the export was made (`N:HASH`): `nhi verify --expect-head` checks a case against it. */
+  journalHead: string;
 }
 
 const ISO = `'%Y-%m-%dT%H:%M:%S.%fZ'`;
@@ -52,9 +57,17 @@ export async function exportEvents(
      FROM events e LEFT JOIN identities i ON i.uid = e.actor_uid JOIN evidence v ON v.evidence_id = e.evidence_id ${sql} ORDER BY e.time, e.event_uid`,
     params as SqlParams,
   );
+  const journal = await verifyJournal(store);
+  const journalHead = formatHead({ entries: journal.entries, head: journal.head });
   const temp = `${options.out}.${process.pid}.tmp`;
   const isCsv = options.format === 'csv' || (options.format === 'timesketch' && !options.out.endsWith('.jsonl'));
-  const copyFormat = options.format === 'parquet' ? '(FORMAT parquet, COMPRESSION zstd)' : isCsv ? '(FORMAT csv, HEADER)' : '(FORMAT json)';
+  // Parquet carries the journal head inside the file too; the other formats only in the provenance file.
+  const copyFormat =
+    options.format === 'parquet'
+      ? `(FORMAT parquet, COMPRESSION zstd, KV_METADATA {journal_head: ${sqlString(journalHead)}, tool: 'nhi-forensics'})`
+      : isCsv
+        ? '(FORMAT csv, HEADER)'
+        : '(FORMAT json)';
   const relation = isCsv && !options.rawCells ? await spreadsheetSafeSelect(store) : 'export_rows';
   try {
     await store.run(`COPY (SELECT * FROM ${relation}) TO ${sqlString(temp)} ${copyFormat}`);
@@ -65,14 +78,31 @@ export async function exportEvents(
   const [{ rows } = { rows: 0 }] = await store.read<{ rows: number }>(`SELECT count(*)::BIGINT AS rows FROM export_rows`);
   await store.run(`DROP TABLE export_rows`);
   const sha256 = await fileSha256(options.out);
+  const [meta] = await store.read<{ case_id: string }>(`SELECT value AS case_id FROM meta WHERE key = 'case_id'`);
+  const provenancePath = `${options.out}.provenance.json`;
+  const provenance = {
+    tool: 'nhi-forensics',
+    case: store.path,
+    caseId: meta?.case_id ?? null,
+    journalHead,
+    exportedAt: new Date().toISOString(),
+    file: options.out,
+    format: options.format,
+    rows,
+    sha256,
+    filter: options.filter,
+    spreadsheetSafeCells: isCsv && !options.rawCells,
+    check: `nhi verify --case ${store.path} --expect-head ${journalHead}`,
+  };
+  writeFileSync(provenancePath, `${JSON.stringify(provenance, null, 2)}\n`);
   await appendJournal(store, {
     author: options.author,
     action: 'export',
     targetKind: 'case',
     targetId: 'events',
-    body: { path: options.out, format: options.format, filter: options.filter, rows, sha256, ...(options.rawCells ? { rawCells: true } : {}) },
+    body: { path: options.out, format: options.format, filter: options.filter, rows, sha256, journalHead, ...(options.rawCells ? { rawCells: true } : {}) },
   });
-  return { path: options.out, format: options.format, rows, sha256 };
+  return { path: options.out, format: options.format, rows, sha256, provenancePath, journalHead };
 }
 
 /**

@@ -195,6 +195,6 @@ export function oneLine(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
   const first = message.split('\n').find((l) => l.trim() !== '') ?? message;
   if (/No space left on device|ENOSPC|could not write all bytes|Could not write file/i.test(message)) return `the disk is full: ${first}`;
-  if (/Out of Memory|memory limit/i.test(message)) return `DuckDB ran out of memory (try a larger --memory-limit or a smaller batch): ${first}`;
+  if (/Out of Memory|memory limit/i.test(message)) return `DuckDB ran out of memory (try a larger --memory-limit): ${first}`;
   return first;
 }

@@ -73,6 +73,8 @@ export interface DeepVerdict {
 
 export interface VerifyReport {
   isValid: boolean;
+  /** The case file itself cannot be read whole (a damaged block): nothing else could be checked. */
+  damaged: string | null;
   /** True when every source file was found, so every hash could be recomputed. */
   isComplete: boolean;
   evidence: EvidenceVerdict[];
@@ -131,6 +133,31 @@ const CASE_RECORDS = `
   UNION ALL SELECT evidence_id, record_no, record_sha256 FROM digest_signatures`;
 
 export async function verifyCase(store: CaseStore, options: VerifyOptions = {}): Promise<VerifyReport> {
+  try {
+    return await verifyReadable(store, options);
+  } catch (err) {
+    // A block that fails its checksum (a flipped byte) stops DuckDB mid-query: that is a verdict.
+    const message = err instanceof Error ? err.message : String(err);
+    if (!/checksum|corrupt|Invalid|IO Error|Serialization/i.test(message)) throw err;
+    const deep = await readEveryTable(store).catch(() => null);
+    return {
+      isValid: false,
+      isComplete: false,
+      damaged: message.split('\n')[0]!,
+      evidence: [],
+      records: [],
+      recordProblems: 0,
+      fields: { checked: 0, skipped: [], problemCount: 0 },
+      imports: [],
+      journal: { ok: false, entries: 0, head: '', broken: null },
+      heads: [],
+      orphans: { events: 0, quarantine: 0, duplicates: 0 },
+      deep,
+    };
+  }
+}
+
+async function verifyReadable(store: CaseStore, options: VerifyOptions): Promise<VerifyReport> {
   const progress = options.onProgress ?? (() => undefined);
   const rows = await store.read<EvidenceRow>(`
     SELECT e.evidence_id, e.import_id, e.parent_id, e.kind, e.source_path, e.bundle_name, e.path_in_bundle, e.sha256, e.content_sha256, e.records_root,
@@ -179,7 +206,7 @@ export async function verifyCase(store: CaseStore, options: VerifyOptions = {}):
   let isComplete = true;
   if (options.sources !== false) {
     progress('source files');
-    isComplete = await checkSources(store, rows, limitsByImport, records, fail);
+    isComplete = await checkSources(store, rows, caseRoots, limitsByImport, records, fail);
   }
 
   progress('imports against the journal');
@@ -199,6 +226,13 @@ export async function verifyCase(store: CaseStore, options: VerifyOptions = {}):
     deep = await readEveryTable(store);
   }
 
+  // A file with a record problem (an edited raw record, edited fields) is not ok either.
+  const perFile = new Map<number, number>();
+  for (const r of records.listed) perFile.set(r.evidenceId, (perFile.get(r.evidenceId) ?? 0) + 1);
+  for (const [id, n] of perFile) {
+    const row = byId.get(id);
+    if (row) fail(row, 'records_differ', `${n} of its records differ from what was imported (see the record problems)`);
+  }
   const evidence: EvidenceVerdict[] = rows.map(
     (row) => verdicts.get(row.evidence_id) ?? { evidenceId: row.evidence_id, path: row.path_in_bundle, kind: row.kind, check: 'ok', detail: null },
   );
@@ -212,6 +246,7 @@ export async function verifyCase(store: CaseStore, options: VerifyOptions = {}):
     (deep?.isValid ?? true);
   return {
     isValid,
+    damaged: null,
     isComplete: isComplete && evidence.every((v) => v.check !== 'source_missing'),
     evidence,
     records: records.listed,
@@ -310,6 +345,7 @@ async function importLimits(store: CaseStore): Promise<Map<number, ImportLimits>
 async function checkSources(
   store: CaseStore,
   rows: EvidenceRow[],
+  caseRoots: Map<number, string>,
   limitsByImport: Map<number, ImportLimits>,
   records: RecordLog,
   fail: (row: EvidenceRow, check: EvidenceCheck, detail: string) => void,
@@ -348,7 +384,11 @@ async function checkSources(
           if (row.sha256 !== file.sha256) fail(row, 'hash_mismatch', `manifest SHA-256 ${row.sha256}, file now ${file.sha256}`);
           if (row.content_sha256 !== null && row.content_sha256 !== file.contentSha256) fail(row, 'hash_mismatch', `manifest content SHA-256 ${row.content_sha256}, content now ${file.contentSha256}`);
           if (row.status !== 'complete') continue;
-          if (row.records_root === null || row.records_root !== file.recordsRoot) await compareRecords(store, row, file, records, fail);
+          // Record by record when anything disagrees: the source, the manifest or the case's own records.
+          const held = caseRoots.get(row.evidence_id);
+          if (row.records_root === null || row.records_root !== file.recordsRoot || (held !== undefined && held !== row.records_root)) {
+            await compareRecords(store, row, file, records, fail);
+          }
         }
       },
     });

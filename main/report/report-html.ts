@@ -97,7 +97,7 @@ svg .axis { font-size: 9px; fill: #555; } svg .grid { stroke: #eee; } svg .label
 </style></head><body>
 <h1>Forensic report: non-human identities</h1>
 <p class="meta">Case ${esc(info.caseId)} (${esc(info.path)}), schema v${info.schemaVersion}, created ${esc(time(info.createdAt))} UTC. Report generated ${esc(time(generatedAt))} UTC. All times UTC.</p>
-<p class="meta">Journal: ${journal.entries} entries, chain ${journal.ok ? 'intact' : `BROKEN at entry #${journal.broken?.seq}`}; head hash <span class="head">${esc(journal.head)}</span></p>
+<p class="meta">Journal: ${journal.entries} entries, chain ${journal.ok ? 'intact' : `BROKEN at entry #${journal.broken?.seq}`}; head <span class="head" data-journal-head>${esc(`${journal.entries}:${journal.head}`)}</span>. To check that a case is the one this report was made from: <span class="head">nhi verify --case CASE --expect-head ${esc(`${journal.entries}:${journal.head}`)}</span></p>
 
 <h2>Summary</h2>
 <div class="stats"><div><b>${number(info.events)}</b>events</div><div><b>${number(info.evidence.files)}</b>evidence files</div><div><b>${number(info.quarantined)}</b>quarantined</div>

@@ -99,6 +99,35 @@ describe('web mode server', () => {
     expect(JSON.parse(garbled.body).error.message).toMatch(/not JSON/);
   });
 
+  it('refuses an upload over the size limit, declared or streamed, and keeps nothing of it', async () => {
+    const small = await startWebServer({ rendererDir: join(tempDir(), 'none'), context: { allowedCases: new Set([casePath]) }, maxUploadBytes: 1000 });
+    try {
+      const path = `/upload?case=${encodeURIComponent(casePath)}&name=big.json`;
+      const over = await send(small, path, { method: 'POST', headers: { 'X-NHI-Token': small.token, 'Content-Length': '5000' }, body: 'x'.repeat(5000) });
+      expect(over.status).toBe(413);
+      expect(over.body).toContain('upload limit');
+      const folder = `${casePath.replace(/\.duckdb$/, '')}.evidence`;
+      const before = existsSync(folder) ? readdirSync(folder).length : 0;
+      // Sent in chunks with no Content-Length: stopped while it streams.
+      const chunked = await new Promise<number>((done, fail) => {
+        const req = request(
+          { host: '127.0.0.1', port: small.port, path, method: 'POST', headers: { Host: `127.0.0.1:${small.port}`, 'X-NHI-Token': small.token, 'Transfer-Encoding': 'chunked' } },
+          (res) => {
+            res.resume();
+            res.on('end', () => done(res.statusCode ?? 0));
+          },
+        );
+        req.on('error', fail);
+        for (let i = 0; i < 10; i++) req.write('y'.repeat(500));
+        req.end();
+      });
+      expect(chunked).toBe(413);
+      expect(existsSync(folder) ? readdirSync(folder).length : 0).toBe(before);
+    } finally {
+      await small.close();
+    }
+  });
+
   it('copies an upload next to an open case, never elsewhere, and only with the token', async () => {
     const body = '{"Records":[]}\n';
     const upload = (query: string, headers: Record<string, string> = { 'X-NHI-Token': server.token }) => send(server, `/upload?${query}`, { method: 'POST', headers, body });

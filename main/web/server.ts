@@ -1,5 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, statSync, unlinkSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { statfs } from 'node:fs/promises';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -30,7 +32,13 @@ export interface WebOptions {
   /** What the API may open: case files the user named. */
   context: ServiceContext;
   port?: number;
+  /** Largest upload accepted (default 16 GiB); a bigger one is refused before or while it is written. */
+  maxUploadBytes?: number;
 }
+
+export const DEFAULT_MAX_UPLOAD_BYTES = 16 * 1024 ** 3;
+/** Uploads never leave less than this free on the case's disk: a full disk would break the case's own writes. */
+const FREE_SPACE_RESERVE = 1024 ** 3;
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -73,7 +81,7 @@ export async function startWebServer(options: WebOptions): Promise<WebServer> {
       if (req.method !== 'POST') return send(res, 405, failure('bad_request', 'uploads are POST'));
       const header = req.headers['x-nhi-token'];
       if (!sameToken(Array.isArray(header) ? header[0] : header)) return send(res, 401, failure('forbidden', 'missing or wrong token'));
-      return upload(req, res, url, options.context);
+      return upload(req, res, url, options.context, options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES);
     }
 
     if (url.pathname.startsWith('/api/')) {
@@ -130,19 +138,44 @@ export async function startWebServer(options: WebOptions): Promise<WebServer> {
  * next to the case (`<case>.evidence/<time>-<name>`), never overwriting anything, and answers
  * the copy's path for import.start. The importer hashes the copy like any other evidence file.
  */
-async function upload(req: IncomingMessage, res: ServerResponse, url: URL, context: ServiceContext): Promise<void> {
+async function upload(req: IncomingMessage, res: ServerResponse, url: URL, context: ServiceContext, maxBytes: number): Promise<void> {
   const casePath = resolve(url.searchParams.get('case') ?? '');
   if (!context.allowedCases?.has(casePath)) return send(res, 403, failure('forbidden', 'open or create the case before importing into it'));
   const name = basename(url.searchParams.get('name') ?? '').replace(/[^\w.\-]+/g, '_').slice(-200);
   if (!name || name === '.' || name === '..') return send(res, 400, failure('bad_request', 'the upload needs a file name'));
+  const declared = Number(req.headers['content-length'] ?? NaN);
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    req.resume();
+    return send(res, 413, failure('bad_request', `the file is ${declared} bytes, over the ${maxBytes}-byte upload limit (npm run web -- --max-upload-bytes N); import it by path instead`));
+  }
   const folder = `${casePath.replace(/\.duckdb$/, '')}.evidence`;
   mkdirSync(folder, { recursive: true });
+  if (Number.isFinite(declared)) {
+    const fs = await statfs(folder);
+    const free = fs.bavail * fs.bsize;
+    if (declared > free - FREE_SPACE_RESERVE) {
+      req.resume();
+      return send(res, 413, failure('bad_request', `not enough free space beside the case for ${declared} bytes (${free} free, ${FREE_SPACE_RESERVE} kept for the case itself)`));
+    }
+  }
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
   const target = join(folder, `${stamp}-${name}`);
   if (dirname(target) !== folder) return send(res, 400, failure('bad_request', 'bad file name'));
+  let received = 0;
+  const capped = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      received += chunk.length;
+      if (received > maxBytes) done(new UploadTooLarge(`the upload passed the ${maxBytes}-byte limit and was stopped; nothing was kept`));
+      else done(null, chunk);
+    },
+  });
   try {
-    await pipeline(req, createWriteStream(target, { flags: 'wx' }));
+    await pipeline(req, capped, createWriteStream(target, { flags: 'wx' }));
   } catch (err) {
+    if (err instanceof UploadTooLarge) {
+      rmSync(target, { force: true });
+      return send(res, 413, failure('bad_request', err.message));
+    }
     try {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') unlinkSync(target);
     } catch {
@@ -152,6 +185,8 @@ async function upload(req: IncomingMessage, res: ServerResponse, url: URL, conte
   }
   return send(res, 200, { ok: true, value: { path: target } });
 }
+
+class UploadTooLarge extends Error {}
 
 function failure(code: 'forbidden' | 'bad_request', message: string) {
   return { ok: false, error: { code, message } } as const;

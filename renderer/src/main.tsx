@@ -15,7 +15,7 @@ installWebBridge();
 
 /** The shell: the open case, its views as tabs, the time zone, and the keyboard. */
 function App() {
-  const { casePath, info, error, refresh, close } = useCase();
+  const { casePath, info, error, upgraded, refresh, close } = useCase();
   const { view, go } = useView();
   const [version, setVersion] = useState('');
   const [importRequests, setImportRequests] = useState(0);
@@ -71,6 +71,11 @@ function App() {
               <SavedViews casePath={casePath} />
             </div>
             {error && <p className="error" role="alert">{error}</p>}
+            {upgraded && (
+              <p className="notice" role="status" data-testid="upgraded">
+                Upgraded from schema v{upgraded.from} to v{upgraded.to}. The original is kept as {upgraded.backup} (SHA-256 {upgraded.backupSha256?.slice(0, 16)}…); the upgrade is in the journal.
+              </p>
+            )}
             {route.render({ casePath, importRequests })}
           </>
         ) : (

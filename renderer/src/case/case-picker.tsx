@@ -7,6 +7,30 @@ import { useCase } from './case-store';
  * No case open yet: create one or open one, by path or (in the desktop app) with the system's
  * dialogs, or pick a recent case. Paths typed here are the only ones web mode will open.
  */
+/** A case from an older build: what upgrading does, and the one button that does it. */
+function UpgradePrompt() {
+  const { needsUpgrade, upgrade } = useCase();
+  const [busy, setBusy] = useState(false);
+  if (!needsUpgrade) return null;
+  return (
+    <section aria-label="upgrade this case" className="notice" role="alert">
+      <h3>This case was made by an older version</h3>
+      <p>{needsUpgrade.message}</p>
+      <p className="muted">Nothing has been changed. Upgrading keeps a byte-for-byte copy of the file beside it, migrates the case, and writes the upgrade (with the copy&apos;s SHA-256) to the case&apos;s journal.</p>
+      <button
+        type="button"
+        disabled={busy}
+        onClick={() => {
+          setBusy(true);
+          void upgrade().finally(() => setBusy(false));
+        }}
+      >
+        {busy ? 'Upgrading…' : 'Upgrade this case'}
+      </button>
+    </section>
+  );
+}
+
 export function CasePicker() {
   const { open, error } = useCase();
   const [recent, setRecent] = useState<RecentCase[]>([]);
@@ -27,6 +51,7 @@ export function CasePicker() {
     <section aria-label="open a case" className="picker">
       <h2>Start</h2>
       {error && <p className="error" role="alert">{error}</p>}
+      <UpgradePrompt />
       <div className="picker-grid">
         <form
           onSubmit={(e) => {

@@ -10,10 +10,15 @@ interface CaseState {
   casePath: string | null;
   info: CaseInfo | null;
   error: string | null;
+  /** A case made by an older build that the user tried to open: opening never migrates it. */
+  needsUpgrade: { path: string; message: string } | null;
+  /** What the last upgrade did, shown once. */
+  upgraded: { from: number; to: number; backup: string | null; backupSha256: string | null } | null;
   /** Bumped after an import; views that cache pages reload when it changes. */
   revision: number;
   open(path: string, mode?: 'open' | 'create'): Promise<boolean>;
   refresh(): Promise<void>;
+  upgrade(): Promise<boolean>;
   close(): void;
 }
 
@@ -28,12 +33,15 @@ export const useCase = create<CaseState>((set, get) => ({
   casePath: new URL(window.location.href).searchParams.get('case'),
   info: null,
   error: null,
+  needsUpgrade: null,
+  upgraded: null,
   revision: 0,
   async open(path, mode = 'open') {
-    set({ error: null });
+    set({ error: null, needsUpgrade: null, upgraded: null });
     const r = await call(mode === 'create' ? 'case.create' : 'case.open', { casePath: path });
     if (!r.ok) {
-      set({ error: r.error.message });
+      if (r.error.code === 'case_needs_upgrade') set({ needsUpgrade: { path, message: r.error.message } });
+      else set({ error: r.error.message });
       return false;
     }
     setCaseInUrl(r.value.path);
@@ -45,10 +53,32 @@ export const useCase = create<CaseState>((set, get) => ({
     if (!casePath) return;
     const r = await call('case.info', { casePath });
     if (r.ok) set({ info: r.value, error: null, revision: get().revision + 1 });
-    else set({ error: r.error.message });
+    else if (r.error.code === 'case_needs_upgrade') {
+      setCaseInUrl(null);
+      set({ casePath: null, info: null, needsUpgrade: { path: casePath, message: r.error.message } });
+    } else set({ error: r.error.message });
+  },
+  async upgrade() {
+    const pending = get().needsUpgrade;
+    if (!pending) return false;
+    const r = await call('case.upgrade', { casePath: pending.path });
+    if (!r.ok) {
+      set({ error: r.error.message });
+      return false;
+    }
+    setCaseInUrl(r.value.info.path);
+    set({
+      casePath: r.value.info.path,
+      info: r.value.info,
+      needsUpgrade: null,
+      error: null,
+      upgraded: { from: r.value.from, to: r.value.to, backup: r.value.backup, backupSha256: r.value.backupSha256 },
+      revision: get().revision + 1,
+    });
+    return true;
   },
   close() {
     setCaseInUrl(null);
-    set({ casePath: null, info: null, error: null });
+    set({ casePath: null, info: null, error: null, needsUpgrade: null, upgraded: null });
   },
 }));
