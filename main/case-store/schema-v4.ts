@@ -65,7 +65,23 @@ CREATE TABLE cloudtrail_digests (
   signature_algorithm VARCHAR,
   oldest_event_time TIMESTAMP,
   newest_event_time TIMESTAMP,
-  log_files STRUCT(s3_bucket VARCHAR, s3_object VARCHAR, hash_value VARCHAR, hash_algorithm VARCHAR, oldest_event_time TIMESTAMP, newest_event_time TIMESTAMP)[]
+  log_files STRUCT(s3_bucket VARCHAR, s3_object VARCHAR, hash_value VARCHAR, hash_algorithm VARCHAR, oldest_event_time VARCHAR, newest_event_time VARCHAR)[],
+  -- The digest as delivered: its signature covers exact strings (digestEndTime, previousDigestSignature).
+  raw VARCHAR NOT NULL
+);
+
+-- Derived after each import (and by verify with --trust-keys): what the digests say of the log files.
+CREATE TABLE digest_validation (
+  kind VARCHAR NOT NULL,
+  severity VARCHAR NOT NULL,
+  account VARCHAR,
+  region VARCHAR,
+  s3_object VARCHAR,
+  evidence_id INTEGER,
+  window_start TIMESTAMP,
+  window_end TIMESTAMP,
+  detail VARCHAR NOT NULL,
+  checked_at TIMESTAMP NOT NULL
 );
 
 CREATE TABLE digest_signatures (

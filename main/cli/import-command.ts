@@ -4,7 +4,9 @@ import { inputSize } from '../ingest/bundle-walker';
 import { type ImportProgress, type ImportReport, importBundles } from '../ingest/importer';
 import type { ImportLimits } from '../ingest/limits';
 import { type Mapping, MappingError, loadMapping } from '../ingest/sources/mapped';
+import { type TrustedKeys, loadTrustedKeys } from '../integrity/cloudtrail-digests';
 import { EXIT } from './exit-codes';
+import { digestText } from './digests-format';
 import { bytes, table, tail } from './format';
 import { type ParsedArgs, UsageError, positiveNumber, requireCase, withCase } from './main';
 
@@ -39,6 +41,15 @@ export async function runImport(args: ParsedArgs): Promise<number> {
 
   const memoryLimit = typeof args.values['memory-limit'] === 'string' ? args.values['memory-limit'] : '384MB';
   if (!/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(memoryLimit)) throw new UsageError(`--memory-limit takes a size such as 384MB or 2GB, not ${JSON.stringify(memoryLimit)}`);
+  let trustKeys: TrustedKeys | undefined;
+  if (typeof args.values['trust-keys'] === 'string') {
+    try {
+      trustKeys = loadTrustedKeys(args.values['trust-keys']);
+    } catch (err) {
+      process.stderr.write(`nhi: --trust-keys: ${err instanceof Error ? err.message : String(err)}\n`);
+      return EXIT.usage;
+    }
+  }
   const isJson = args.values.json === true;
   const progressMode = args.values.progress ?? (isJson || !process.stderr.isTTY ? 'none' : 'bar');
   if (progressMode !== 'bar' && progressMode !== 'jsonl' && progressMode !== 'none') {
@@ -56,7 +67,7 @@ export async function runImport(args: ParsedArgs): Promise<number> {
   let report: ImportReport;
   try {
     report = await withCase(casePath, { create: true, memoryLimit }, (store) =>
-      importBundles(store, args.positionals, { limits, ...(mapping ? { mapping } : {}), signal: controller.signal, onProgress: (p) => progress?.update(p) }),
+      importBundles(store, args.positionals, { limits, ...(mapping ? { mapping } : {}), ...(trustKeys ? { trustKeys } : {}), signal: controller.signal, onProgress: (p) => progress?.update(p) }),
     );
   } finally {
     progress?.stop();
@@ -72,6 +83,7 @@ export async function runImport(args: ParsedArgs): Promise<number> {
   }
   if (report.status === 'cancelled') return EXIT.cancelled;
   if (report.problems.some((p) => p.code === 'unreadable')) return EXIT.inputError;
+  if (report.digests && !report.digests.isValid) return EXIT.sourceLogsTampered;
   if (report.totals.quarantined > 0 || report.problems.length > 0) return EXIT.importedWithProblems;
   return EXIT.ok;
 }
@@ -145,6 +157,7 @@ function summary(casePath: string, report: ImportReport): string {
   );
   if (t.implausibleTimes > 0) lines.push(`${t.implausibleTimes.toLocaleString('en-US')} events have implausible times (before 2000 or after this import): imported, flagged, left out of baselines.`);
   if (t.idCollisions > 0) lines.push(`${t.idCollisions.toLocaleString('en-US')} records claim an event id that a different record already has: both kept (finding "Two records claim one event id" after detect).`);
+  if (report.digests && report.digests.trails.length > 0) lines.push('', digestText(report.digests));
   if (report.journal) lines.push(`Journaled as entry #${report.journal.seq}: manifest SHA-256 ${report.journal.manifestSha256}.`);
   const skipped = report.files.filter((f) => f.status === 'duplicate');
   if (skipped.length > 0) lines.push(`${skipped.length} already in the case and skipped (same SHA-256).`);

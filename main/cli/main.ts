@@ -18,10 +18,13 @@ export const USAGE = `nhi — forensic case files for non-human identities
 Usage:
   nhi import <bundle...> --case FILE [--mapping FILE] [--json] [--progress bar|jsonl|none]
              [--max-record-bytes N] [--max-entry-bytes N] [--max-total-bytes N] [--max-ratio N] [--max-depth N]
-             [--memory-limit 384MB]
+             [--memory-limit 384MB] [--trust-keys KEYS]
       Import folders, .zip, .tar, .tar.gz/.tgz, .gz or single log files (nested archives too)
       into the case FILE, created if needed. Formats are detected from content; --mapping
       (JSON or YAML) maps the columns of CSV / JSON-lines logs no built-in parser knows.
+      CloudTrail digest files in the bundle are checked against the log files (and their
+      signatures, exported as <digest>.metadata.json, against --trust-keys: the JSON of
+      aws cloudtrail list-public-keys, or PEM keys).
   nhi identities --case FILE [--nhi|--human] [--json]
       Every actor, human or machine, with type, confidence and the main reason.
   nhi identity --case FILE UID [--json]
@@ -61,12 +64,15 @@ Usage:
       manifest and the journal's head hash. PDF through headless Chromium.
   nhi suggest-mapping FILE [--out MAPPING] [--name NAME]
       Propose a mapping file for a CSV or JSON-lines log from the columns it sees.
-  nhi verify --case FILE [--deep] [--expect-head N:HASH] [--json]
+  nhi verify --case FILE [--deep] [--expect-head N:HASH] [--trust-keys KEYS] [--json]
       Prove the case: recompute every evidence file's SHA-256, content hash and record Merkle
       root from the original bundles (naming edited, deleted, added or reordered records), every
       record's hash, count and fields from the case, each import's manifest against the journal,
       the journal's hash chain and its head (the head file beside the case, or --expect-head from
       a report or export); --deep also reads every block of the case. Exit ${EXIT.verifyFailed} on any mismatch.
+      CloudTrail digests are validated offline as aws cloudtrail validate-logs does (log files
+      modified, deleted or added, digests missing or modified, chain gaps; signatures with
+      --trust-keys); exit ${EXIT.sourceLogsTampered} when the source logs fail them.
   nhi upgrade --case FILE [--json]
       Migrate a case made by an older build to this build's schema. Opening a case never
       changes it; this keeps a byte-for-byte backup beside it and journals the upgrade.
@@ -171,6 +177,7 @@ const IMPORT_OPTIONS = {
   'max-ratio': { type: 'string' },
   'max-depth': { type: 'string' },
   'memory-limit': { type: 'string' },
+  'trust-keys': { type: 'string' },
 } as const;
 
 type OptionSpec = Record<string, { type: 'string' | 'boolean'; default?: boolean; multiple?: boolean }>;

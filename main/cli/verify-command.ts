@@ -1,4 +1,6 @@
 import { type VerifyReport, verifyCase } from '../integrity/verify';
+import { type TrustedKeys, loadTrustedKeys } from '../integrity/cloudtrail-digests';
+import { digestText } from './digests-format';
 import { EXIT } from './exit-codes';
 import { table, tail } from './format';
 import { type ParsedArgs, withCase } from './main';
@@ -9,14 +11,25 @@ export const VERIFY_OPTIONS = {
   json: { type: 'boolean', default: false },
   deep: { type: 'boolean', default: false },
   'expect-head': { type: 'string' },
+  'trust-keys': { type: 'string' },
 } as const;
 
 export async function runVerify(args: ParsedArgs): Promise<number> {
   const casePath = requireCase(args);
   const isJson = args.values.json === true;
   const showProgress = !isJson && process.stderr.isTTY;
+  let keys: TrustedKeys | null = null;
+  if (typeof args.values['trust-keys'] === 'string') {
+    try {
+      keys = loadTrustedKeys(args.values['trust-keys']);
+    } catch (err) {
+      process.stderr.write(`nhi: --trust-keys: ${err instanceof Error ? err.message : String(err)}\n`);
+      return EXIT.usage;
+    }
+  }
   const report = await withCase(casePath, { readOnly: true }, (store) =>
     verifyCase(store, {
+      trustKeys: keys,
       deep: args.values.deep === true,
       ...(typeof args.values['expect-head'] === 'string' ? { expectHead: args.values['expect-head'] } : {}),
       ...(showProgress ? { onProgress: (step: string) => process.stderr.write(`\r\u001b[2Kverifying: ${step}`) } : {}),
@@ -26,6 +39,7 @@ export async function runVerify(args: ParsedArgs): Promise<number> {
   if (isJson) process.stdout.write(`${JSON.stringify({ case: casePath, ...report }, null, 2)}\n`);
   else process.stdout.write(verifyText(report));
   if (!report.isValid) return EXIT.verifyFailed;
+  if (report.digests && !report.digests.isValid) return EXIT.sourceLogsTampered;
   if (!report.isComplete) return EXIT.verifyIncomplete;
   return EXIT.ok;
 }
@@ -63,6 +77,7 @@ export function verifyText(report: VerifyReport): string {
   const j = report.journal;
   lines.push(j.ok ? `Journal OK: ${j.entries} entries, head ${j.entries}:${j.head}` : `Journal BROKEN at entry #${j.broken!.seq} (${j.broken!.problem}): ${j.broken!.detail}`);
   for (const h of report.heads) lines.push(`  ${h.from === 'expected' ? 'Expected head' : 'Head file'}: ${h.check === 'ok' ? 'OK' : h.check.replaceAll('_', ' ').toUpperCase()}: ${h.detail}`);
+  if (report.digests && report.digests.trails.length > 0) lines.push(digestText(report.digests));
   if (report.deep) {
     const broken = report.deep.tables.filter((t) => t.error);
     lines.push(

@@ -356,4 +356,41 @@ export const BUILTIN_RULES: BuiltinRule[] = [
     explain: (r) =>
       `${r.event_count} event(s) dated ${r.facts.flag === 'after_import' ? 'after the import that read them' : 'before the plausible floor'} (${r.window_start} to ${r.window_end}); kept, flagged, and left out of baselines.`,
   },
+  {
+    id: 'cloudtrail-log-integrity',
+    title: 'CloudTrail logs altered after delivery',
+    severity: 'critical',
+    description:
+      "CloudTrail's own digest files disagree with the log files in the bundle: a log file modified, deleted or added after delivery, a digest deleted or modified, or a digest signature that does not verify.",
+    thresholds: {},
+    sql: () => `
+      WITH p AS (
+        SELECT account, region, kind, count(*) AS n, min(window_start) AS lo, max(window_end) AS hi,
+          list(DISTINCT evidence_id) FILTER (evidence_id IS NOT NULL) AS files, list(detail ORDER BY window_start)[1:5] AS details,
+          list(DISTINCT regexp_extract(s3_object, '[^/]+$')) AS names
+        FROM digest_validation
+        WHERE kind IN ('log_modified', 'log_missing', 'log_added', 'digest_missing', 'digest_modified', 'digest_moved', 'signature_invalid')
+        GROUP BY ALL)
+      SELECT NULL AS identity_uid,
+        strftime(coalesce(p.lo, TIMESTAMP '1970-01-01'), '%Y-%m-%dT%H:%M:%S.%fZ') AS window_start,
+        strftime(coalesce(p.hi, p.lo, TIMESTAMP '1970-01-01'), '%Y-%m-%dT%H:%M:%S.%fZ') AS window_end,
+        p.n::BIGINT AS event_count, NULL::BIGINT AS bytes,
+        coalesce((SELECT list({'event_uid': e.event_uid, 'source': e.source} ORDER BY e.time, e.event_uid)[1:${EVIDENCE_CAP}]
+                  FROM events e WHERE e.evidence_id IN (SELECT unnest(p.files))), []) AS evidence,
+        p.account || '/' || p.region || '/' || p.kind AS subject, p.kind, p.account, p.region, p.details, p.names
+      FROM p ORDER BY p.account, p.region, p.kind`,
+    magnitude: (r) => r.event_count,
+    explain: (r) => {
+      const what: Record<string, string> = {
+        log_modified: 'log file(s) modified after delivery',
+        log_missing: 'log file(s) listed by a digest are missing (deleted after delivery)',
+        log_added: 'log file(s) in the bundle that no digest lists (not delivered by CloudTrail)',
+        digest_missing: 'digest file(s) of the chain are missing',
+        digest_modified: 'digest file(s) modified',
+        digest_moved: 'digest file(s) found elsewhere than where CloudTrail delivered them',
+        signature_invalid: 'digest signature(s) that do not verify',
+      };
+      return `${r.event_count} ${what[String(r.facts.kind)] ?? String(r.facts.kind)} in account ${String(r.facts.account)}, ${String(r.facts.region)}: ${list(r.facts.names)}. ${list(r.facts.details).split(', ')[0] ?? ''}`;
+    },
+  },
 ];

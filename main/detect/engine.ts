@@ -80,7 +80,8 @@ async function runBuiltin(store: CaseStore, rule: BuiltinRule, overrides: Thresh
   return rows.map((row) => {
     const severity = rule.severityOf?.(row) ?? rule.severity;
     return {
-      id: findingId(rule.id, row.identity_uid, row.window_start),
+      // A finding about no identity (a log file, a digest chain) names its subject in `facts.subject`.
+      id: findingId(rule.id, row.identity_uid ?? (typeof row.facts.subject === 'string' ? `subject:${row.facts.subject}` : null), row.window_start),
       ruleId: rule.id,
       kind: 'builtin',
       title: rule.title,

@@ -13,6 +13,7 @@ import { decideDuplicates } from './dedupe';
 import type { ImportLimits } from './limits';
 import type { SplitProblem } from './record-splitter';
 import { type FileNote, splitRecords } from './record-source';
+import { DIGEST_COLUMNS, SIDE_RECORDS, SIDE_RECORD_IDS } from './sources/side-records';
 import { NORMALIZED_COLUMNS, sqlString } from './sources/source-parser';
 import { type Normalizer, normalizeStaged } from './stage-sql';
 
@@ -352,7 +353,7 @@ export class FileImporter implements WalkVisitor {
     }
     if (keep.length === 0) return;
 
-    const { summaries, dropped, split, notes } = await this.measureStaged();
+    const { summaries, dropped, split, notes, side } = await this.measureStaged();
 
     const ids = (await store.read<{ id: number }>(`SELECT nextval('evidence_id_seq')::INTEGER AS id FROM range(${keep.length})`))
       .map((r) => r.id)
@@ -360,8 +361,9 @@ export class FileImporter implements WalkVisitor {
     const results: FileOutcome[] = [];
     const rows: BatchFileRow[] = keep.map((file, i) => {
       const summary = summaries.get(file.fileNo);
-      const sources = summary?.sources ? summary.sources.split(',') : [];
-      const ok = (summary?.good ?? 0) - (dropped.get(file.fileNo) ?? 0);
+      const sideRecords = side.get(file.fileNo);
+      const sources = [...(summary?.sources ? summary.sources.split(',') : []), ...(sideRecords?.kinds ?? [])];
+      const ok = (summary?.good ?? 0) - (dropped.get(file.fileNo) ?? 0) + (sideRecords?.n ?? 0);
       const quarantined = (summary?.bad ?? 0) + (split.get(file.fileNo) ?? 0);
       const evidenceId = ids[i]!;
       results.push(importedOutcome(file, evidenceId, sources, ok, quarantined));
@@ -421,7 +423,15 @@ export class FileImporter implements WalkVisitor {
     const dropped = await perFile(`SELECT file_no, count(*)::BIGINT AS n FROM dropped GROUP BY file_no`);
     const split = await perFile(`SELECT file_no, count(*)::BIGINT AS n FROM stage_problems WHERE record_no IS NOT NULL GROUP BY file_no`);
     const notes = await detailedJsonErrors(store);
-    return { summaries, dropped, split, notes };
+    const side = new Map(
+      (
+        await store.read<{ file_no: number; n: number; kinds: string[] }>(
+          `SELECT file_no, count(*)::BIGINT AS n, list(DISTINCT detected ORDER BY detected) AS kinds FROM classified
+           WHERE parse_problem IS NULL AND detected IN (${SIDE_RECORD_IDS.map(sqlString).join(', ')}) GROUP BY file_no`,
+        )
+      ).map((r) => [r.file_no, r]),
+    );
+    return { summaries, dropped, split, notes, side };
   }
 
   /** Evidence rows for the files in batch_files. */
@@ -458,6 +468,20 @@ export class FileImporter implements WalkVisitor {
       FROM (SELECT n.event_uid, n.source, unnest(n.resources) AS r ${kept}) WHERE r.resource_uid IS NOT NULL`);
     await insertDuplicatesAndCollisions(store);
     await insertQuarantine(store, notes);
+    await this.writeSideRecords();
+  }
+
+  /** CloudTrail digests and their signatures, into their own tables (see sources/side-records.ts). */
+  private async writeSideRecords(): Promise<void> {
+    const side = `FROM classified c JOIN batch_files f USING (file_no) WHERE c.parse_problem IS NULL`;
+    await this.store.run(`
+      INSERT INTO cloudtrail_digests SELECT f.evidence_id, c.record_no, c.record_sha256, ${DIGEST_COLUMNS('c.raw')}
+      ${side} AND c.detected = 'cloudtrail.digest' ORDER BY f.evidence_id, c.record_no`);
+    await this.store.run(`
+      INSERT INTO digest_signatures SELECT f.evidence_id, c.record_no, c.record_sha256,
+        coalesce(c.raw->>'signature', c.raw->'Metadata'->>'signature'),
+        coalesce(c.raw->>'signature-algorithm', c.raw->'Metadata'->>'signature-algorithm')
+      ${side} AND c.detected = 'cloudtrail.digest-signature' ORDER BY f.evidence_id, c.record_no`);
   }
 
   /**
@@ -485,8 +509,8 @@ export class FileImporter implements WalkVisitor {
     const s = this.spill!;
     const m = await this.measureStaged();
     const summary = m.summaries.get(s.fileNo);
-    for (const source of summary?.sources?.split(',') ?? []) s.sources.add(source);
-    s.good += summary?.good ?? 0;
+    for (const source of [...(summary?.sources?.split(',') ?? []), ...(m.side.get(s.fileNo)?.kinds ?? [])]) s.sources.add(source);
+    s.good += (summary?.good ?? 0) + (m.side.get(s.fileNo)?.n ?? 0);
     s.bad += summary?.bad ?? 0;
     s.dropped += m.dropped.get(s.fileNo) ?? 0;
     s.split += m.split.get(s.fileNo) ?? 0;
@@ -550,7 +574,8 @@ export class FileImporter implements WalkVisitor {
 
   /** `source@version` of each parser that read a file, as the evidence row records them. */
   private parserVersions(sources: string[]): string | null {
-    return sources.map((id) => `${id}@${this.options.normalizer.parsers.find((p) => p.id === id)?.version ?? '?'}`).join(',') || null;
+    const versionOf = (id: string) => this.options.normalizer.parsers.find((p) => p.id === id)?.version ?? SIDE_RECORDS.find((k) => k.id === id)?.version ?? '?';
+    return sources.map((id) => `${id}@${versionOf(id)}`).join(',') || null;
   }
 
   /** Rolls back a file left half-written by an error or a cancel. */

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { type DeriveReport, deriveIdentities } from '../analytics/derive';
 import type { CaseStore } from '../case-store/case-store';
+import { type DigestReport, type TrustedKeys, refreshDigestValidation } from '../integrity/cloudtrail-digests';
 import { importManifest } from '../integrity/manifest';
 import { appendJournal } from '../journal/journal';
 import { STAGE_PROBLEMS_DDL } from './batch-sql';
@@ -33,6 +34,8 @@ export interface ImportOptions {
   deriveAnalytics?: boolean;
   /** The plausible range of event times (default: from 2000 to a day after the import). */
   plausibleTimes?: Partial<PlausibleTimes>;
+  /** Public keys to check CloudTrail digest signatures with (see integrity/cloudtrail-digests.ts). */
+  trustKeys?: TrustedKeys;
 }
 
 export type ImportStatus = 'complete' | 'cancelled' | 'failed';
@@ -58,6 +61,8 @@ export interface ImportReport {
   };
   /** The identity tables derived after the import. */
   analytics: DeriveReport | null;
+  /** What the CloudTrail digests in the case say of its log files, after this import. */
+  digests: DigestReport | null;
   /** The journal entry that fixes this import's manifest. */
   journal: { seq: number; hash: string; manifestSha256: string } | null;
   elapsedMs: number;
@@ -157,6 +162,12 @@ export async function importBundles(store: CaseStore, inputs: readonly string[],
       journal = { seq: entry.seq, hash: entry.hash, manifestSha256: manifest.sha256 };
     }),
   );
+  let digests: DigestReport | null = null;
+  if (status !== 'failed') {
+    await attempt('digest validation', async () => {
+      digests = await refreshDigestValidation(store, options.trustKeys ?? null);
+    });
+  }
   if (options.deriveAnalytics !== false && status !== 'failed') {
     // The import itself is committed; a failure here leaves the identity tables as they were.
     try {
@@ -185,6 +196,7 @@ export async function importBundles(store: CaseStore, inputs: readonly string[],
       idCollisions: importer.idCollisions,
     },
     analytics,
+    digests,
     journal,
     elapsedMs: performance.now() - started,
   };

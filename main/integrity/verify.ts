@@ -3,6 +3,7 @@ import type { CaseStore } from '../case-store/case-store';
 import { DEFAULT_LIMITS, type ImportLimits } from '../ingest/limits';
 import { type JournalHead, parseExpectedHead, readHeadFile } from '../journal/journal-head';
 import { type JournalVerdict, readJournal, verifyJournal } from '../journal/journal';
+import { type DigestReport, type TrustedKeys, validateCloudTrailDigests } from './cloudtrail-digests';
 import { importManifest } from './manifest';
 import { MerkleAccumulator } from './merkle';
 import { type FieldRecheck, recheckFields } from './recheck-fields';
@@ -87,6 +88,8 @@ export interface VerifyReport {
   heads: HeadVerdict[];
   orphans: { events: number; quarantine: number; duplicates: number };
   deep: DeepVerdict | null;
+  /** What the CloudTrail digests in the case say of its log files (null when there are none). */
+  digests: DigestReport | null;
 }
 
 export interface VerifyOptions {
@@ -96,6 +99,8 @@ export interface VerifyOptions {
   expectHead?: string;
   /** Re-read the original inputs (default true). */
   sources?: boolean;
+  /** Public keys for CloudTrail digest signatures; without them hashes and chains are still checked. */
+  trustKeys?: TrustedKeys | null;
   onProgress?: (step: string) => void;
 }
 
@@ -153,6 +158,7 @@ export async function verifyCase(store: CaseStore, options: VerifyOptions = {}):
       heads: [],
       orphans: { events: 0, quarantine: 0, duplicates: 0 },
       deep,
+      digests: null,
     };
   }
 }
@@ -220,6 +226,8 @@ async function verifyReadable(store: CaseStore, options: VerifyOptions): Promise
            (SELECT count(*) FROM duplicates WHERE evidence_id NOT IN (SELECT evidence_id FROM evidence))::BIGINT AS duplicates`);
   const orphanCounts = orphans ?? { events: 0, quarantine: 0, duplicates: 0 };
 
+  progress('CloudTrail digests');
+  const digestReport = await validateCloudTrailDigests(store, options.trustKeys ?? null);
   let deep: DeepVerdict | null = null;
   if (options.deep) {
     progress('every block of the case');
@@ -257,6 +265,7 @@ async function verifyReadable(store: CaseStore, options: VerifyOptions): Promise
     heads,
     orphans: orphanCounts,
     deep,
+    digests: digestReport.trails.length > 0 ? digestReport : null,
   };
 }
 

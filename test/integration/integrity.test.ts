@@ -491,6 +491,7 @@ describe('cases are opened, not changed', () => {
       `DROP TABLE id_collisions`,
       `DROP TABLE cloudtrail_digests`,
       `DROP TABLE digest_signatures`,
+      `DROP TABLE digest_validation`,
       `DELETE FROM journal`,
       `UPDATE meta SET value = '3' WHERE key = 'schema_version'`,
       `CHECKPOINT`,

@@ -25,7 +25,7 @@ export const PARSERS: readonly SourceParser[] = [
 ];
 
 /** The fields every parser's detection reads, as one json_transform structure literal. */
-export function probeStructure(parsers: readonly SourceParser[]): string {
+export function probeStructure(parsers: readonly Pick<SourceParser, 'probe'>[]): string {
   return sqlString(JSON.stringify(mergeStructures(parsers.map((p) => p.probe))));
 }
 
