@@ -8,6 +8,7 @@ export const API_METHODS = [
   'case.open',
   'case.create',
   'case.upgrade',
+  'case.integrity',
   'cases.recent',
   'evidence.list',
   'quarantine.list',

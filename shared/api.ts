@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { type ApiMethod, API_METHODS, channelOf, isApiMethod } from './api-methods';
 import type { CaseInfo } from './case-summary';
+import type { CaseIntegrity } from './integrity';
 import type { DetectRunSummary, StoredFinding } from './findings';
 import { type GraphPath, type GraphWire, GRAPH_LAYERS, type ResourceToucher, type TimelineData } from './graph';
 import type { MenuAction } from './menu-actions';
@@ -43,6 +44,8 @@ export const API_REQUESTS = {
   'app.version': z.object({}).strict(),
   'case.info': z.object({ casePath }).strict(),
   'case.open': z.object({ casePath }).strict(),
+  /** Imports and their outcomes, the journal head, CloudTrail digest validation, coverage and gaps. */
+  'case.integrity': z.object({ casePath }).strict(),
   /** Migrates a case made by an older build: a backup copy first, then the migration, journaled. */
   'case.upgrade': z.object({ casePath }).strict(),
   'case.create': z.object({ casePath: casePath.refine((p) => p.endsWith('.duckdb'), 'a new case file name ends in .duckdb') }).strict(),
@@ -242,6 +245,7 @@ export interface ApiResponses {
   'case.info': CaseInfo;
   'case.open': CaseInfo;
   'case.create': CaseInfo;
+  'case.integrity': CaseIntegrity;
   'case.upgrade': { from: number; to: number; backup: string | null; backupSha256: string | null; info: CaseInfo };
   'cases.recent': RecentCase[];
   'evidence.list': EvidenceFile[];

@@ -5,6 +5,7 @@ import { API_REQUESTS, type ApiError, type ApiMethod, type ApiRequest, type ApiR
 import { caseInfo } from '../case-store/case-info';
 import { CaseError, type CaseStore } from '../case-store/case-store';
 import { upgradeCase } from '../case-store/upgrade';
+import { caseIntegrity } from '../integrity/case-integrity';
 import { deriveIdentities } from '../analytics/derive';
 import { identityProfile, overrideIdentity } from '../analytics/profile';
 import { defaultAuthor } from '../journal/journal';
@@ -110,6 +111,7 @@ const HANDLERS: Handlers = {
     grant(absolute, context);
     return info;
   },
+  'case.integrity': (request, context) => withReadOnlyCase(request.casePath, context, (store) => caseIntegrity(store)),
   'case.upgrade': async (request, context) => {
     const absolute = resolve(request.casePath);
     if (!existsSync(absolute)) throw new CaseError('case_not_found', `no case file at ${absolute}`);

@@ -12,6 +12,7 @@ import { VERIFY_OPTIONS, runVerify } from './verify-command';
 import { EXIT } from './exit-codes';
 import { oneLine } from '../ingest/importer';
 import { runUpgrade } from './upgrade-command';
+import { runCoverage } from './coverage-command';
 
 export const USAGE = `nhi — forensic case files for non-human identities
 
@@ -73,6 +74,11 @@ Usage:
       CloudTrail digests are validated offline as aws cloudtrail validate-logs does (log files
       modified, deleted or added, digests missing or modified, chain gaps; signatures with
       --trust-keys); exit ${EXIT.sourceLogsTampered} when the source logs fail them.
+  nhi coverage --case FILE [--json]
+      What the evidence covers: events, files and CloudTrail digests per source, account and
+      region, the hours each fell silent, the logging changes the logs record (StopLogging,
+      sink or diagnostic-setting deletions…), and which questions and detections the evidence
+      can and cannot answer ("no S3 data events: object reads and writes are invisible").
   nhi upgrade --case FILE [--json]
       Migrate a case made by an older build to this build's schema. Opening a case never
       changes it; this keeps a byte-for-byte backup beside it and journals the upgrade.
@@ -94,6 +100,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await runImport(parse(rest, IMPORT_OPTIONS, true));
       case 'verify':
         return await runVerify(parse(rest, VERIFY_OPTIONS, false));
+      case 'coverage':
+        return await runCoverage(parse(rest, COMMON_OPTIONS, false));
       case 'upgrade':
         return await runUpgrade(parse(rest, COMMON_OPTIONS, false));
       case 'info':

@@ -1,6 +1,9 @@
 import { type KeyObject, createHash, createPublicKey, verify } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import type { DigestProblem, DigestProblemKind, DigestReport, TrailSummary } from '../../shared/integrity';
 import type { CaseStore } from '../case-store/case-store';
+
+export type { DigestProblem, DigestProblemKind, DigestReport };
 
 /**
  * Offline CloudTrail log-file integrity validation, as `aws cloudtrail validate-logs` does it and
@@ -22,18 +25,6 @@ import type { CaseStore } from '../case-store/case-store';
  * digests missing, modified, moved or with a bad signature; and chain gaps.
  */
 
-export type DigestProblemKind =
-  | 'log_modified'
-  | 'log_missing'
-  | 'log_added'
-  | 'log_not_covered'
-  | 'digest_missing'
-  | 'digest_modified'
-  | 'digest_moved'
-  | 'signature_invalid'
-  | 'signature_missing'
-  | 'chain_gap';
-
 /** Kinds that mean the evidence was altered, not merely incomplete. */
 export const TAMPERING: ReadonlySet<DigestProblemKind> = new Set(['log_modified', 'log_missing', 'log_added', 'digest_missing', 'digest_modified', 'digest_moved', 'signature_invalid']);
 
@@ -49,38 +40,6 @@ const SEVERITY: Record<DigestProblemKind, 'critical' | 'high' | 'medium' | 'low'
   chain_gap: 'medium',
   signature_missing: 'low',
 };
-
-export interface DigestProblem {
-  kind: DigestProblemKind;
-  severity: string;
-  account: string | null;
-  region: string | null;
-  s3Object: string | null;
-  evidenceId: number | null;
-  windowStart: string | null;
-  windowEnd: string | null;
-  detail: string;
-}
-
-export interface TrailSummary {
-  account: string;
-  region: string;
-  digests: number;
-  chains: number;
-  firstStart: string | null;
-  lastEnd: string | null;
-  signatures: { valid: number; invalid: number; unchecked: number; missing: number };
-  logFiles: { listed: number; ok: number; modified: number; missing: number; added: number; notCovered: number };
-}
-
-export interface DigestReport {
-  /** False when any digest or log file was altered, deleted or forged. */
-  isValid: boolean;
-  /** True when signatures were checked (trusted keys were given). */
-  signaturesChecked: boolean;
-  trails: TrailSummary[];
-  problems: DigestProblem[];
-}
 
 export interface TrustedKeys {
   byFingerprint: Map<string, KeyObject>;

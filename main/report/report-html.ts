@@ -3,6 +3,9 @@ import { caseInfo } from '../case-store/case-info';
 import type { CaseStore } from '../case-store/case-store';
 import { listFindings } from '../detect/engine';
 import { findingStatuses, mutedRules, readJournal, verifyJournal } from '../journal/journal';
+import type { CaseIntegrity } from '../../shared/integrity';
+import type { CaseInfo } from '../../shared/case-summary';
+import { caseIntegrity } from '../integrity/case-integrity';
 import { esc } from './escape';
 import { type DayCount, type Flow, flowsSvg, timelineSvg } from './report-charts';
 
@@ -27,9 +30,10 @@ export async function renderReportHtml(store: CaseStore, options: { generatedAt?
   const statuses = await findingStatuses(store);
   const journal = await verifyJournal(store);
   const notes = (await readJournal(store)).filter((e) => e.action === 'note' || e.action === 'finding_status' || e.action === 'classification_override');
-  const evidence = await store.read<{ evidence_id: number; bundle_name: string; path_in_bundle: string; sha256: string; size_bytes: number; records_ok: number; records_quarantined: number; parser: string | null }>(
-    `SELECT evidence_id, bundle_name, path_in_bundle, sha256, size_bytes, records_ok, records_quarantined, parser FROM evidence ORDER BY evidence_id`,
+  const evidence = await store.read<{ evidence_id: number; bundle_name: string; path_in_bundle: string; sha256: string; size_bytes: number; records_ok: number; records_duplicate: number; records_quarantined: number; parser: string | null; records_root: string | null; status: string }>(
+    `SELECT evidence_id, bundle_name, path_in_bundle, sha256, size_bytes, records_ok, records_duplicate, records_quarantined, parser, records_root, status FROM evidence ORDER BY evidence_id`,
   );
+  const integrity = await caseIntegrity(store);
   const identities = await store.read<{ uid: string; is_nhi: boolean | null; type: string; confidence: number; reason: string | null; events: number }>(
     `SELECT uid, is_nhi, type, confidence, reasons[1].detail AS reason, events FROM identities ORDER BY events DESC, uid`,
   );
@@ -46,13 +50,13 @@ export async function renderReportHtml(store: CaseStore, options: { generatedAt?
      GROUP BY e.actor_uid, r.resource_uid ORDER BY external DESC, bytes DESC, events DESC LIMIT 24`,
   );
   const shown = findings.slice(0, 30);
-  const evidenceRows = new Map<string, { time: string; actor: string | null; operation: string; resource: string | null; evidence_id: number; sha256: string; record_no: number }[]>();
+  const evidenceRows = new Map<string, { time: string; actor: string | null; operation: string; resource: string | null; evidence_id: number; sha256: string; record_no: number; record_sha256: string | null }[]>();
   for (const f of shown) {
     evidenceRows.set(
       f.findingId,
       await store.read(
         `SELECT strftime(e.time, '%Y-%m-%dT%H:%M:%SZ') AS time, e.actor_uid AS actor, e.operation, e.resource_uid AS resource,
-           e.evidence_id, v.sha256, e.record_no
+           e.evidence_id, v.sha256, e.record_no, lower(hex(e.record_sha256)) AS record_sha256
          FROM finding_events fe JOIN events e ON e.event_uid = fe.event_uid AND e.source = fe.source JOIN evidence v USING (evidence_id)
          WHERE fe.finding_id = $id ORDER BY e.time LIMIT ${EVIDENCE_ROWS_PER_FINDING}`,
         { id: f.findingId },
@@ -68,8 +72,8 @@ export async function renderReportHtml(store: CaseStore, options: { generatedAt?
   <h3>${i + 1}. <span class="sev ${esc(f.severity)}">${esc(f.severity)}</span> ${esc(f.title)} <span class="status">${esc(statuses.get(f.findingId) ?? 'new')}</span></h3>
   <p>${esc(f.explanation)}</p>
   <p class="meta">Identity ${esc(f.identityUid ?? '—')} · ${esc(time(f.windowStart))} → ${esc(time(f.windowEnd))} UTC · ${number(f.eventCount)} events${f.bytes ? ` · ${gb(f.bytes)}` : ''} · finding ${esc(f.findingId)} (rule ${esc(f.ruleId)})</p>
-  <table class="evidence"><thead><tr><th>Time (UTC)</th><th>Actor</th><th>Operation</th><th>Resource</th><th>Source record (evidence file #, SHA-256, record)</th></tr></thead><tbody>
-  ${rows.map((r) => `<tr><td class="nowrap">${esc(time(r.time))}</td><td>${esc(r.actor)}</td><td>${esc(r.operation)}</td><td class="wrap">${esc(r.resource)}</td><td class="nowrap">#${r.evidence_id} <span class="hash">${esc(r.sha256.slice(0, 16))}…</span> rec ${number(r.record_no)}</td></tr>`).join('\n  ')}
+  <table class="evidence"><thead><tr><th>Time (UTC)</th><th>Actor</th><th>Operation</th><th>Resource</th><th>Source record (evidence file #, file SHA-256, record, record SHA-256)</th></tr></thead><tbody>
+  ${rows.map((r) => `<tr><td class="nowrap">${esc(time(r.time))}</td><td>${esc(r.actor)}</td><td>${esc(r.operation)}</td><td class="wrap">${esc(r.resource)}</td><td class="nowrap">#${r.evidence_id} <span class="hash">${esc(r.sha256.slice(0, 16))}…</span> rec ${number(r.record_no)} <span class="hash">${esc((r.record_sha256 ?? '').slice(0, 16))}…</span></td></tr>`).join('\n  ')}
   </tbody></table>
   ${f.eventCount > rows.length ? `<p class="meta">…and ${number(f.eventCount - rows.length)} more evidence events in the case (finding_events).</p>` : ''}
 </section>`;
@@ -104,6 +108,8 @@ svg .axis { font-size: 9px; fill: #555; } svg .grid { stroke: #eee; } svg .label
 <div><b>${number(info.identities.machines)}</b>machine identities</div><div><b>${number(info.identities.humans)}</b>human identities</div><div><b>${number(findings.length)}</b>findings</div></div>
 <p>Time range ${esc(time(info.timeRange.first))} → ${esc(time(info.timeRange.last))}. Sources: ${info.sources.map((s) => `${esc(s.source)} (${number(s.events)})`).join(', ')}.</p>
 
+${integrityHtml(integrity, info)}
+
 <h2>Timeline</h2>
 ${timelineSvg(days, marks)}
 <p class="meta">Events per day; purple machine identities, green people. Red lines: the start of the highest findings.</p>
@@ -133,10 +139,48 @@ ${notes.map((n) => `<tr><td>${n.seq}</td><td>${esc(time(n.createdAt))}</td><td>$
 </tbody></table>`}
 
 <h2>Evidence manifest</h2>
-<p class="meta">Evidence events above name their file by its # here. Every file and archive as received, with the SHA-256 computed at import. <code>nhi verify</code> recomputes them from the originals.</p>
-<table><thead><tr><th>#</th><th>File</th><th>SHA-256</th><th>Bytes</th><th>Parser</th><th>Events</th><th>Quarantined</th></tr></thead><tbody>
-${evidence.map((e) => `<tr><td>${e.evidence_id}</td><td>${esc(e.bundle_name)}${e.path_in_bundle !== e.bundle_name ? ` ! ${esc(e.path_in_bundle)}` : ''}</td><td class="hash">${esc(e.sha256)}</td><td>${number(e.size_bytes)}</td><td>${esc(e.parser)}</td><td>${number(e.records_ok)}</td><td>${number(e.records_quarantined)}</td></tr>`).join('\n')}
+<p class="meta">Evidence events above name their file by its # here. Every file and archive as received, with the SHA-256 computed at import and the Merkle root of its records (RFC 6962 over each record's SHA-256, in order). <code>nhi verify</code> recomputes them from the originals and names any record edited, deleted, added or reordered.</p>
+<table><thead><tr><th>#</th><th>File</th><th>SHA-256</th><th>Records root</th><th>Bytes</th><th>Parser</th><th>Imported</th><th>Dup.</th><th>Quar.</th><th>Status</th></tr></thead><tbody>
+${evidence.map((e) => `<tr><td>${e.evidence_id}</td><td>${esc(e.bundle_name)}${e.path_in_bundle !== e.bundle_name ? ` ! ${esc(e.path_in_bundle)}` : ''}</td><td class="hash">${esc(e.sha256)}</td><td class="hash">${esc(e.records_root ? `${e.records_root.slice(0, 16)}…` : '')}</td><td>${number(e.size_bytes)}</td><td>${esc(e.parser)}</td><td>${number(e.records_ok)}</td><td>${number(e.records_duplicate)}</td><td>${number(e.records_quarantined)}</td><td>${esc(e.status)}</td></tr>`).join('\n')}
 </tbody></table>
 </body></html>
 `;
+}
+
+/** What the evidence proves about itself and what it cannot show: digests, coverage, silences, logging changes, imports. */
+function integrityHtml(x: CaseIntegrity, info: CaseInfo): string {
+  const d = x.digests;
+  const g = info.integrity;
+  const attention = [
+    g.idCollisions > 0 ? `${number(g.idCollisions)} record(s) claim an event id another record with other content has (both kept).` : '',
+    g.implausibleTimes > 0 ? `${number(g.implausibleTimes)} event(s) with implausible times (kept, flagged, out of baselines).` : '',
+    g.notRead > 0 ? `${number(g.notRead)} input(s) not read (links, pipes, devices, unreadable files).` : '',
+    g.duplicates > 0 ? `${number(g.duplicates)} record(s) were duplicates of events already in the case (same bytes, or the same event in another export shape), each kept in the duplicates table with the event it repeats.` : '',
+  ].filter(Boolean);
+  const cannot = x.coverage.questions.filter((q) => q.answer !== 'yes');
+  const silent = x.coverage.groups.flatMap((grp) => grp.silences.map((s) => ({ grp, s })));
+  return `<h2>Evidence integrity and coverage</h2>
+<p>Imports: ${x.imports.map((i) => `#${i.importId} ${esc(i.status)}${i.failure ? ` (${esc(i.failure)})` : ''}`).join(', ') || 'none'}.</p>
+${attention.length > 0 ? `<ul>${attention.map((a) => `<li>${esc(a)}</li>`).join('')}</ul>` : ''}
+${
+  d.trails.length === 0
+    ? '<p>No CloudTrail digest files in the evidence: CloudTrail log files cannot be proven unmodified since delivery.</p>'
+    : `<p><b>CloudTrail digests: ${d.isValid ? 'every log file matches its digest' : 'log files or digests were altered after delivery'}</b>${d.signaturesChecked ? '' : ' (digest signatures are checked with <code>nhi verify --trust-keys</code>)'}.</p>
+<table><thead><tr><th>Account</th><th>Region</th><th>Digests</th><th>Chains</th><th>Listed</th><th>OK</th><th>Modified</th><th>Missing</th><th>Added</th><th>Not covered</th></tr></thead><tbody>
+${d.trails.map((t) => `<tr><td>${esc(t.account)}</td><td>${esc(t.region)}</td><td>${number(t.digests)}</td><td>${number(t.chains)}</td><td>${number(t.logFiles.listed)}</td><td>${number(t.logFiles.ok)}</td><td>${number(t.logFiles.modified)}</td><td>${number(t.logFiles.missing)}</td><td>${number(t.logFiles.added)}</td><td>${number(t.logFiles.notCovered)}</td></tr>`).join('\n')}
+</tbody></table>
+${d.problems.length > 0 ? `<table><thead><tr><th>Problem</th><th>Window (UTC)</th><th>Detail</th></tr></thead><tbody>${d.problems.slice(0, 100).map((p) => `<tr><td>${esc(p.kind)}</td><td class="nowrap">${esc(time(p.windowStart))} → ${esc(time(p.windowEnd))}</td><td>${esc(p.detail)}</td></tr>`).join('\n')}</tbody></table>` : ''}`
+}
+${cannot.length > 0 ? `<h3>What this evidence cannot answer</h3>
+<table><thead><tr><th>Question</th><th>Answer</th><th>Why</th><th>Detections affected</th></tr></thead><tbody>
+${cannot.map((q) => `<tr><td>${esc(q.question)}</td><td>${esc(q.answer)}</td><td>${esc(q.why)}</td><td>${esc(q.detections.join(', '))}</td></tr>`).join('\n')}
+</tbody></table>` : ''}
+${x.coverage.loggingChanges.length > 0 ? `<h3>Logging changes recorded in the logs</h3>
+<table><thead><tr><th>Time (UTC)</th><th>Effect</th><th>Operation</th><th>By</th><th>Status</th></tr></thead><tbody>
+${x.coverage.loggingChanges.map((c) => `<tr><td class="nowrap">${esc(time(c.time))}</td><td>${esc(c.effect)}</td><td>${esc(c.operation)}</td><td>${esc(c.actor)}</td><td>${esc(c.status)}</td></tr>`).join('\n')}
+</tbody></table>` : ''}
+${silent.length > 0 ? `<h3>Silent periods</h3>
+<table><thead><tr><th>Source</th><th>Account / project / cluster</th><th>Region</th><th>No events (UTC)</th></tr></thead><tbody>
+${silent.slice(0, 100).map(({ grp, s }) => `<tr><td>${esc(grp.source)}</td><td>${esc(grp.boundary)}</td><td>${esc(grp.region)}</td><td class="nowrap">${esc(time(s.from))} → ${esc(time(s.to))} (${s.hours} h)</td></tr>`).join('\n')}
+</tbody></table>` : ''}`;
 }

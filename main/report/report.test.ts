@@ -53,7 +53,7 @@ describe('the auditor report', () => {
     const findings = html.slice(html.indexOf('<h2>Findings</h2>'));
     expect(findings.indexOf('Data written to an external boundary')).toBeLessThan(findings.indexOf('Large data transfer'));
     expect(findings).toContain('exfil-drop-7731');
-    expect(html).toMatch(/rec \d+<\/td>/);
+    expect(html).toMatch(/rec \d+ <span class="hash">[0-9a-f]{16}…<\/span><\/td>/);
     expect((html.match(/<svg /g) ?? []).length).toBe(2);
   });
 

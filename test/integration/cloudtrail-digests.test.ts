@@ -9,6 +9,8 @@ import { runDetections } from '../../main/detect/engine';
 import { EXIT } from '../../main/cli/exit-codes';
 import { loadTrustedKeys } from '../../main/integrity/cloudtrail-digests';
 import { importBundles } from '../../main/ingest/importer';
+import { coverage } from '../../main/integrity/coverage';
+import { renderReportHtml } from '../../main/report/report-html';
 import { tempDir } from '../helpers/builders';
 
 const ROOT = resolve(__dirname, '../..');
@@ -53,6 +55,25 @@ describe('CloudTrail digest validation, offline', () => {
       // The digests and their signatures are imported records, not quarantined, not events.
       expect(report.totals.quarantined).toBe(0);
       expect(await store.read(`SELECT count(*)::INTEGER AS n FROM events WHERE operation IN ('StopLogging', 'StartLogging')`)).toEqual([{ n: 2 }]);
+
+      // Coverage tells the same story from the events: the dark hour, and who turned logging off.
+      const cov = await coverage(store);
+      expect(cov.groups).toHaveLength(1);
+      expect(cov.groups[0]).toMatchObject({ source: 'aws.cloudtrail', boundary: '123456789012', region: 'us-east-1', digests: 7, activeHours: 7, spanHours: 8 });
+      expect(cov.groups[0]!.silences).toEqual([{ from: '2026-06-10T04:00:00Z', to: '2026-06-10T05:00:00Z', hours: 1 }]);
+      expect(cov.loggingChanges.map((c) => [c.operation, c.effect, c.actor])).toEqual([
+        ['StopLogging', 'stopped', 'arn:aws:iam::123456789012:user/ops-admin'],
+        ['StartLogging', 'started', 'arn:aws:iam::123456789012:user/ops-admin'],
+      ]);
+      const answers = new Map(cov.questions.map((q) => [q.id, q]));
+      expect(answers.get('log-integrity')!.answer).toBe('yes');
+      expect(answers.get('aws-s3-data')).toMatchObject({ answer: 'partly', why: expect.stringContaining('no object reads or writes') });
+      expect(answers.get('baselines')!.answer).toBe('no');
+
+      // The auditor's report carries the verdict and the logging change.
+      const html = await renderReportHtml(store);
+      expect(html).toContain('CloudTrail digests: every log file matches its digest');
+      expect(html).toContain('StopLogging');
     } finally {
       store.close();
     }

@@ -12,6 +12,7 @@ import { EXIT } from '../../main/cli/exit-codes';
 import { headFilePath } from '../../main/journal/journal-head';
 import { readJournal } from '../../main/journal/journal';
 import { ctRecord, envelope, gz, jsonLines, records, sha256File, tempDir } from '../helpers/builders';
+import { downgradeToSchema3 } from '../helpers/legacy-case';
 
 const ROOT = resolve(__dirname, '../..');
 
@@ -478,26 +479,7 @@ describe('cases are opened, not changed', () => {
 
   it('never migrates an older case on open; upgrade keeps a backup, journals it, and verify holds', async () => {
     const { casePath } = await goodCase();
-    // Make it what a schema-3 build wrote.
-    const old = await CaseStore.open(casePath);
-    for (const sql of [
-      `ALTER TABLE events DROP COLUMN record_sha256`,
-      `ALTER TABLE events DROP COLUMN time_flag`,
-      `ALTER TABLE quarantine DROP COLUMN record_sha256`,
-      `ALTER TABLE evidence DROP COLUMN content_sha256`,
-      `ALTER TABLE evidence DROP COLUMN records_root`,
-      `ALTER TABLE imports DROP COLUMN failure`,
-      `DROP TABLE duplicates`,
-      `DROP TABLE id_collisions`,
-      `DROP TABLE cloudtrail_digests`,
-      `DROP TABLE digest_signatures`,
-      `DROP TABLE digest_validation`,
-      `DELETE FROM journal`,
-      `UPDATE meta SET value = '3' WHERE key = 'schema_version'`,
-      `CHECKPOINT`,
-    ])
-      await old.run(sql);
-    old.close();
+    await downgradeToSchema3(casePath);
     rmSync(headFilePath(casePath));
     const before = sha256File(casePath);
     const { handleApiCall } = await import('../../main/api/services');

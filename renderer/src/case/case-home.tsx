@@ -5,6 +5,7 @@ import { useTimeFormat, useZone, zoneLabel } from '../time-zone';
 import { useView } from '../view-state';
 import { useCase } from './case-store';
 import { ImportPanel, QuarantineTable } from './import-panel';
+import { IntegrityPanel } from './integrity-panel';
 import { ReportPanel } from './report-panel';
 
 /**
@@ -45,6 +46,7 @@ export function CaseHome({ casePath, importRequests }: { casePath: string; impor
         {info.timeRange.first ? `${time(info.timeRange.first)} → ${time(info.timeRange.last)} (${zoneLabel(zone)})` : 'No events yet: import evidence below.'}
       </p>
       <ImportPanel casePath={casePath} openPicker={importRequests} />
+      {info.evidence.files > 0 && <IntegrityPanel casePath={casePath} info={info} revision={revision} />}
       {info.events > 0 && <ReportPanel casePath={casePath} />}
       {info.sources.length > 0 && (
         <>
