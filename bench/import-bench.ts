@@ -55,6 +55,7 @@ function runChild(mode: 'import' | 'read_json'): Result {
   const line = child.stdout.trim().split('\n').pop()!;
   rmSync(casePath, { force: true });
   rmSync(`${casePath}.wal`, { force: true });
+  rmSync(`${casePath}.journal-head.json`, { force: true });
   return JSON.parse(line) as Result;
 }
 

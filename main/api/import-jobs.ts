@@ -138,7 +138,9 @@ async function importEach(store: CaseStore, running: RunningJob): Promise<void> 
       input.duplicates = report.totals.duplicates;
       input.quarantined = report.totals.quarantined;
       input.bytesRead = Math.max(input.bytesRead, report.totals.bytesRead);
-      input.state = report.status === 'cancelled' ? 'cancelled' : 'complete';
+      input.state = report.status === 'cancelled' ? 'cancelled' : report.status === 'failed' ? 'failed' : 'complete';
+      // A failed import (disk full, out of memory) says why in one line; what it committed stays.
+      if (report.failure) input.message = report.failure;
       job.eventsImported = before.events + report.totals.eventsImported;
     } catch (err) {
       if (err instanceof ImportCancelled) input.state = 'cancelled';

@@ -13,6 +13,8 @@ import { MIGRATIONS, SCHEMA_VERSION } from './migrations';
 import { closeInterruptedImports } from './recovery';
 
 export type SqlParams = Record<string, DuckDBValue> | DuckDBValue[];
+/** A value `appendRows` takes: text, an integer, bytes, or NULL. */
+export type Cell = string | number | bigint | Uint8Array | null;
 export type Row = Record<string, unknown>;
 
 export class CaseError extends Error {
@@ -247,6 +249,30 @@ export class CaseStore {
     const pending = this.pendingAfterCommit;
     this.pendingAfterCommit = [];
     for (const fn of pending) fn();
+  }
+
+  /**
+   * Appends plain rows to a table (small side tables: the appender's fast path for big ones is
+   * the typed calls). Numbers go in as BIGINT, so integer columns should be BIGINT.
+   */
+  async appendRows(table: string, rows: readonly (readonly Cell[])[]): Promise<void> {
+    if (rows.length === 0) return;
+    const a = await this.connection.createAppender(table);
+    try {
+      for (const row of rows) {
+        for (const v of row) {
+          if (v === null) a.appendNull();
+          else if (typeof v === 'string') a.appendVarchar(v);
+          else if (typeof v === 'number') a.appendBigInt(BigInt(v));
+          else if (typeof v === 'bigint') a.appendBigInt(v);
+          else a.appendBlob(v);
+        }
+        a.endRow();
+      }
+      a.flushSync();
+    } finally {
+      a.closeSync();
+    }
   }
 
   async appender(table: string): Promise<DuckDBAppender> {

@@ -1,4 +1,16 @@
-import type { DigestReport } from '../integrity/cloudtrail-digests';
+import { type DigestReport, type TrustedKeys, loadTrustedKeys } from '../integrity/cloudtrail-digests';
+import { type ParsedArgs, UsageError } from './main';
+
+/** `--trust-keys FILE`, loaded, or null when not given; a file with no usable key is a usage error. */
+export function trustKeysOption(args: ParsedArgs): TrustedKeys | null {
+  const path = args.values['trust-keys'];
+  if (typeof path !== 'string') return null;
+  try {
+    return loadTrustedKeys(path);
+  } catch (err) {
+    throw new UsageError(`--trust-keys: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
 import { table, tail } from './format';
 
 /** The CloudTrail digest verdict as the CLI prints it (import and verify). */

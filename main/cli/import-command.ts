@@ -4,9 +4,8 @@ import { inputSize } from '../ingest/bundle-walker';
 import { type ImportProgress, type ImportReport, importBundles } from '../ingest/importer';
 import type { ImportLimits } from '../ingest/limits';
 import { type Mapping, MappingError, loadMapping } from '../ingest/sources/mapped';
-import { type TrustedKeys, loadTrustedKeys } from '../integrity/cloudtrail-digests';
 import { EXIT } from './exit-codes';
-import { digestText } from './digests-format';
+import { digestText, trustKeysOption } from './digests-format';
 import { bytes, table, tail } from './format';
 import { type ParsedArgs, UsageError, positiveNumber, requireCase, withCase } from './main';
 
@@ -39,17 +38,17 @@ export async function runImport(args: ParsedArgs): Promise<number> {
     }
   }
 
+  const plausibleTimes: { earliest?: string; maxAheadHours?: number } = {};
+  if (typeof args.values['plausible-from'] === 'string') {
+    const from = args.values['plausible-from'];
+    if (Number.isNaN(Date.parse(from))) throw new UsageError(`--plausible-from takes a date such as 2015-01-01, not ${JSON.stringify(from)}`);
+    plausibleTimes.earliest = new Date(from).toISOString();
+  }
+  const ahead = positiveNumber(args, 'plausible-ahead-hours');
+  if (ahead !== undefined) plausibleTimes.maxAheadHours = ahead;
   const memoryLimit = typeof args.values['memory-limit'] === 'string' ? args.values['memory-limit'] : '384MB';
   if (!/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(memoryLimit)) throw new UsageError(`--memory-limit takes a size such as 384MB or 2GB, not ${JSON.stringify(memoryLimit)}`);
-  let trustKeys: TrustedKeys | undefined;
-  if (typeof args.values['trust-keys'] === 'string') {
-    try {
-      trustKeys = loadTrustedKeys(args.values['trust-keys']);
-    } catch (err) {
-      process.stderr.write(`nhi: --trust-keys: ${err instanceof Error ? err.message : String(err)}\n`);
-      return EXIT.usage;
-    }
-  }
+  const trustKeys = trustKeysOption(args);
   const isJson = args.values.json === true;
   const progressMode = args.values.progress ?? (isJson || !process.stderr.isTTY ? 'none' : 'bar');
   if (progressMode !== 'bar' && progressMode !== 'jsonl' && progressMode !== 'none') {
@@ -67,7 +66,7 @@ export async function runImport(args: ParsedArgs): Promise<number> {
   let report: ImportReport;
   try {
     report = await withCase(casePath, { create: true, memoryLimit }, (store) =>
-      importBundles(store, args.positionals, { limits, ...(mapping ? { mapping } : {}), ...(trustKeys ? { trustKeys } : {}), signal: controller.signal, onProgress: (p) => progress?.update(p) }),
+      importBundles(store, args.positionals, { limits, plausibleTimes, ...(mapping ? { mapping } : {}), ...(trustKeys ? { trustKeys } : {}), signal: controller.signal, onProgress: (p) => progress?.update(p) }),
     );
   } finally {
     progress?.stop();

@@ -19,13 +19,14 @@ export const USAGE = `nhi — forensic case files for non-human identities
 Usage:
   nhi import <bundle...> --case FILE [--mapping FILE] [--json] [--progress bar|jsonl|none]
              [--max-record-bytes N] [--max-entry-bytes N] [--max-total-bytes N] [--max-ratio N] [--max-depth N]
-             [--memory-limit 384MB] [--trust-keys KEYS]
+             [--memory-limit 384MB] [--trust-keys KEYS] [--plausible-from 2000-01-01] [--plausible-ahead-hours 24]
       Import folders, .zip, .tar, .tar.gz/.tgz, .gz or single log files (nested archives too)
       into the case FILE, created if needed. Formats are detected from content; --mapping
       (JSON or YAML) maps the columns of CSV / JSON-lines logs no built-in parser knows.
       CloudTrail digest files in the bundle are checked against the log files (and their
       signatures, exported as <digest>.metadata.json, against --trust-keys: the JSON of
-      aws cloudtrail list-public-keys, or PEM keys).
+      aws cloudtrail list-public-keys, or PEM keys). Events dated before --plausible-from or more
+      than --plausible-ahead-hours after the import are kept, flagged, and left out of baselines.
   nhi identities --case FILE [--nhi|--human] [--json]
       Every actor, human or machine, with type, confidence and the main reason.
   nhi identity --case FILE UID [--json]
@@ -186,6 +187,8 @@ const IMPORT_OPTIONS = {
   'max-depth': { type: 'string' },
   'memory-limit': { type: 'string' },
   'trust-keys': { type: 'string' },
+  'plausible-from': { type: 'string' },
+  'plausible-ahead-hours': { type: 'string' },
 } as const;
 
 type OptionSpec = Record<string, { type: 'string' | 'boolean'; default?: boolean; multiple?: boolean }>;

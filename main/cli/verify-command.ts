@@ -1,6 +1,5 @@
 import { type VerifyReport, verifyCase } from '../integrity/verify';
-import { type TrustedKeys, loadTrustedKeys } from '../integrity/cloudtrail-digests';
-import { digestText } from './digests-format';
+import { digestText, trustKeysOption } from './digests-format';
 import { EXIT } from './exit-codes';
 import { table, tail } from './format';
 import { type ParsedArgs, withCase } from './main';
@@ -18,15 +17,7 @@ export async function runVerify(args: ParsedArgs): Promise<number> {
   const casePath = requireCase(args);
   const isJson = args.values.json === true;
   const showProgress = !isJson && process.stderr.isTTY;
-  let keys: TrustedKeys | null = null;
-  if (typeof args.values['trust-keys'] === 'string') {
-    try {
-      keys = loadTrustedKeys(args.values['trust-keys']);
-    } catch (err) {
-      process.stderr.write(`nhi: --trust-keys: ${err instanceof Error ? err.message : String(err)}\n`);
-      return EXIT.usage;
-    }
-  }
+  const keys = trustKeysOption(args);
   const report = await withCase(casePath, { readOnly: true }, (store) =>
     verifyCase(store, {
       trustKeys: keys,

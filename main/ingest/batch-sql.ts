@@ -74,18 +74,8 @@ export async function detailedJsonErrors(store: CaseStore): Promise<{ file_no: n
 
 /** Quarantine rows for the batch: bad records from `normalized`, file and split problems from `stage_problems`. */
 export async function insertQuarantine(store: CaseStore, notes: { file_no: number; record_no: number; message: string }[]): Promise<void> {
-  await store.run(`CREATE OR REPLACE TEMP TABLE stage_notes (file_no INTEGER, record_no BIGINT, message VARCHAR)`);
-  if (notes.length > 0) {
-    const appender = await store.appender('stage_notes');
-    for (const note of notes) {
-      appender.appendInteger(note.file_no);
-      appender.appendBigInt(BigInt(note.record_no));
-      appender.appendVarchar(note.message);
-      appender.endRow();
-    }
-    appender.flushSync();
-    appender.closeSync();
-  }
+  await store.run(`CREATE OR REPLACE TEMP TABLE stage_notes (file_no BIGINT, record_no BIGINT, message VARCHAR)`);
+  await store.appendRows('stage_notes', notes.map((n) => [n.file_no, n.record_no, n.message]));
   const messageCase = Object.entries(PROBLEM_MESSAGES)
     .map(([code, message]) => `WHEN ${sqlString(code)} THEN ${sqlString(message)}`)
     .join(' ');

@@ -36,8 +36,8 @@ interface BatchRow extends Copy {
 }
 
 export async function decideDuplicates(store: CaseStore): Promise<{ dropped: number; renamed: number }> {
-  await store.run(`CREATE OR REPLACE TEMP TABLE dropped (file_no INTEGER, record_no BIGINT, event_uid VARCHAR, kind VARCHAR)`);
-  await store.run(`CREATE OR REPLACE TEMP TABLE renamed (file_no INTEGER, record_no BIGINT, claimed_uid VARCHAR, event_uid VARCHAR, first_event_uid VARCHAR)`);
+  await store.run(`CREATE OR REPLACE TEMP TABLE dropped (file_no BIGINT, record_no BIGINT, event_uid VARCHAR, kind VARCHAR)`);
+  await store.run(`CREATE OR REPLACE TEMP TABLE renamed (file_no BIGINT, record_no BIGINT, claimed_uid VARCHAR, event_uid VARCHAR, first_event_uid VARCHAR)`);
   await store.run(`CREATE OR REPLACE TEMP TABLE batch_ids AS SELECT source, event_uid, count(*) AS n FROM normalized WHERE problem IS NULL GROUP BY ALL`);
   // Every event of the case that claims one of the batch's ids, under its own id or a renamed one.
   await store.run(`
@@ -91,30 +91,9 @@ export async function decideDuplicates(store: CaseStore): Promise<{ dropped: num
     copies.set(key(row.source, row.eventUid), list);
   }
 
-  if (dropped.length > 0) {
-    const a = await store.appender('dropped');
-    for (const d of dropped) {
-      a.appendInteger(d.fileNo);
-      a.appendBigInt(BigInt(d.recordNo));
-      a.appendVarchar(d.eventUid);
-      a.appendVarchar(d.kind);
-      a.endRow();
-    }
-    a.flushSync();
-    a.closeSync();
-  }
+  await store.appendRows('dropped', dropped.map((d) => [d.fileNo, d.recordNo, d.eventUid, d.kind]));
+  await store.appendRows('renamed', renamed.map((r) => [r.fileNo, r.recordNo, r.claimed, r.eventUid, r.first]));
   if (renamed.length > 0) {
-    const a = await store.appender('renamed');
-    for (const r of renamed) {
-      a.appendInteger(r.fileNo);
-      a.appendBigInt(BigInt(r.recordNo));
-      a.appendVarchar(r.claimed);
-      a.appendVarchar(r.eventUid);
-      a.appendVarchar(r.first);
-      a.endRow();
-    }
-    a.flushSync();
-    a.closeSync();
     await store.run(`UPDATE normalized SET event_uid = r.event_uid FROM renamed r WHERE normalized.file_no = r.file_no AND normalized.record_no = r.record_no`);
   }
   return { dropped: dropped.length, renamed: renamed.length };

@@ -1,9 +1,3 @@
-import { createHash } from 'node:crypto';
-import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { CaseStore, HeldTransaction } from '../case-store/case-store';
 import { MerkleAccumulator } from '../integrity/merkle';
 import { appendProblems, detailedJsonErrors, insertDuplicatesAndCollisions, insertQuarantine, quarantineFileProblem } from './batch-sql';
@@ -16,6 +10,7 @@ import { type FileNote, splitRecords } from './record-source';
 import { DIGEST_COLUMNS, SIDE_RECORDS, SIDE_RECORD_IDS } from './sources/side-records';
 import { NORMALIZED_COLUMNS, sqlString } from './sources/source-parser';
 import { type Normalizer, normalizeStaged } from './stage-sql';
+import { withTempCopy } from './temp-copy';
 
 /**
  * The walker's visitor during an import: stages each log file's records, commits whole files in
@@ -257,18 +252,7 @@ export class FileImporter implements WalkVisitor {
    * Parquet file itself; each record's hash is of its JSON rendering.
    */
   private async stageParquet(fileNo: number, content: ByteStream): Promise<Staged> {
-    const dir = mkdtempSync(join(tmpdir(), 'nhi-parquet-'));
-    const path = join(dir, 'member.parquet');
-    const contentHash = createHash('sha256');
-    try {
-      const hashing = new Transform({
-        transform(chunk: Buffer, _enc, done) {
-          contentHash.update(chunk);
-          done(null, chunk);
-        },
-      });
-      await pipeline(Readable.from(content), hashing, createWriteStream(path, { mode: 0o600 }));
-      const contentSha256 = contentHash.digest('hex');
+    return withTempCopy(content, 'member.parquet', async (path, contentSha256) => {
       try {
         await this.store.run(`INSERT INTO stage_raw ${parquetRowsSql(fileNo, path)}`);
       } catch (err) {
@@ -283,9 +267,7 @@ export class FileImporter implements WalkVisitor {
       for (const r of rows) merkle.push(Buffer.from(r.h, 'hex'));
       this.progress.recordsRead += rows.length;
       return { recordsTotal: rows.length, format: 'parquet', bytes: rows.reduce((n, r) => n + r.bytes, 0), contentSha256, recordsRoot: merkle.root() };
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   }
 
   /** Progress while a file streams, and a cancel check every 16k records. */

@@ -1,15 +1,10 @@
-import { createHash } from 'node:crypto';
-import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { CaseStore } from '../case-store/case-store';
 import type { ByteStream, HashingCounter } from '../ingest/byte-streams';
 import { type ContainerInfo, type EntryInfo, type LeafInfo, type WalkVisitor, walkInput } from '../ingest/bundle-walker';
 import { parquetRecordsSql } from '../ingest/file-importer';
 import type { ImportLimits } from '../ingest/limits';
 import { splitRecords } from '../ingest/record-source';
+import { withTempCopy } from '../ingest/temp-copy';
 import { MerkleAccumulator } from './merkle';
 
 /**
@@ -81,17 +76,7 @@ export async function readSource(
 
 /** A Parquet file's rows hashed as the import hashed them (their JSON rendering), through DuckDB. */
 async function parquetRecords(store: CaseStore, content: ByteStream, recordNos: number[], parts: Buffer[]): Promise<{ contentSha256: string; recordsRoot: string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'nhi-verify-parquet-'));
-  const path = join(dir, 'member.parquet');
-  const hash = createHash('sha256');
-  try {
-    const tap = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        hash.update(chunk);
-        done(null, chunk);
-      },
-    });
-    await pipeline(Readable.from(content), tap, createWriteStream(path, { mode: 0o600 }));
+  return withTempCopy(content, 'member.parquet', async (path, contentSha256) => {
     const merkle = new MerkleAccumulator();
     try {
       for await (const rows of store.stream<{ n: number; h: string }>(`SELECT file_row_number + 1 AS n, sha256(raw_blob) AS h FROM (${parquetRecordsSql(path)}) ORDER BY n`)) {
@@ -105,8 +90,6 @@ async function parquetRecords(store: CaseStore, content: ByteStream, recordNos: 
     } catch {
       // Unreadable Parquet: no records, as at import.
     }
-    return { contentSha256: hash.digest('hex'), recordsRoot: merkle.root() };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+    return { contentSha256, recordsRoot: merkle.root() };
+  });
 }

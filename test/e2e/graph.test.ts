@@ -1,6 +1,6 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { type Browser, type Page, chromium } from 'playwright-core';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IncidentGroundTruth } from '../../fixtures/generate/incident-bundle';
 import { CasePool } from '../../main/api/case-pool';
@@ -9,12 +9,9 @@ import { runDetections } from '../../main/detect/engine';
 import { importBundles } from '../../main/ingest/importer';
 import { type WebServer, startWebServer } from '../../main/web/server';
 import { tempDir } from '../helpers/builders';
+import { RENDERER, ROOT, SHOTS, launchChromium } from '../helpers/browser';
 
 /** The graph, the timeline and the replay on the 02:14 fixture, in Debian's Chromium through web mode. */
-const ROOT = resolve(__dirname, '../..');
-const RENDERER = join(ROOT, 'out/renderer');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SHOTS = join(ROOT, 'test-results/screenshots');
 const truth = JSON.parse(readFileSync(join(ROOT, 'fixtures/incident-0214/ground-truth.json'), 'utf8')) as IncidentGroundTruth;
 const EXFIL = `arn:aws:s3:::${truth.incident!.destination_bucket}`;
 const CI = 'web-identity:token.actions.githubusercontent.com:repo:acme/platform:ref:refs/heads/main';
@@ -26,13 +23,12 @@ describe('graph, timeline and replay in a real browser', () => {
   const pool = new CasePool();
 
   beforeAll(async () => {
-    if (!existsSync(join(RENDERER, 'index.html'))) throw new Error(`${RENDERER} is missing: run npm run build (npm test does) before this test`);
     casePath = join(tempDir(), 'incident.duckdb');
     const store = await CaseStore.open(casePath, { create: true });
     await importBundles(store, [join(ROOT, 'fixtures/incident-0214/bundle.zip')]);
     store.close();
     server = await startWebServer({ rendererDir: RENDERER, context: { allowedCases: new Set([casePath]), pool } });
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+    browser = await launchChromium();
     mkdirSync(SHOTS, { recursive: true });
   }, 120_000);
   afterAll(async () => {

@@ -1,20 +1,17 @@
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeDigestBundle } from '../../fixtures/generate/digest-bundle';
 import { CaseStore } from '../../main/case-store/case-store';
 import { importBundles } from '../../main/ingest/importer';
 import { type WebServer, startWebServer } from '../../main/web/server';
 import { jsonLines, records, sha256File, tempDir } from '../helpers/builders';
+import { RENDERER, SHOTS, launchChromium } from '../helpers/browser';
 import { downgradeToSchema3 } from '../helpers/legacy-case';
 
 /** The case home's integrity panel and the upgrade prompt, in Debian's Chromium against web mode. */
-const ROOT = resolve(__dirname, '../..');
-const RENDERER = join(ROOT, 'out/renderer');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SHOTS = join(ROOT, 'test-results/screenshots');
 
 describe('evidence integrity in the app', () => {
   let server: WebServer;
@@ -24,7 +21,6 @@ describe('evidence integrity in the app', () => {
   let deletedName: string;
 
   beforeAll(async () => {
-    if (!existsSync(join(RENDERER, 'index.html'))) throw new Error(`${RENDERER} is missing: run npm run build (npm test does) before this test`);
     const bundle = writeDigestBundle({ dir: tempDir(), hours: 8, stopLoggingAtHour: 3 });
     const tampered = join(tempDir(), 'tampered');
     cpSync(bundle.bundleDir, tampered, { recursive: true });
@@ -48,11 +44,7 @@ describe('evidence integrity in the app', () => {
 
     process.env.NHI_CONFIG_DIR = tempDir();
     server = await startWebServer({ rendererDir: RENDERER, context: { allowedCases: new Set([tamperedCase, oldCase]) } });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
     mkdirSync(SHOTS, { recursive: true });
   }, 120_000);
 

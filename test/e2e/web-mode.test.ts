@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaseStore } from '../../main/case-store/case-store';
 import { BUILTIN_RULES } from '../../main/detect/builtin-rules';
@@ -8,15 +8,12 @@ import { importBundles } from '../../main/ingest/importer';
 import { type WebServer, startWebServer } from '../../main/web/server';
 import { bytes } from '../../renderer/src/api-client';
 import { tempDir } from '../helpers/builders';
+import { RENDERER, ROOT, SHOTS, launchChromium } from '../helpers/browser';
 
 /**
  * The renderer in Debian's Chromium against web mode: the built app (npm test builds it before
  * vitest runs), a real case, the real API. Screenshots go to test-results/screenshots/.
  */
-const ROOT = resolve(__dirname, '../..');
-const RENDERER = join(ROOT, 'out/renderer');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SHOTS = join(ROOT, 'test-results/screenshots');
 
 describe('web mode in a real browser', () => {
   let server: WebServer;
@@ -24,19 +21,13 @@ describe('web mode in a real browser', () => {
   let casePath: string;
 
   beforeAll(async () => {
-    if (!existsSync(join(RENDERER, 'index.html'))) throw new Error(`${RENDERER} is missing: run npm run build (npm test does) before this test`);
-    if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium (.ci/run does), or set CHROMIUM_PATH`);
     casePath = join(tempDir(), 'incident.duckdb');
     const store = await CaseStore.open(casePath, { create: true });
     await importBundles(store, [join(ROOT, 'fixtures/incident-0214/bundle.zip')]);
     store.close();
     process.env.NHI_CONFIG_DIR = tempDir();
     server = await startWebServer({ rendererDir: RENDERER, context: { allowedCases: new Set([casePath]) } });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
     mkdirSync(SHOTS, { recursive: true });
   }, 120_000);
 
