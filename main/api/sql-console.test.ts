@@ -53,6 +53,9 @@ describe('the analyst SQL console', () => {
       `COPY (SELECT 'x') TO '${casePath}.wal' (FORMAT csv)`,
       `COPY (SELECT 'x') TO '${casePath}.tmp/x.csv' (FORMAT csv)`,
       `EXPORT DATABASE '${casePath}.tmp'`,
+      `EXPLAIN ANALYZE COPY (SELECT 'x') TO '${casePath}' (FORMAT csv, USE_TMP_FILE false)`,
+      `/* hidden */ EXPLAIN ANALYZE DELETE FROM events`,
+      `EXPLAIN (FORMAT json) SELECT 1`,
       `SELECT * FROM query('COPY (SELECT 1) TO ''${casePath}''')`,
       `PRAGMA force_checkpoint`,
       `VACUUM`,
@@ -82,7 +85,7 @@ describe('the analyst SQL console', () => {
     expect(existsSync(`${casePath}.tmp`)).toBe(false);
     expect(digest()).toBe(before);
     // Queries of every read-only shape still run.
-    for (const sql of ['WITH a AS (SELECT 1 AS x) SELECT * FROM a', 'FROM evidence LIMIT 1', 'EXPLAIN SELECT count(*) FROM events', 'DESCRIBE events', 'SHOW TABLES', 'SUMMARIZE SELECT 1 AS x']) {
+    for (const sql of ['WITH a AS (SELECT 1 AS x) SELECT * FROM a', 'FROM evidence LIMIT 1', 'EXPLAIN SELECT count(*) FROM events', 'EXPLAIN ANALYZE SELECT count(*) FROM events', 'DESCRIBE events', 'SHOW TABLES', 'SUMMARIZE SELECT 1 AS x']) {
       await expect(runAnalystSql(casePath, sql), sql).resolves.toMatchObject({ columns: expect.any(Array) });
     }
   });

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { DuckDBInstance, StatementType } from '@duckdb/node-api';
+import { type DuckDBConnection, DuckDBInstance, StatementType } from '@duckdb/node-api';
 import { tableFromJSON, tableToIPC } from 'apache-arrow';
 import type { SqlResult } from '../../shared/api';
 import { CaseError, plainValue } from '../case-store/case-store';
@@ -83,6 +83,8 @@ export async function runAnalystSql(casePath: string, sql: string, limits: numbe
     if (!READ_ONLY_STATEMENTS.has(type)) {
       throw new SqlError(`the SQL console only reads: ${STATEMENT_NAMES[type] ?? 'this kind of'} statement refused (nothing was run)`);
     }
+    // EXPLAIN ANALYZE runs what it explains: `EXPLAIN ANALYZE COPY … TO '<case>'` would write.
+    if (type === StatementType.EXPLAIN) await refuseUnlessQuery(connection, sql);
     const result = await prepared.stream();
     const names = result.columnNames();
     const types = result.columnTypes().map((t) => t.toString());
@@ -123,6 +125,19 @@ export async function runAnalystSql(casePath: string, sql: string, limits: numbe
     clearTimeout(timer);
     connection.closeSync();
     instance.closeSync();
+  }
+}
+
+/** The statement an EXPLAIN explains must itself be a query, or nothing runs. */
+async function refuseUnlessQuery(connection: DuckDBConnection, sql: string): Promise<void> {
+  const withoutComments = sql.replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/--[^\n]*/g, ' ');
+  const m = /^\s*EXPLAIN\s+(?:ANALY[SZ]E\s+)?([\s\S]*)$/i.exec(withoutComments);
+  const inner = m?.[1]?.trim();
+  if (!inner) throw new SqlError('the SQL console only reads: this form of EXPLAIN is refused (nothing was run)');
+  const statements = await connection.extractStatements(inner);
+  const type = statements.count === 1 ? (await statements.prepare(0)).statementType : null;
+  if (type !== StatementType.SELECT) {
+    throw new SqlError(`the SQL console only reads: EXPLAIN of a ${type === null ? 'non-query' : (STATEMENT_NAMES[type] ?? 'non-query')} statement refused (nothing was run)`);
   }
 }
 

@@ -93,7 +93,7 @@ CREATE TABLE digest_signatures (
 );
 
 -- A case made by an older build: the hashes of what it holds now. The journal's upgrade entry says
--- they were taken at upgrade, not at import; the Merkle roots stay unknown (NULL) until verify
--- recomputes them from the source files.
+-- they were taken at upgrade, not at import; the Merkle roots stay NULL (verify then compares the
+-- records with the source files one by one).
 UPDATE events SET record_sha256 = unhex(sha256(raw)) WHERE record_sha256 IS NULL;
 `;

@@ -49,7 +49,7 @@ export async function upgradeCase(path: string, author?: string): Promise<Upgrad
             backup,
             backupSha256,
             manifests,
-            note: 'record hashes were computed at upgrade from the records stored in the case; Merkle roots of earlier files are unknown until verify recomputes them from the source files',
+            note: 'record hashes were computed at upgrade from the records stored in the case; earlier files have no Merkle root: verify compares their records with the source files one by one',
           },
         },
         { inTransaction: true },
