@@ -27,6 +27,8 @@ export interface ChainLink {
   /** The identity's classification, when derived. */
   isNhi: boolean | null;
   type: string | null;
+  /** Set on a principal reached through a link: the account it was reached from, and why they are one. */
+  linked?: { from: string; kind: string; reason: string } | null;
 }
 
 export interface EventChain {
@@ -113,7 +115,34 @@ export async function chainForEvent(store: CaseStore, eventUid: string): Promise
     credential = issued.assumed_by_credential;
     origin = byCall ? (assumer?.origin_uid ?? null) : null;
   }
+  await climbToPrincipal(store, links);
   return { eventUid, time: event.time, operation: event.operation, resource: event.resource_uid, links, summary: summarize(event, links) };
+}
+
+/**
+ * The last name the chain reached (a web-identity caller, a GKE principal, an OIDC subject) may
+ * be one of several names of a principal: the Kubernetes service account, the GitHub workflow,
+ * the person. The chain ends at that principal, saying why they are one (main/analytics/links.ts).
+ */
+async function climbToPrincipal(store: CaseStore, links: ChainLink[]): Promise<void> {
+  const last = links[links.length - 1];
+  if (!last) return;
+  const origin = last.assumed?.by ?? last.identity;
+  const [link] = await store.read<{ principal_uid: string; kind: string; reason: string }>(
+    `SELECT principal_uid, kind, reason FROM identity_links WHERE uid = $u ORDER BY origin = 'analyst' DESC LIMIT 1`,
+    { u: origin },
+  );
+  if (!link || links.some((l) => l.identity === link.principal_uid)) return;
+  const [who] = await store.read<{ is_nhi: boolean | null; type: string }>(`SELECT is_nhi, type FROM identities WHERE uid = $u`, { u: link.principal_uid });
+  links.push({
+    identity: link.principal_uid,
+    session: null,
+    credential: null,
+    assumed: null,
+    isNhi: who?.is_nhi ?? null,
+    type: who?.type ?? null,
+    linked: { from: origin, kind: link.kind, reason: link.reason },
+  });
 }
 
 function summarize(event: { time: string; operation: string; resource_uid: string | null }, links: ChainLink[]): string {
@@ -122,6 +151,10 @@ function summarize(event: { time: string; operation: string; resource_uid: strin
     const as = i === 0 ? 'ran as' : 'which was';
     const session = link.session ? ` in session ${link.session}` : '';
     const credential = link.credential ? ` (credential ${link.credential})` : '';
+    if (link.linked) {
+      parts.push(`that is ${link.identity} (${link.linked.reason})`);
+      continue;
+    }
     parts.push(`${as} ${link.identity}${session}${credential}`);
     if (link.assumed) {
       const from = link.assumed.srcIp ? ` from ${link.assumed.srcIp}` : '';

@@ -1,6 +1,17 @@
 import type { CaseStore } from '../case-store/case-store';
 import { sqlString } from '../ingest/sources/source-parser';
-import { BROWSER_USER_AGENT_PATTERN, CLASSIFICATION_RULES, SCRIPT_USER_AGENT_PATTERN, WORKSTATION_USER_AGENT_PATTERN } from './classification-rules';
+import {
+  BROWSER_USER_AGENT_PATTERN,
+  CLASSIFICATION_RULES,
+  GITHUB_OIDC_ACTOR,
+  HUMAN_SESSION_NAME_PATTERN,
+  K8S_INTERACTIVE_PATTERN,
+  K8S_PROGRAM_PATTERN,
+  SCRIPT_USER_AGENT_PATTERN,
+  SERVER_USER_AGENT_PATTERN,
+  WORKSTATION_USER_AGENT_PATTERN,
+} from './classification-rules';
+import { classifyAssumedOnly, deriveLinks, derivePrincipals } from './links';
 
 /**
  * Derives the identity tables from `events`: sessions (who assumed what, how, with which
@@ -70,7 +81,7 @@ LEFT JOIN (
 ) u USING (credential_uid)`;
 
 const CREDENTIALS = `
-INSERT INTO credentials
+INSERT INTO credentials (credential_uid, kind, owner_uid, first_seen, last_seen, events, src_ips, user_agents, boundaries, owner_deleted, shared, orphaned)
 SELECT credential_uid,
   CASE WHEN credential_uid LIKE 'AKIA%' THEN 'long_term' WHEN credential_uid LIKE 'ASIA%' THEN 'temporary' ELSE 'other' END,
   CASE WHEN credential_uid LIKE 'ASIA%' THEN coalesce(any_value(s.role_uid), mode(e.actor_uid)) ELSE mode(e.actor_uid) END,
@@ -84,6 +95,31 @@ SELECT credential_uid,
 FROM events e LEFT JOIN (SELECT credential_uid, any_value(role_uid) AS role_uid FROM sessions GROUP BY ALL) s USING (credential_uid)
 WHERE credential_uid IS NOT NULL AND {{credentials}}
 GROUP BY credential_uid`;
+
+/**
+ * Keys known from the call that created them (they are in its response only): attached to their
+ * owner with who created them and when, also before (or without) their first use.
+ */
+const CREATED_CREDENTIALS = `
+CREATE OR REPLACE TEMP TABLE created_keys AS
+SELECT * FROM (
+  SELECT ${DOC}->>'$.responseElements.accessKey.accessKeyId' AS credential_uid,
+    'arn:aws:iam::' || coalesce(regexp_extract(actor_uid, '^arn:[^:]+:iam::([0-9]{12}):', 1), actor_boundary) || ':user/'
+      || coalesce(${DOC}->>'$.responseElements.accessKey.userName', ${DOC}->>'$.requestParameters.userName', regexp_extract(actor_uid, 'user/(.+)$', 1)) AS owner_uid,
+    actor_uid AS created_by, time AS created_at, event_uid, 'long_term' AS kind
+  FROM events WHERE source = 'aws.cloudtrail' AND operation = 'CreateAccessKey' AND status = 'success'
+  UNION ALL
+  SELECT '//iam.googleapis.com/' || (raw->>'$.protoPayload.response.name'),
+    regexp_extract(raw->>'$.protoPayload.response.name', 'serviceAccounts/([^/]+)/keys/', 1),
+    actor_uid, time, event_uid, 'service_account_key'
+  FROM events WHERE source = 'gcp.audit' AND operation ILIKE '%CreateServiceAccountKey' AND status = 'success'
+) WHERE credential_uid IS NOT NULL;
+UPDATE credentials SET created_by = k.created_by, created_at = k.created_at, created_event_uid = k.event_uid, owner_uid = coalesce(credentials.owner_uid, k.owner_uid)
+FROM created_keys k WHERE credentials.credential_uid = k.credential_uid;
+INSERT INTO credentials (credential_uid, kind, owner_uid, first_seen, last_seen, events, src_ips, user_agents, boundaries, owner_deleted, shared, orphaned,
+  created_by, created_at, created_event_uid)
+SELECT credential_uid, kind, owner_uid, created_at, created_at, 0, [], [], [], false, false, false, created_by, created_at, event_uid
+FROM created_keys WHERE credential_uid NOT IN (SELECT credential_uid FROM credentials)`;
 
 /** An owner that some event deleted (DeleteUser on it) leaves its keys orphaned. */
 const ORPHANS = `
@@ -124,50 +160,94 @@ const FACTS = `
 CREATE OR REPLACE TEMP TABLE identity_facts AS
 WITH via AS (
   SELECT role_uid AS uid,
-    count(*) FILTER (via = 'AssumeRoleWithWebIdentity' AND assumed_by LIKE 'web-identity:token.actions.githubusercontent.com:%') AS via_github,
+    count(*) FILTER (via = 'AssumeRoleWithWebIdentity' AND regexp_matches(assumed_by, ${GITHUB_OIDC_ACTOR})) AS via_github,
     count(*) FILTER (assumed_by LIKE 'aws-service:%') AS via_service,
     count(*) FILTER (via = 'AssumeRoleWithWebIdentity' AND (assumed_by LIKE '%:system:serviceaccount:%' OR subject LIKE 'system:serviceaccount:%')) AS via_k8s,
     string_agg(DISTINCT substr(assumed_by, 13), ', ' ORDER BY substr(assumed_by, 13)) FILTER (assumed_by LIKE 'aws-service:%') AS via_service_names,
-    count(*) FILTER (via = 'AssumeRoleWithSAML' OR assumed_by LIKE 'saml:%' OR assumed_by LIKE 'aws-identity-center:%') AS via_people
+    count(*) FILTER (via = 'AssumeRoleWithSAML' OR assumed_by LIKE 'saml:%' OR assumed_by LIKE 'aws-identity-center:%') AS via_people,
+    min(assumed_at) AS first_assumed, max(assumed_at) AS last_assumed
   FROM sessions WHERE role_uid IS NOT NULL GROUP BY role_uid
+),
+-- Where people sign in from: an identity calling mostly from those addresses is likely a person at the same desk.
+signin_ips AS (
+  SELECT DISTINCT src_ip FROM events
+  WHERE status = 'success' AND src_ip IS NOT NULL
+    AND (operation IN ('ConsoleLogin', 'user.session.start', 'user.authentication.sso') OR source = 'azure.signin')
 ),
 ev AS (
   SELECT actor_uid AS uid, actor_display, actor_type, source, actor_boundary, is_nhi, operation, credential_uid, user_agent, time, status,
-    bytes_out, bytes_in,
+    bytes_out, bytes_in, src_ip, session_uid,
     CASE WHEN operation = 'ConsoleLogin' THEN ${DOC}->>'$.additionalEventData.MFAUsed' END AS mfa,
     CASE WHEN user_agent IS NULL THEN NULL WHEN regexp_matches(user_agent, ${BROWSER_USER_AGENT_PATTERN}) THEN 1 ELSE 0 END AS browser,
     CASE WHEN user_agent IS NULL THEN NULL WHEN regexp_matches(user_agent, ${SCRIPT_USER_AGENT_PATTERN}) THEN 1 ELSE 0 END AS script,
-    CASE WHEN user_agent IS NULL THEN NULL WHEN regexp_matches(user_agent, ${WORKSTATION_USER_AGENT_PATTERN}) THEN 1 ELSE 0 END AS workstation
+    CASE WHEN user_agent IS NULL THEN NULL WHEN regexp_matches(user_agent, ${WORKSTATION_USER_AGENT_PATTERN}, 'i') AND NOT regexp_matches(user_agent, ${SERVER_USER_AGENT_PATTERN}, 'i') THEN 1 ELSE 0 END AS workstation,
+    CASE WHEN user_agent IS NULL THEN NULL
+         WHEN regexp_matches(user_agent, ${SERVER_USER_AGENT_PATTERN}, 'i') THEN 1
+         WHEN regexp_matches(user_agent, ${K8S_PROGRAM_PATTERN}) AND NOT regexp_matches(user_agent, ${K8S_INTERACTIVE_PATTERN}, 'i') THEN 1
+         ELSE 0 END AS server,
+    regexp_extract(session_uid, 'assumed-role/[^/]+/(.+)$', 1) AS session_name,
+    CASE WHEN src_ip IS NULL THEN NULL WHEN src_ip IN (SELECT src_ip FROM signin_ips) THEN 1 ELSE 0 END AS signin_ip
   FROM events WHERE actor_uid IS NOT NULL AND {{actors}}
+),
+-- A job runs at the same minute of the hour; a person does not.
+schedule AS (
+  SELECT uid, max(n) AS top_minute_events, arg_max(m, n) AS top_minute
+  FROM (SELECT uid, minute(time) AS m, count(*) AS n FROM ev GROUP BY ALL) GROUP BY uid
+),
+acted AS (
+  SELECT ev.uid,
+    -- A role is named by its role name, not by whichever session name came up most.
+    CASE WHEN ev.uid LIKE 'arn:%:role/%' THEN regexp_extract(ev.uid, '([^/]+)$', 1) ELSE mode(actor_display) END AS display,
+    mode(actor_type) AS actor_type,
+    list(DISTINCT source ORDER BY source) AS sources,
+    coalesce(list(DISTINCT actor_boundary ORDER BY actor_boundary) FILTER (actor_boundary IS NOT NULL), []) AS boundaries,
+    coalesce(bool_or(is_nhi), false) AS source_machine,
+    count(*) FILTER (operation = 'ConsoleLogin') AS console_logins,
+    count(*) FILTER (operation = 'ConsoleLogin' AND mfa = 'Yes') AS console_mfa,
+    count(DISTINCT credential_uid) FILTER (credential_uid LIKE 'AKIA%') AS long_term_keys,
+    coalesce(avg(browser), 0) AS browser_share,
+    coalesce(avg(script), 0) AS script_share,
+    coalesce(avg(workstation), 0) AS workstation_share,
+    coalesce(avg(server), 0) AS server_share,
+    coalesce(avg(signin_ip), 0) AS signin_ip_share,
+    coalesce(avg(CASE WHEN nullif(session_name, '') IS NULL THEN NULL WHEN regexp_matches(session_name, ${HUMAN_SESSION_NAME_PATTERN}) THEN 1 ELSE 0 END), 0) AS human_session_share,
+    mode(session_name) AS top_session_name,
+    mode(user_agent) AS top_user_agent,
+    count(DISTINCT time::DATE) AS active_days,
+    min(time) AS first_seen,
+    max(time) AS last_seen,
+    max(time) FILTER (status = 'success') AS last_success,
+    count(*) AS events,
+    count(*) FILTER (status = 'failure') AS failures,
+    coalesce(sum(bytes_out), 0) AS bytes_out,
+    coalesce(sum(bytes_in), 0) AS bytes_in
+  FROM ev GROUP BY ev.uid
+),
+-- A role only ever assumed (a service-linked role acting through its service) is still an identity.
+assumed_only AS (
+  SELECT v.uid, regexp_extract(v.uid, '([^/]+)$', 1) AS display, 'role' AS actor_type, ['aws.cloudtrail'] AS sources,
+    coalesce([nullif(regexp_extract(v.uid, '^arn:[^:]+:iam::([0-9]{12}):', 1), '')], []) AS boundaries,
+    false AS source_machine, 0 AS console_logins, 0 AS console_mfa, 0 AS long_term_keys, 0.0 AS browser_share, 0.0 AS script_share,
+    0.0 AS workstation_share, 0.0 AS server_share, 0.0 AS signin_ip_share, 0.0 AS human_session_share, NULL AS top_session_name, NULL AS top_user_agent, 0 AS active_days,
+    v.first_assumed AS first_seen, v.last_assumed AS last_seen, NULL::TIMESTAMP AS last_success, 0 AS events, 0 AS failures, 0 AS bytes_out, 0 AS bytes_in
+  FROM via v WHERE v.uid NOT IN (SELECT uid FROM acted) AND v.uid LIKE 'arn:%:role/%' AND ({{actors_uid}})
 )
-SELECT ev.uid,
-  -- A role is named by its role name, not by whichever session name came up most.
-  CASE WHEN ev.uid LIKE 'arn:%:role/%' THEN regexp_extract(ev.uid, '([^/]+)$', 1) ELSE mode(actor_display) END AS display,
-  mode(actor_type) AS actor_type,
-  list(DISTINCT source ORDER BY source) AS sources,
-  coalesce(list(DISTINCT actor_boundary ORDER BY actor_boundary) FILTER (actor_boundary IS NOT NULL), []) AS boundaries,
-  coalesce(bool_or(is_nhi), false) AS source_machine,
-  count(*) FILTER (operation = 'ConsoleLogin') AS console_logins,
-  count(*) FILTER (operation = 'ConsoleLogin' AND mfa = 'Yes') AS console_mfa,
-  count(DISTINCT credential_uid) FILTER (credential_uid LIKE 'AKIA%') AS long_term_keys,
-  coalesce(avg(browser), 0) AS browser_share,
-  coalesce(avg(script), 0) AS script_share,
-  coalesce(avg(workstation), 0) AS workstation_share,
-  mode(user_agent) AS top_user_agent,
-  any_value(coalesce(v.via_github, 0)) AS via_github,
-  any_value(coalesce(v.via_service, 0)) AS via_service,
-  any_value(coalesce(v.via_k8s, 0)) AS via_k8s,
-  any_value(v.via_service_names) AS via_service_names,
-  any_value(coalesce(v.via_people, 0)) AS via_people,
-  min(time) AS first_seen,
-  max(time) AS last_seen,
-  max(time) FILTER (status = 'success') AS last_success,
-  count(*) AS events,
-  count(*) FILTER (status = 'failure') AS failures,
-  coalesce(sum(bytes_out), 0) AS bytes_out,
-  coalesce(sum(bytes_in), 0) AS bytes_in
-FROM ev LEFT JOIN via v ON v.uid = ev.uid
-GROUP BY ev.uid`;
+SELECT a.*,
+  coalesce(v.via_github, 0) AS via_github,
+  coalesce(v.via_service, 0) AS via_service,
+  coalesce(v.via_k8s, 0) AS via_k8s,
+  v.via_service_names,
+  coalesce(v.via_people, 0) AS via_people,
+  coalesce(s.top_minute_events, 0) / greatest(a.events, 1) AS top_minute_share,
+  s.top_minute,
+  regexp_matches(coalesce(CASE WHEN regexp_matches(a.uid, '^[^@:/\s]+@') THEN a.uid END, a.display, ''), '^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$')
+    AND NOT coalesce(a.display, a.uid) LIKE '%gserviceaccount.com' AS email_shaped,
+  l.kind AS link_kind,
+  l.principal_uid AS linked_to
+FROM (SELECT * FROM acted UNION ALL BY NAME SELECT * FROM assumed_only) a
+LEFT JOIN via v ON v.uid = a.uid
+LEFT JOIN schedule s ON s.uid = a.uid
+LEFT JOIN identity_links l ON l.uid = a.uid`;
 
 const MATCHES = `
 CREATE OR REPLACE TEMP TABLE identity_matches AS
@@ -181,11 +261,13 @@ ${CLASSIFICATION_RULES.map(
  * The heaviest rule decides; an opposing signal lowers the confidence; the analyst's latest
  * override, if any, wins over all and is the first reason listed.
  */
-const STALE = (lastSuccess: string) =>
-  `coalesce(${lastSuccess} < (SELECT max(time) FROM events WHERE time_flag IS NULL) - INTERVAL (getvariable('stale_days')) DAY, true)`;
+const STALE = (lastSuccess: string, lastSeen: string) =>
+  `(coalesce(${lastSuccess} < (SELECT max(time) FROM events WHERE time_flag IS NULL) - INTERVAL (getvariable('stale_days')) DAY, true)
+    AND ${lastSeen} < (SELECT date_trunc('day', max(time)) FROM events WHERE time_flag IS NULL))`;
 
 const IDENTITIES = `
-INSERT INTO identities
+INSERT INTO identities (uid, display, actor_type, sources, boundaries, type, is_nhi, confidence, reasons, overridden, first_seen, last_seen,
+  last_success, events, failures, bytes_out, bytes_in, stale, observed)
 WITH best AS (
   SELECT uid, arg_max({'verdict': verdict, 'type': type, 'weight': weight}, weight * 1000 - ord) AS b FROM identity_matches GROUP BY uid
 ),
@@ -210,7 +292,8 @@ SELECT f.uid, f.display, f.actor_type, f.sources, f.boundaries,
     coalesce(reasons.reasons, [])),
   o.uid IS NOT NULL,
   f.first_seen, f.last_seen, f.last_success, f.events, f.failures, f.bytes_out, f.bytes_in,
-  ${STALE('f.last_success')}
+  ${STALE('f.last_success', 'f.last_seen')},
+  true
 FROM identity_facts f
 LEFT JOIN best USING (uid)
 LEFT JOIN reasons USING (uid)
@@ -274,9 +357,14 @@ export async function deriveIdentities(store: CaseStore, options: DeriveOptions 
   let mode: DeriveReport['mode'] = since === null ? 'full' : 'incremental';
   await store.transaction(async () => {
     if (since === null) {
-      const all = (sql: string) => sql.replaceAll('{{new_events}}', 'true').replaceAll('{{credentials}}', 'true').replaceAll('{{actors}}', 'true');
+      const all = (sql: string) =>
+        sql.replaceAll('{{new_events}}', 'true').replaceAll('{{credentials}}', 'true').replaceAll('{{actors}}', 'true').replaceAll('{{actors_uid}}', 'true');
       for (const table of ['sessions', 'credentials', 'identities', 'identity_hours', 'identity_baselines']) await store.run(`DELETE FROM ${table}`);
-      for (const sql of [SESSIONS, DELEGATIONS, CREDENTIALS, ORPHANS, FACTS, MATCHES, IDENTITIES]) await store.run(all(sql));
+      for (const sql of [SESSIONS, DELEGATIONS, CREDENTIALS, CREATED_CREDENTIALS, ORPHANS]) await store.run(all(sql));
+      await deriveLinks(store);
+      for (const sql of [FACTS, MATCHES, IDENTITIES]) await store.run(all(sql));
+      await classifyAssumedOnly(store);
+      await derivePrincipals(store);
       // A case shorter than a day has no window before its last day, hence no baseline.
       if (window) for (const sql of baselineSql(start!, end!)) await store.run(all(sql));
     } else {
@@ -314,7 +402,8 @@ async function deriveIncrementally(store: CaseStore, since: number, window: stri
     sql
       .replaceAll('{{new_events}}', fresh)
       .replaceAll('{{credentials}}', 'credential_uid IN (SELECT credential_uid FROM affected_credentials)')
-      .replaceAll('{{actors}}', 'actor_uid IN (SELECT uid FROM affected)');
+      .replaceAll('{{actors}}', 'actor_uid IN (SELECT uid FROM affected)')
+      .replaceAll('{{actors_uid}}', 'v.uid IN (SELECT uid FROM affected)');
   await store.run(`DELETE FROM sessions WHERE source <> 'aws.cloudtrail'`);
   await store.run(scoped(DELEGATIONS.replaceAll('{{actors}}', 'true')));
   await store.run(scoped(SESSIONS));
@@ -330,15 +419,21 @@ async function deriveIncrementally(store: CaseStore, since: number, window: stri
     UNION SELECT credential_uid FROM sessions WHERE credential_uid IS NOT NULL AND assume_event_uid IN (SELECT event_uid FROM events WHERE ${fresh})`);
   await store.run(`DELETE FROM credentials WHERE credential_uid IN (SELECT credential_uid FROM affected_credentials)`);
   await store.run(scoped(CREDENTIALS));
+  await store.run(CREATED_CREDENTIALS.replaceAll('{{credentials}}', 'true'));
   await store.run(ORPHANS);
+  await deriveLinks(store);
   await store.run(`
     CREATE OR REPLACE TEMP TABLE affected AS
     SELECT DISTINCT actor_uid AS uid FROM events WHERE ${fresh} AND actor_uid IS NOT NULL
     UNION SELECT role_uid FROM sessions WHERE role_uid IS NOT NULL AND (source <> 'aws.cloudtrail' OR assume_event_uid IN (SELECT event_uid FROM events WHERE ${fresh}))
     UNION SELECT assumed_by FROM sessions WHERE source <> 'aws.cloudtrail' OR assume_event_uid IN (SELECT event_uid FROM events WHERE ${fresh})`);
+  // Links can change any identity's principal: those whose link changed are recomputed too.
+  await store.run(`INSERT INTO affected SELECT uid FROM identity_links WHERE uid NOT IN (SELECT uid FROM affected)`);
   await store.run(`DELETE FROM identities WHERE uid IN (SELECT uid FROM affected)`);
   for (const sql of [FACTS, MATCHES, IDENTITIES]) await store.run(scoped(sql));
-  await store.run(`UPDATE identities SET stale = ${STALE('last_success')}`);
+  await classifyAssumedOnly(store);
+  await derivePrincipals(store);
+  await store.run(`UPDATE identities SET stale = ${STALE('last_success', 'last_seen')} WHERE observed`);
   if (window !== previousWindow) {
     await store.run(`DELETE FROM identity_hours`);
     await store.run(`DELETE FROM identity_baselines`);

@@ -44,7 +44,7 @@ describe('identity analytics on the 02:14 incident', () => {
 
   it('classifies every identity as the ground truth does, with its type and reasons', async () => {
     const rows = await store.read<{ uid: string; is_nhi: boolean | null; type: string; confidence: number; reasons: { rule: string; detail: string }[] }>(
-      `SELECT uid, is_nhi, type, confidence, reasons FROM identities`,
+      `SELECT uid, is_nhi, type, confidence, reasons FROM identities WHERE observed`,
     );
     expect(rows.map((r) => r.uid).sort()).toEqual(truth.identities.map((i) => i.uid).sort());
     const byUid = new Map(rows.map((r) => [r.uid, r]));
@@ -100,9 +100,11 @@ describe('identity analytics on the 02:14 incident', () => {
     const deploy = truth.sessions.find((s) => s.via === 'AssumeRoleWithWebIdentity')!;
     const [event] = await store.read<{ event_uid: string }>(`SELECT event_uid FROM events WHERE credential_uid = $c LIMIT 1`, { c: deploy.credential });
     const chain = (await chainForEvent(store, event!.event_uid))!;
-    expect(chain.links.map((l) => l.identity)).toEqual([deploy.role_uid, deploy.assumed_by]);
+    // …and on to the workflow itself, one identity whatever account its token reached.
+    expect(chain.links.map((l) => l.identity)).toEqual([deploy.role_uid, deploy.assumed_by, 'github-workflow:acme/platform@refs/heads/main']);
     expect(chain.links[0]!.assumed).toMatchObject({ via: 'AssumeRoleWithWebIdentity', subject: 'repo:acme/platform:ref:refs/heads/main' });
     expect(chain.links[1]).toMatchObject({ type: 'ci_pipeline', isNhi: true });
+    expect(chain.links[2]).toMatchObject({ type: 'ci_pipeline', isNhi: true, linked: { kind: 'same_workflow', from: deploy.assumed_by } });
   });
 
   it('knows backend-svc never works at 02:00 and shows the incident hour outside its baseline', async () => {
@@ -159,7 +161,7 @@ describe('identity analytics on the 02:14 incident', () => {
       const full = await deriveIdentities(other);
       expect(full.mode).toBe('full');
       expect(await derivedState(other)).toEqual(incremental);
-      const [{ n } = { n: 0 }] = await other.read<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM identities`);
+      const [{ n } = { n: 0 }] = await other.read<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM identities WHERE observed`);
       expect(n).toBe(truth.identities.length + 9);
     } finally {
       other.close();

@@ -21,6 +21,7 @@ export const JOURNAL_ACTIONS = [
   'bookmark',
   'finding_status',
   'classification_override',
+  'identity_alias',
   'view_saved',
   'export',
   'report',
