@@ -37,6 +37,7 @@ export const API_METHODS = [
   'event.detail',
   'identity.profile',
   'identity.override',
+  'identity.alias',
 ] as const;
 export type ApiMethod = (typeof API_METHODS)[number];
 

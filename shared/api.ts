@@ -102,6 +102,15 @@ export const API_REQUESTS = {
   'identity.override': z
     .object({ casePath, uid: z.string().min(1).max(1024), isNhi: z.boolean().nullable(), type: z.string().max(64).optional(), reason: z.string().trim().min(3, 'say why').max(2000) })
     .strict(),
+  /** Says an account is one of the names of a principal (`person:…`, a workload), or undoes that with `principal: null`. */
+  'identity.alias': z
+    .object({
+      casePath,
+      uid: z.string().min(1).max(1024),
+      principal: z.string().trim().min(3).max(1024).nullable(),
+      reason: z.string().trim().min(3, 'say why').max(2000),
+    })
+    .strict(),
   'sql.query': z.object({ casePath, sql: z.string().min(1).max(100_000), limit: z.number().int().min(1).max(100_000).optional() }).strict(),
 } as const satisfies Record<ApiMethod, z.ZodType>;
 
@@ -276,6 +285,7 @@ export interface ApiResponses {
   'event.detail': EventDetail;
   'identity.profile': IdentityProfile;
   'identity.override': IdentityProfile;
+  'identity.alias': IdentityProfile;
 }
 
 export type ApiErrorCode =

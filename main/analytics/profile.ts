@@ -1,3 +1,4 @@
+import { listValue } from '@duckdb/node-api';
 import type { IdentityProfile } from '../../shared/identity-profile';
 import type { CaseStore } from '../case-store/case-store';
 import { appendJournal } from '../journal/journal';
@@ -11,9 +12,23 @@ export async function identityProfile(store: CaseStore, uid: string): Promise<Id
   const [row] = await store.read<{
     uid: string; display: string | null; type: string; is_nhi: boolean | null; confidence: number; overridden: boolean;
     reasons: IdentityProfile['reasons']; sources: string[]; boundaries: string[]; first_seen: string; last_seen: string;
-    last_success: string | null; events: number; failures: number; bytes_out: number;
+    last_success: string | null; events: number; failures: number; bytes_out: number; bytes_in: number; observed: boolean | null; principal_uid: string | null;
   }>(`SELECT * FROM identities WHERE uid = $uid`, { uid });
   if (!row) return null;
+  const [principal] = await store.read<{ uid: string; kind: string; reason: string; origin: string }>(
+    `SELECT principal_uid AS uid, kind, reason, origin FROM identity_links WHERE uid = $uid ORDER BY origin = 'analyst' DESC LIMIT 1`,
+    { uid },
+  );
+  const family = principal?.uid ?? uid;
+  const linkedAccounts = await store.read<IdentityProfile['linkedAccounts'][number]>(
+    `SELECT l.uid, l.kind, l.reason, l.origin, coalesce(i.events, 0)::BIGINT AS events, i.is_nhi AS "isNhi", i.type
+     FROM identity_links l LEFT JOIN identities i ON i.uid = l.uid WHERE l.principal_uid = $p AND l.uid <> $uid ORDER BY l.uid`,
+    { p: family, uid },
+  );
+  // A principal known only through its accounts shows what those accounts did.
+  const actors = row.observed === false ? linkedAccounts.map((a) => a.uid) : [uid];
+  const ACTORS = `actor_uid IN (SELECT unnest($actors))`;
+  const actorsParam = listValue(actors);
   const [b] = await store.read<{
     window_start: string; window_end: string; active_days: number; hours: number[]; operations: string[]; resources: string[];
     src_ips: string[]; user_agents: string[]; daily_events_median: number | null; daily_events_p95: number | null;
@@ -37,7 +52,7 @@ export async function identityProfile(store: CaseStore, uid: string): Promise<Id
     `SELECT count(*)::BIGINT AS n FROM sessions WHERE role_uid = $uid OR assumed_by = $uid`,
     { uid },
   );
-  const top = <T extends object>(sql: string) => store.read<T>(sql, { uid });
+  const top = <T extends object>(sql: string) => store.read<T>(sql, { actors: actorsParam });
   return {
     uid: row.uid,
     display: row.display,
@@ -54,10 +69,15 @@ export async function identityProfile(store: CaseStore, uid: string): Promise<Id
     events: row.events,
     failures: row.failures,
     bytesOut: row.bytes_out,
+    bytesIn: row.bytes_in,
+    observed: row.observed !== false,
+    principal: principal ?? null,
+    linkedAccounts,
     credentials: await store.read(
-      `SELECT credential_uid, kind, first_seen, last_seen, events, src_ips, boundaries FROM credentials WHERE owner_uid = $uid ORDER BY last_seen DESC LIMIT 20`,
+      `SELECT credential_uid, kind, first_seen, last_seen, events, src_ips, boundaries, created_by, created_at FROM credentials WHERE owner_uid = $uid ORDER BY last_seen DESC LIMIT 100`,
       { uid },
     ),
+    credentialCount: ((await store.read<{ n: number }>(`SELECT count(*)::BIGINT AS n FROM credentials WHERE owner_uid = $uid`, { uid }))[0]?.n ?? 0) as number,
     sessions,
     sessionCount,
     baseline: b
@@ -78,14 +98,20 @@ export async function identityProfile(store: CaseStore, uid: string): Promise<Id
         }
       : null,
     unusualHours,
-    topOperations: await top(`SELECT operation, count(*)::BIGINT AS events FROM events WHERE actor_uid = $uid GROUP BY ALL ORDER BY events DESC, operation LIMIT 10`),
-    topResources: await top(
-      `SELECT resource_uid, count(*)::BIGINT AS events, coalesce(sum(bytes_out), 0)::BIGINT AS bytes_out FROM events
-       WHERE actor_uid = $uid AND resource_uid IS NOT NULL GROUP BY ALL ORDER BY events DESC, resource_uid LIMIT 10`,
-    ),
-    srcIps: await top(`SELECT src_ip, count(*)::BIGINT AS events FROM events WHERE actor_uid = $uid AND src_ip IS NOT NULL GROUP BY ALL ORDER BY events DESC, src_ip LIMIT 10`),
-    userAgents: await top(`SELECT user_agent, count(*)::BIGINT AS events FROM events WHERE actor_uid = $uid AND user_agent IS NOT NULL GROUP BY ALL ORDER BY events DESC, user_agent LIMIT 5`),
-    heatmap: await top(`SELECT isodow(time)::INTEGER - 1 AS weekday, hour(time)::INTEGER AS hour, count(*)::BIGINT AS events FROM events WHERE actor_uid = $uid GROUP BY ALL ORDER BY ALL`),
+    topOperations: await top(`SELECT operation, count(*)::BIGINT AS events FROM events WHERE ${ACTORS} GROUP BY ALL ORDER BY events DESC, operation LIMIT 10`),
+    // Objects roll up to their bucket (the container the event names); outside boundaries first.
+    topResources: await top(`
+      WITH known AS (SELECT DISTINCT unnest(boundaries) AS b FROM identities),
+      r AS (
+        SELECT coalesce(c.resource_uid, e.resource_uid) AS resource_uid, coalesce(c.boundary, e.boundary) AS boundary, e.bytes_out, e.bytes_in
+        FROM events e LEFT JOIN event_resources c ON c.event_uid = e.event_uid AND c.source = e.source AND c.role = 'container'
+        WHERE e.${ACTORS} AND coalesce(c.resource_uid, e.resource_uid) IS NOT NULL)
+      SELECT resource_uid, any_value(boundary) AS boundary, bool_or(boundary IS NOT NULL AND boundary NOT IN (SELECT b FROM known)) AS outside,
+        count(*)::BIGINT AS events, coalesce(sum(bytes_out), 0)::BIGINT AS bytes_out, coalesce(sum(bytes_in), 0)::BIGINT AS bytes_in
+      FROM r GROUP BY resource_uid ORDER BY outside DESC, events DESC, resource_uid LIMIT 10`),
+    srcIps: await top(`SELECT src_ip, count(*)::BIGINT AS events FROM events WHERE ${ACTORS} AND src_ip IS NOT NULL GROUP BY ALL ORDER BY events DESC, src_ip LIMIT 10`),
+    userAgents: await top(`SELECT user_agent, count(*)::BIGINT AS events FROM events WHERE ${ACTORS} AND user_agent IS NOT NULL GROUP BY ALL ORDER BY events DESC, user_agent LIMIT 5`),
+    heatmap: await top(`SELECT isodow(time)::INTEGER - 1 AS weekday, hour(time)::INTEGER AS hour, count(*)::BIGINT AS events FROM events WHERE ${ACTORS} GROUP BY ALL ORDER BY ALL`),
   };
 }
 

@@ -8,6 +8,7 @@ import { upgradeCase } from '../case-store/upgrade';
 import { caseIntegrity } from '../integrity/case-integrity';
 import { deriveIdentities } from '../analytics/derive';
 import { identityProfile, overrideIdentity } from '../analytics/profile';
+import { aliasIdentity } from '../analytics/links';
 import { defaultAuthor } from '../journal/journal';
 import { listFindings, runDetections } from '../detect/engine';
 import { exportEvents } from '../export/export-events';
@@ -228,6 +229,17 @@ const HANDLERS: Handlers = {
       if (!known) throw new CaseError('case_not_found', `no identity ${request.uid} in this case`);
       // Recorded (and journaled), then applied by rebuilding the identity tables, as the CLI does.
       await overrideIdentity(store, { uid: request.uid, isNhi: request.isNhi, ...(request.type ? { type: request.type } : {}), reason: request.reason, analyst: defaultAuthor() });
+      await deriveIdentities(store);
+      return (await identityProfile(store, request.uid))!;
+    });
+  },
+  'identity.alias': async (request, context) => {
+    const absolute = allowed(request.casePath, context);
+    return poolOf(context).write(absolute, async (store) => {
+      const [known] = await store.read(`SELECT 1 FROM identities WHERE uid = $uid AND observed`, { uid: request.uid });
+      if (!known) throw new CaseError('case_not_found', `no observed account ${request.uid} in this case`);
+      if (request.principal === request.uid) throw new BadRequest('an account cannot be its own principal');
+      await aliasIdentity(store, { uid: request.uid, principal: request.principal, reason: request.reason, analyst: defaultAuthor() });
       await deriveIdentities(store);
       return (await identityProfile(store, request.uid))!;
     });

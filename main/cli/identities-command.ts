@@ -2,6 +2,7 @@ import { chainForEvent } from '../analytics/chain';
 import { IDENTITY_TYPES } from '../analytics/classification-rules';
 import { deriveIdentities } from '../analytics/derive';
 import { identityProfile, overrideIdentity } from '../analytics/profile';
+import { aliasIdentity } from '../analytics/links';
 import { EXIT } from './exit-codes';
 import { bytes, table, tail } from './format';
 import { type ParsedArgs, UsageError, requireCase, withCase } from './main';
@@ -72,7 +73,16 @@ export async function runIdentity(args: ParsedArgs): Promise<number> {
   out.push(`  ${verdict} · ${profile.type} · confidence ${profile.confidence.toFixed(2)}${profile.overridden ? ' · analyst override' : ''}`);
   out.push(`  sources: ${profile.sources.join(', ')} · boundaries: ${profile.boundaries.join(', ') || '—'}`);
   out.push(`  first seen ${profile.firstSeen} · last seen ${profile.lastSeen} · last success ${profile.lastSuccess ?? '—'}`);
-  out.push(`  ${profile.events.toLocaleString('en-US')} events, ${profile.failures.toLocaleString('en-US')} failed, ${bytes(profile.bytesOut)} out`);
+  out.push(
+    profile.observed
+      ? `  ${profile.events.toLocaleString('en-US')} events, ${profile.failures.toLocaleString('en-US')} failed, ${bytes(profile.bytesOut)} read, ${bytes(profile.bytesIn)} written`
+      : `  known through its linked accounts (no events of its own); the activity below is theirs`,
+  );
+  if (profile.principal) out.push(`  one of the names of ${profile.principal.uid}: ${profile.principal.reason}${profile.principal.origin === 'analyst' ? ' (analyst alias)' : ''}`);
+  if (profile.linkedAccounts.length > 0) {
+    out.push('', profile.principal ? 'Other names of the same principal:' : 'Linked accounts:');
+    for (const a of profile.linkedAccounts) out.push(`  ${a.uid} (${a.isNhi === null ? '?' : a.isNhi ? 'machine' : 'human'}, ${a.events} events): ${a.reason}`);
+  }
   out.push('', 'Why:');
   for (const r of profile.reasons) out.push(`  ${r.verdict === 'machine' ? 'machine' : 'human  '} ${r.weight.toFixed(2)}  ${r.detail}  [${r.rule}]`);
   if (profile.baseline) {
@@ -91,14 +101,25 @@ export async function runIdentity(args: ParsedArgs): Promise<number> {
   if (profile.credentials.length > 0) {
     const shown = profile.credentials.slice(0, 5);
     out.push('', 'Credentials (newest first):');
-    out.push(table(['credential', 'kind', 'events', 'first seen', 'last seen', 'addresses'], shown.map((c) => [c.credential_uid, c.kind, c.events, c.first_seen.slice(0, 19), c.last_seen.slice(0, 19), c.src_ips.join(', ')])));
-    if (profile.credentials.length > shown.length) out.push(`  … and more: nhi identity --json lists ${profile.credentials.length}`);
+    out.push(
+      table(
+        ['credential', 'kind', 'events', 'first seen', 'last seen', 'addresses', 'created'],
+        shown.map((c) => [c.credential_uid, c.kind, c.events, c.first_seen.slice(0, 19), c.last_seen.slice(0, 19), c.src_ips.join(', '), c.created_by ? `${c.created_at?.slice(0, 19)} by ${tail(c.created_by, 40)}` : '']),
+      ),
+    );
+    if (profile.credentialCount > shown.length) out.push(`  … ${profile.credentialCount} in all: nhi identity --json lists them`);
   }
   if (profile.sessions.length > 0) {
     out.push('', `Sessions (${profile.sessionCount}, newest first):`);
     out.push(table(['assumed at (UTC)', 'via', 'by', 'session', 'from', 'events'], profile.sessions.slice(0, 5).map((s) => [s.assumed_at.slice(0, 19), s.via, tail(s.assumed_by, 50), tail(s.session_uid ?? '', 50), s.src_ip ?? '', s.events])));
   }
-  out.push('', table(['top resource', 'events', 'bytes out'], profile.topResources.map((r) => [tail(r.resource_uid, 70), r.events, bytes(r.bytes_out)])));
+  out.push(
+    '',
+    table(
+      ['top resource (objects under their bucket)', 'boundary', 'events', 'bytes read', 'bytes written'],
+      profile.topResources.map((r) => [tail(r.resource_uid, 60), `${r.boundary ?? ''}${r.outside ? ' OUTSIDE' : ''}`, r.events, bytes(r.bytes_out), bytes(r.bytes_in)]),
+    ),
+  );
   process.stdout.write(`${out.join('\n')}\n`);
   return EXIT.ok;
 }
@@ -139,6 +160,31 @@ export async function runClassify(args: ParsedArgs): Promise<number> {
     await overrideIdentity(store, { uid, isNhi: args.values.machine === true, ...(type ? { type } : {}), reason: why, analyst });
     await deriveIdentities(store);
     process.stdout.write(`${uid} is now ${args.values.machine === true ? 'a machine' : 'a human'} identity (by ${analyst}: ${why})\n`);
+    return EXIT.ok;
+  });
+}
+
+/** `nhi alias --case FILE UID --as PRINCIPAL|--remove --why TEXT [--analyst NAME]` */
+export async function runAlias(args: ParsedArgs): Promise<number> {
+  const casePath = requireCase(args);
+  const [uid, ...extra] = args.positionals;
+  if (!uid || extra.length > 0) throw new UsageError('alias takes one account uid');
+  const principal = args.values.as;
+  const remove = args.values.remove === true;
+  if ((typeof principal === 'string') === remove) throw new UsageError('say --as PRINCIPAL (e.g. person:dana@example.com) or --remove');
+  if (typeof principal === 'string' && (principal.trim().length < 3 || principal === uid)) throw new UsageError('--as names another principal, e.g. person:dana@example.com');
+  const why = args.values.why;
+  if (typeof why !== 'string' || why.trim() === '') throw new UsageError('--why TEXT is required: the journal keeps the reason');
+  const analyst = typeof args.values.analyst === 'string' ? args.values.analyst : (process.env.USER ?? 'analyst');
+  return withCase(casePath, {}, async (store) => {
+    const [known] = await store.read(`SELECT uid FROM identities WHERE uid = $uid AND observed`, { uid });
+    if (!known) {
+      process.stderr.write(`nhi: no observed account ${JSON.stringify(uid)} in ${casePath}\n`);
+      return EXIT.inputError;
+    }
+    await aliasIdentity(store, { uid, principal: remove ? null : (principal as string).trim(), reason: why, analyst });
+    await deriveIdentities(store);
+    process.stdout.write(remove ? `${uid} is no longer linked by hand (by ${analyst}: ${why})\n` : `${uid} is now one of the names of ${String(principal).trim()} (by ${analyst}: ${why})\n`);
     return EXIT.ok;
   });
 }

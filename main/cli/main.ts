@@ -5,7 +5,7 @@ import { EXPORT_OPTIONS, runExport } from './export-command';
 import { runImport } from './import-command';
 import { runReport } from './report-command';
 import { runAnnotate, runFindingStatus, runJournal } from './journal-command';
-import { runChain, runClassify, runDerive, runIdentities, runIdentity } from './identities-command';
+import { runAlias, runChain, runClassify, runDerive, runIdentities, runIdentity } from './identities-command';
 import { runInfo } from './info-command';
 import { runSuggestMapping } from './suggest-mapping-command';
 import { VERIFY_OPTIONS, runVerify } from './verify-command';
@@ -39,6 +39,9 @@ Usage:
       staleness threshold (imports rebuild them on their own with the defaults: 30 and 30 days).
   nhi classify --case FILE UID --machine|--human --why TEXT [--type TYPE] [--analyst NAME]
       Record an analyst's classification (kept in the case's journal, applied on every rebuild).
+  nhi alias --case FILE UID --as PRINCIPAL|--remove --why TEXT [--analyst NAME]
+      Say an account is one of the names of a principal (person:EMAIL, a workload, a workflow)
+      the logs do not link on their own, or undo it. Journaled, applied on every rebuild.
   nhi detect --case FILE [--rules SIGMA_DIR] [--threshold RULE.KEY=N ...] [--json]
       Run the built-in detections (large transfers, external boundaries, dormant keys, off-hours
       activity, first-seen operations, secret reads, privilege changes, denied bursts, shared,
@@ -118,6 +121,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       case 'classify':
         return await runClassify(
           parse(rest, { case: { type: 'string' }, machine: { type: 'boolean' }, human: { type: 'boolean' }, why: { type: 'string' }, type: { type: 'string' }, analyst: { type: 'string' } }, true),
+        );
+      case 'alias':
+        return await runAlias(
+          parse(rest, { case: { type: 'string' }, as: { type: 'string' }, remove: { type: 'boolean' }, why: { type: 'string' }, analyst: { type: 'string' } }, true),
         );
       case 'detect':
         return await runDetect(parse(rest, { ...COMMON_OPTIONS, threshold: { type: 'string', multiple: true }, rules: { type: 'string' } }, false));

@@ -2,7 +2,7 @@ import { scaleSequential } from 'd3-scale';
 import { interpolateInferno } from 'd3-scale-chromatic';
 import { useEffect, useState } from 'react';
 import type { IdentityProfile } from '../../shared/identity-profile';
-import { call, number } from './api-client';
+import { bytes, call, number } from './api-client';
 import { useTimeFormat, useZone, zoneLabel } from './time-zone';
 import { useCase } from './case/case-store';
 import { useView } from './view-state';
@@ -65,7 +65,36 @@ export function IdentityPage({ casePath }: { casePath: string }) {
         <strong>{profile.isNhi === null ? 'Unclassified' : profile.isNhi ? 'Machine' : 'Human'}</strong> · {profile.type} · confidence {profile.confidence.toFixed(2)}
         {profile.overridden ? ' · analyst override' : ''}
       </p>
+      <p data-testid="activity-totals">
+        {profile.observed
+          ? `${number(profile.events)} events, ${number(profile.failures)} failed · ${bytes(profile.bytesOut)} read · ${bytes(profile.bytesIn)} written`
+          : 'Known through its linked accounts (no events of its own): the activity below is theirs.'}
+      </p>
+      {profile.principal && (
+        <p data-testid="principal">
+          One of the names of{' '}
+          <button type="button" className="link" onClick={() => go('identity', { identity: profile.principal!.uid })}>{profile.principal.uid}</button>: {profile.principal.reason}
+          {profile.principal.origin === 'analyst' ? ' (analyst alias)' : ''}
+        </p>
+      )}
+      {profile.linkedAccounts.length > 0 && (
+        <>
+          <h3>{profile.principal ? 'Other names of the same principal' : 'Linked accounts'}</h3>
+          <table aria-label="linked accounts">
+            <thead><tr><th>Account</th><th>Kind</th><th>Events</th><th>Why linked</th></tr></thead>
+            <tbody>
+              {profile.linkedAccounts.map((a) => (
+                <tr key={a.uid}>
+                  <td><button type="button" className="link" onClick={() => go('identity', { identity: a.uid })}>{a.uid}</button></td>
+                  <td>{a.isNhi === null ? '?' : a.isNhi ? 'machine' : 'human'}</td><td>{number(a.events)}</td><td className="wrap">{a.reason}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
       <OverrideForm casePath={casePath} uid={profile.uid} isNhi={profile.isNhi} onDone={setProfile} />
+      <AliasForm casePath={casePath} uid={profile.uid} principal={profile.principal?.uid ?? null} onDone={setProfile} />
       <ul className="reasons">
         {profile.reasons.map((r) => (
           <li key={r.rule}>
@@ -102,20 +131,31 @@ export function IdentityPage({ casePath }: { casePath: string }) {
           ))}
         </tbody>
       </table>
-      <h3>Credentials ({profile.credentials.length})</h3>
+      <h3>Credentials ({number(profile.credentialCount)})</h3>
       <table aria-label="credentials">
-        <thead><tr><th>Credential</th><th>Kind</th><th>First seen</th><th>Last seen</th><th>Events</th><th>From</th></tr></thead>
+        <thead><tr><th>Credential</th><th>Kind</th><th>First seen</th><th>Last seen</th><th>Events</th><th>From</th><th>Created</th></tr></thead>
         <tbody>
-          {profile.credentials.slice(0, 20).map((c) => (
-            <tr key={c.credential_uid}><td className="mono">{c.credential_uid}</td><td>{c.kind}</td><td>{time(c.first_seen)}</td><td>{time(c.last_seen)}</td><td>{number(c.events)}</td><td>{c.src_ips.join(', ')}</td></tr>
+          {profile.credentials.map((c) => (
+            <tr key={c.credential_uid}>
+              <td className="mono">{c.credential_uid}</td><td>{c.kind}</td><td>{time(c.first_seen)}</td><td>{time(c.last_seen)}</td><td>{number(c.events)}</td><td>{c.src_ips.join(', ')}</td>
+              <td>{c.created_by ? `${time(c.created_at)} by ${c.created_by}` : ''}</td>
+            </tr>
           ))}
         </tbody>
       </table>
-      <h3>Top operations and resources</h3>
-      <table>
+      <h3>Top operations</h3>
+      <table aria-label="top operations">
+        <tbody>{profile.topOperations.map((o) => <tr key={`op${o.operation}`}><td>{o.operation}</td><td>{number(o.events)}</td></tr>)}</tbody>
+      </table>
+      <h3>Top resources (objects under their bucket, outside boundaries first)</h3>
+      <table aria-label="top resources">
+        <thead><tr><th>Resource</th><th>Boundary</th><th>Events</th><th>Read</th><th>Written</th></tr></thead>
         <tbody>
-          {profile.topOperations.map((o) => <tr key={`op${o.operation}`}><td>{o.operation}</td><td>{number(o.events)}</td></tr>)}
-          {profile.topResources.map((r) => <tr key={`r${r.resource_uid}`}><td>{r.resource_uid}</td><td>{number(r.events)}</td></tr>)}
+          {profile.topResources.map((r) => (
+            <tr key={`r${r.resource_uid}`} className={r.outside ? 'outside' : ''}>
+              <td className="wrap">{r.resource_uid}</td><td>{r.boundary ?? ''}{r.outside ? ' (outside)' : ''}</td><td>{number(r.events)}</td><td>{bytes(r.bytes_out)}</td><td>{bytes(r.bytes_in)}</td>
+            </tr>
+          ))}
         </tbody>
       </table>
       <h3>Addresses and user agents</h3>
@@ -153,5 +193,30 @@ function OverrideForm({ casePath, uid, isNhi, onDone }: { casePath: string; uid:
       <button type="button" className="link" onClick={() => setOpen(false)}>cancel</button>
       {error && <span className="error">{error}</span>}
     </div>
+  );
+}
+
+/** The analyst says this account belongs to a principal (a person, a workload), or undoes it: journaled. */
+function AliasForm({ casePath, uid, principal, onDone }: { casePath: string; uid: string; principal: string | null; onDone: (p: IdentityProfile) => void }) {
+  const [open, setOpen] = useState(false);
+  const [target, setTarget] = useState(principal ?? '');
+  const [reason, setReason] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  if (!open) return <button type="button" className="link small" onClick={() => setOpen(true)}>Link to a person or workload…</button>;
+  const submit = async (remove: boolean) => {
+    const r = await call('identity.alias', { casePath, uid, principal: remove ? null : target, reason });
+    if (!r.ok) return setError(r.error.message);
+    setOpen(false);
+    onDone(r.value);
+  };
+  return (
+    <form className="override" aria-label="link account" onSubmit={(e) => { e.preventDefault(); void submit(false); }}>
+      <label>Principal <input aria-label="principal" value={target} onChange={(e) => setTarget(e.target.value)} placeholder="person:dana@example.com" /></label>
+      <label>Why <input aria-label="alias reason" value={reason} onChange={(e) => setReason(e.target.value)} placeholder="same person: the GitHub login of dana@example.com" /></label>
+      <button type="submit" disabled={!target.trim() || !reason.trim()}>Link</button>
+      {principal && <button type="button" disabled={!reason.trim()} onClick={() => void submit(true)}>Unlink</button>}
+      <button type="button" onClick={() => setOpen(false)}>Cancel</button>
+      {error && <span className="error" role="alert">{error}</span>}
+    </form>
   );
 }
