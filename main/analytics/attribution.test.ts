@@ -6,6 +6,9 @@ import type { TruthSet } from '../../fixtures/eval/truth';
 import { tempDir } from '../../test/helpers/builders';
 import { handleApiCall } from '../api/services';
 import { CaseStore } from '../case-store/case-store';
+import { SCHEMA_VERSION } from '../case-store/migrations';
+import { upgradeCase } from '../case-store/upgrade';
+import { downgradeToSchema } from '../../test/helpers/legacy-case';
 import { importBundles } from '../ingest/importer';
 import { readJournal, verifyJournal } from '../journal/journal';
 import { CasePool } from '../api/case-pool';
@@ -143,5 +146,21 @@ describe('attribution across sources', () => {
     expect(profile.stdout).toContain('erik@northwind.example');
     expect(run('alias', 'erik@northwind.example', '--remove', '--why', 'not needed').status).toBe(0);
     expect(run('identity', 'person:erik@northwind.example').status).not.toBe(0);
+  });
+
+  it('upgrades a schema-4 case: links, principals and key creators rebuilt from its events, journaled', async () => {
+    await downgradeToSchema(casePath, 4);
+    const result = await upgradeCase(casePath, 'ana');
+    expect(result).toMatchObject({ from: 4, to: SCHEMA_VERSION });
+    const upgraded = await CaseStore.open(casePath, { readOnly: true });
+    try {
+      expect((await identityProfile(upgraded, 'priya@northwind.example'))!.principal).toMatchObject({ uid: 'person:priya@northwind.example' });
+      const [key] = await upgraded.read<{ created_by: string | null }>(`SELECT created_by FROM credentials WHERE owner_uid LIKE '%:user/svc-report-export'`);
+      expect(key!.created_by).toMatch(/:user\/lena$/);
+      const last = (await readJournal(upgraded)).at(-1)!;
+      expect(last).toMatchObject({ action: 'case_upgraded', body: { from: 4, note: expect.stringContaining('rebuilt') } });
+    } finally {
+      upgraded.close();
+    }
   });
 });

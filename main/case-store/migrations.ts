@@ -2,6 +2,7 @@ import { SCHEMA_V1 } from './schema-v1';
 import { SCHEMA_V2 } from './schema-v2';
 import { SCHEMA_V3 } from './schema-v3';
 import { SCHEMA_V4 } from './schema-v4';
+import { SCHEMA_V5 } from './schema-v5';
 
 export interface Migration {
   version: number;
@@ -15,6 +16,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 2, description: 'identities, credentials, sessions, baselines, identity overrides', sql: SCHEMA_V2 },
   { version: 3, description: 'findings, finding events, the hash-chained journal, saved views', sql: SCHEMA_V3 },
   { version: 4, description: 'record hashes and Merkle roots, duplicates, id collisions, time flags, CloudTrail digests', sql: SCHEMA_V4 },
+  { version: 5, description: 'identity links and aliases, principals known through their accounts, credential creators', sql: SCHEMA_V5 },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -92,35 +92,6 @@ CREATE TABLE digest_signatures (
   signature_algorithm VARCHAR
 );
 
--- One principal across sources: accounts of the same person, the same workload, the same CI
--- workflow (derived after each import), plus the analyst's own aliases (kept, journaled).
-CREATE TABLE identity_links (
-  uid VARCHAR NOT NULL,
-  principal_uid VARCHAR NOT NULL,
-  kind VARCHAR NOT NULL,
-  reason VARCHAR NOT NULL,
-  origin VARCHAR NOT NULL
-);
-CREATE SEQUENCE alias_id_seq START 1;
-CREATE TABLE identity_aliases (
-  alias_id BIGINT NOT NULL,
-  uid VARCHAR NOT NULL,
-  principal_uid VARCHAR NOT NULL,
-  reason VARCHAR NOT NULL,
-  analyst VARCHAR NOT NULL,
-  created_at TIMESTAMP NOT NULL,
-  removed BOOLEAN NOT NULL
-);
--- false for an identity known only from its linked accounts (a workflow, a person across sources).
--- (No DEFAULT: DuckDB 1.5 cannot commit a second ALTER of a table after one adding a defaulted column.)
-ALTER TABLE identities ADD COLUMN observed BOOLEAN;
-ALTER TABLE identities ADD COLUMN principal_uid VARCHAR;
-UPDATE identities SET observed = true;
--- Who created a credential, and when (CreateAccessKey, CreateServiceAccountKey…), when the case saw it.
-ALTER TABLE credentials ADD COLUMN created_by VARCHAR;
-ALTER TABLE credentials ADD COLUMN created_at TIMESTAMP;
-ALTER TABLE credentials ADD COLUMN created_event_uid VARCHAR;
-
 -- A case made by an older build: the hashes of what it holds now. The journal's upgrade entry says
 -- they were taken at upgrade, not at import; the Merkle roots stay NULL (verify then compares the
 -- records with the source files one by one).

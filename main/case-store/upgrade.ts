@@ -2,6 +2,7 @@ import { copyFileSync, existsSync } from 'node:fs';
 import { fileSha256 } from '../integrity/file-hash';
 import { importManifest } from '../integrity/manifest';
 import { appendJournal } from '../journal/journal';
+import { deriveIdentities } from '../analytics/derive';
 import { CaseError, CaseStore } from './case-store';
 import { SCHEMA_VERSION } from './migrations';
 
@@ -19,7 +20,8 @@ export interface UpgradeResult {
  * copy of the file (and its WAL) beside it, then the migration in one transaction, then a
  * journal entry naming both versions, the backup and its SHA-256, and the manifest digest of
  * every earlier import (their own entries did not exist before schema 4). Record hashes of an
- * upgraded case are taken from its stored records at upgrade time; the entry says so.
+ * upgraded case are taken from its stored records at upgrade time; the entry says so. Derived
+ * tables (identities, links) are rebuilt from the stored events when the new schema adds to them.
  */
 export async function upgradeCase(path: string, author?: string): Promise<UpgradeResult> {
   const from = await CaseStore.schemaVersionOf(path);
@@ -49,12 +51,17 @@ export async function upgradeCase(path: string, author?: string): Promise<Upgrad
             backup,
             backupSha256,
             manifests,
-            note: 'record hashes were computed at upgrade from the records stored in the case; earlier files have no Merkle root: verify compares their records with the source files one by one',
+            note: [
+              from < 4 ? 'record hashes were computed at upgrade from the records stored in the case; earlier files have no Merkle root: verify compares their records with the source files one by one' : null,
+              from < 5 ? 'identities, their links and credential creators were rebuilt from the stored events' : null,
+            ].filter((n) => n !== null).join('; '),
           },
         },
         { inTransaction: true },
       );
     });
+    // Links, principals and key creators exist from schema 5 on: rebuilt from the events the case holds.
+    if (from < 5) await deriveIdentities(store);
     await store.checkpoint();
   } finally {
     store.close();

@@ -5,6 +5,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeDigestBundle } from '../../fixtures/generate/digest-bundle';
 import { CaseStore } from '../../main/case-store/case-store';
+import { SCHEMA_VERSION } from '../../main/case-store/migrations';
 import { importBundles } from '../../main/ingest/importer';
 import { type WebServer, startWebServer } from '../../main/web/server';
 import { jsonLines, records, sha256File, tempDir } from '../helpers/builders';
@@ -82,7 +83,7 @@ describe('evidence integrity in the app', () => {
     expect(sha256File(oldCase)).toBe(before);
     await page.screenshot({ path: join(SHOTS, 'upgrade-prompt.png') });
     await prompt.getByRole('button', { name: 'Upgrade this case' }).click();
-    await expect.poll(() => page.textContent('[data-testid=upgraded]'), { timeout: 15_000 }).toContain('Upgraded from schema v3 to v4');
+    await expect.poll(() => page.textContent('[data-testid=upgraded]'), { timeout: 15_000 }).toContain(`Upgraded from schema v3 to v${SCHEMA_VERSION}`);
     expect(await page.textContent('[data-testid=events]')).toBe('12');
     expect(sha256File(oldCase)).not.toBe(before);
   });

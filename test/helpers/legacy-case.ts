@@ -1,35 +1,43 @@
 import { CaseStore } from '../../main/case-store/case-store';
 
-/** Turns a case into what a schema-3 build wrote: no record hashes, no duplicates table, no journal of imports. */
-export async function downgradeToSchema3(casePath: string): Promise<void> {
+/** What each schema added, undone: the newest first. */
+const UNDO: Record<number, string[]> = {
+  5: [
+    `DROP TABLE identity_links`,
+    `DROP TABLE identity_aliases`,
+    `DROP SEQUENCE alias_id_seq`,
+    `ALTER TABLE identities DROP COLUMN observed`,
+    `ALTER TABLE identities DROP COLUMN principal_uid`,
+    `ALTER TABLE credentials DROP COLUMN created_by`,
+    `ALTER TABLE credentials DROP COLUMN created_at`,
+    `ALTER TABLE credentials DROP COLUMN created_event_uid`,
+  ],
+  4: [
+    `ALTER TABLE events DROP COLUMN record_sha256`,
+    `ALTER TABLE events DROP COLUMN time_flag`,
+    `ALTER TABLE quarantine DROP COLUMN record_sha256`,
+    `ALTER TABLE evidence DROP COLUMN content_sha256`,
+    `ALTER TABLE evidence DROP COLUMN records_root`,
+    `ALTER TABLE imports DROP COLUMN failure`,
+    `DROP TABLE duplicates`,
+    `DROP TABLE id_collisions`,
+    `DROP TABLE cloudtrail_digests`,
+    `DROP TABLE digest_signatures`,
+    `DROP TABLE digest_validation`,
+    `DELETE FROM journal`,
+  ],
+};
+
+/** Turns a case into what an older build wrote (schema 3: no record hashes, no duplicates, no journal of imports; schema 4: no identity links). */
+export async function downgradeToSchema(casePath: string, version: 3 | 4): Promise<void> {
   const store = await CaseStore.open(casePath);
   try {
-    for (const sql of [
-      `ALTER TABLE events DROP COLUMN record_sha256`,
-      `ALTER TABLE events DROP COLUMN time_flag`,
-      `ALTER TABLE quarantine DROP COLUMN record_sha256`,
-      `ALTER TABLE evidence DROP COLUMN content_sha256`,
-      `ALTER TABLE evidence DROP COLUMN records_root`,
-      `ALTER TABLE imports DROP COLUMN failure`,
-      `DROP TABLE duplicates`,
-      `DROP TABLE id_collisions`,
-      `DROP TABLE cloudtrail_digests`,
-      `DROP TABLE digest_signatures`,
-      `DROP TABLE digest_validation`,
-      `DROP TABLE identity_links`,
-      `DROP TABLE identity_aliases`,
-      `DROP SEQUENCE alias_id_seq`,
-      `ALTER TABLE identities DROP COLUMN observed`,
-      `ALTER TABLE identities DROP COLUMN principal_uid`,
-      `ALTER TABLE credentials DROP COLUMN created_by`,
-      `ALTER TABLE credentials DROP COLUMN created_at`,
-      `ALTER TABLE credentials DROP COLUMN created_event_uid`,
-      `DELETE FROM journal`,
-      `UPDATE meta SET value = '3' WHERE key = 'schema_version'`,
-      `CHECKPOINT`,
-    ])
-      await store.run(sql);
+    for (const v of [5, 4].filter((v) => v > version)) for (const sql of UNDO[v]!) await store.run(sql);
+    await store.run(`UPDATE meta SET value = '${version}' WHERE key = 'schema_version'`);
+    await store.run(`CHECKPOINT`);
   } finally {
     store.close();
   }
 }
+
+export const downgradeToSchema3 = (casePath: string) => downgradeToSchema(casePath, 3);

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { crc32, deflateRawSync, gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CaseError, CaseStore } from '../../main/case-store/case-store';
+import { SCHEMA_VERSION } from '../../main/case-store/migrations';
 import { caseInfo } from '../../main/case-store/case-info';
 import { runDetections } from '../../main/detect/engine';
 import { verifyCase } from '../../main/integrity/verify';
@@ -489,7 +490,7 @@ describe('cases are opened, not changed', () => {
     expect(sha256File(casePath)).toBe(before);
 
     const upgraded = await handleApiCall('case.upgrade', { casePath }, context);
-    expect(upgraded).toMatchObject({ ok: true, value: { from: 3, to: 4, info: { schemaVersion: 4, events: 33 } } });
+    expect(upgraded).toMatchObject({ ok: true, value: { from: 3, to: SCHEMA_VERSION, info: { schemaVersion: SCHEMA_VERSION, events: 33 } } });
     const { backup, backupSha256 } = (upgraded as { value: { backup: string; backupSha256: string } }).value;
     expect(sha256File(backup)).toBe(before);
     expect(backupSha256).toBe(before);

@@ -1,0 +1,35 @@
+/**
+ * Schema 5: attribution. One principal across sources (links derived after each import, the
+ * analyst's aliases kept apart and journaled), identities known only through their linked
+ * accounts, and who created a credential when the case saw it being made.
+ */
+export const SCHEMA_V5 = `
+-- One principal across sources: accounts of the same person, the same workload, the same CI
+-- workflow (derived after each import), plus the analyst's own aliases (kept, journaled).
+CREATE TABLE identity_links (
+  uid VARCHAR NOT NULL,
+  principal_uid VARCHAR NOT NULL,
+  kind VARCHAR NOT NULL,
+  reason VARCHAR NOT NULL,
+  origin VARCHAR NOT NULL
+);
+CREATE SEQUENCE alias_id_seq START 1;
+CREATE TABLE identity_aliases (
+  alias_id BIGINT NOT NULL,
+  uid VARCHAR NOT NULL,
+  principal_uid VARCHAR NOT NULL,
+  reason VARCHAR NOT NULL,
+  analyst VARCHAR NOT NULL,
+  created_at TIMESTAMP NOT NULL,
+  removed BOOLEAN NOT NULL
+);
+-- false for an identity known only from its linked accounts (a workflow, a person across sources).
+-- (No DEFAULT: DuckDB 1.5 cannot commit a second ALTER of a table after one adding a defaulted column.)
+ALTER TABLE identities ADD COLUMN observed BOOLEAN;
+ALTER TABLE identities ADD COLUMN principal_uid VARCHAR;
+UPDATE identities SET observed = true;
+-- Who created a credential, and when (CreateAccessKey, CreateServiceAccountKey…), when the case saw it.
+ALTER TABLE credentials ADD COLUMN created_by VARCHAR;
+ALTER TABLE credentials ADD COLUMN created_at TIMESTAMP;
+ALTER TABLE credentials ADD COLUMN created_event_uid VARCHAR;
+`;
