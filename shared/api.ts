@@ -15,7 +15,8 @@ export { API_METHODS, type ApiMethod, channelOf, isApiMethod };
  * the type of its answer. Electron IPC and web mode both serve exactly this.
  */
 
-export const EVENT_SORT_COLUMNS = ['time', 'actor_uid', 'operation', 'resource_uid', 'src_ip', 'status', 'bytes_out', 'source'] as const;
+/** bytes_out: read out of the resource (GetObject); bytes_in: written into it (PutObject, a copy's target). */
+export const EVENT_SORT_COLUMNS = ['time', 'actor_uid', 'operation', 'resource_uid', 'src_ip', 'status', 'bytes_out', 'bytes_in', 'source'] as const;
 
 const casePath = z.string().min(1, 'a case path is required').max(4096);
 const eventFilter = z
@@ -149,7 +150,7 @@ export interface EventPage {
 }
 
 /** The columns of an events page, in order. */
-export const EVENT_PAGE_COLUMNS = ['event_uid', 'time', 'source', 'actor_uid', 'actor_display', 'is_nhi', 'operation', 'resource_uid', 'src_ip', 'status', 'bytes_out'] as const;
+export const EVENT_PAGE_COLUMNS = ['event_uid', 'time', 'source', 'actor_uid', 'actor_display', 'is_nhi', 'operation', 'resource_uid', 'src_ip', 'status', 'bytes_out', 'bytes_in'] as const;
 
 export interface EventDetail {
   event: Record<string, unknown>;

@@ -16,7 +16,10 @@ export interface StoredFinding {
   windowStart: string;
   windowEnd: string;
   eventCount: number;
+  /** Data moved: the larger of bytes read and written, so a copy counts once. */
   bytes: number | null;
+  bytesRead: number | null;
+  bytesWritten: number | null;
   explanation: string;
   /** Evidence event ids (the first 500 of a finding; eventCount is exact). */
   evidence: string[];

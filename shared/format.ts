@@ -9,3 +9,12 @@ export function formatBytes(n: number): string {
   }
   return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
 }
+
+/** A finding's data: what moved (a copy counts once), and what was read and written when both happened. */
+export function formatMoved(f: { bytes: number | null; bytesRead: number | null; bytesWritten: number | null }): string {
+  if (!f.bytes) return '';
+  const read = f.bytesRead ?? 0;
+  const written = f.bytesWritten ?? 0;
+  if (read > 0 && written > 0) return `${formatBytes(f.bytes)} moved (${formatBytes(read)} read, ${formatBytes(written)} written)`;
+  return `${formatBytes(f.bytes)} ${written > 0 ? 'written' : 'read'}`;
+}

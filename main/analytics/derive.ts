@@ -11,7 +11,7 @@ import {
   SERVER_USER_AGENT_PATTERN,
   WORKSTATION_USER_AGENT_PATTERN,
 } from './classification-rules';
-import { classifyAssumedOnly, deriveLinks, derivePrincipals } from './links';
+import { classifyAssumedOnly, deriveLinks, derivePrincipals, labelIdentities } from './links';
 
 /**
  * Derives the identity tables from `events`: sessions (who assumed what, how, with which
@@ -370,6 +370,7 @@ export async function deriveIdentities(store: CaseStore, options: DeriveOptions 
     } else {
       mode = await deriveIncrementally(store, since, window, start, end, meta.baseline_window ?? '');
     }
+    await labelIdentities(store);
     await store.run(`DELETE FROM meta WHERE key IN ('derived_through_evidence', 'baseline_window')`);
     await store.run(`INSERT INTO meta VALUES ('derived_through_evidence', $t), ('baseline_window', $w)`, { t: String(through), w: window });
   });

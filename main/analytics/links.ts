@@ -169,3 +169,24 @@ export async function aliasIdentity(
     );
   });
 }
+
+/**
+ * The name each identity is shown by: its display name, or, when another identity shares it (two
+ * roles named deploy in two accounts, a user and a role of one name), the name with its account,
+ * project or cluster, then with its kind, and the full uid as the last resort. Whole table, every
+ * derivation: a new identity can make an old name ambiguous.
+ */
+export async function labelIdentities(store: CaseStore): Promise<void> {
+  await store.run(`
+    UPDATE identities SET label = l.label FROM (
+      WITH named AS (
+        SELECT uid, coalesce(display, uid) AS name, boundaries[1] AS boundary, actor_type FROM identities),
+      first_try AS (
+        SELECT *, count(*) OVER (PARTITION BY name) AS same_name,
+          CASE WHEN count(*) OVER (PARTITION BY name) = 1 THEN name
+               WHEN boundary IS NOT NULL AND count(*) OVER (PARTITION BY name, boundary) = 1 THEN name || ' (' || boundary || ')'
+               ELSE name || ' (' || coalesce(actor_type, 'identity') || coalesce(', ' || boundary, '') || ')' END AS label
+        FROM named)
+      SELECT uid, CASE WHEN count(*) OVER (PARTITION BY label) = 1 THEN label ELSE uid END AS label FROM first_try) l
+    WHERE identities.uid = l.uid AND identities.label IS DISTINCT FROM l.label`);
+}

@@ -10,7 +10,7 @@ const USUAL_SHARE = 0.05;
 
 export async function identityProfile(store: CaseStore, uid: string): Promise<IdentityProfile | null> {
   const [row] = await store.read<{
-    uid: string; display: string | null; type: string; is_nhi: boolean | null; confidence: number; overridden: boolean;
+    uid: string; display: string | null; label: string | null; type: string; is_nhi: boolean | null; confidence: number; overridden: boolean;
     reasons: IdentityProfile['reasons']; sources: string[]; boundaries: string[]; first_seen: string; last_seen: string;
     last_success: string | null; events: number; failures: number; bytes_out: number; bytes_in: number; observed: boolean | null; principal_uid: string | null;
   }>(`SELECT * FROM identities WHERE uid = $uid`, { uid });
@@ -55,7 +55,7 @@ export async function identityProfile(store: CaseStore, uid: string): Promise<Id
   const top = <T extends object>(sql: string) => store.read<T>(sql, { actors: actorsParam });
   return {
     uid: row.uid,
-    display: row.display,
+    display: row.label ?? row.display,
     type: row.type,
     isNhi: row.is_nhi,
     confidence: row.confidence,

@@ -90,8 +90,8 @@ export async function queryEvents(
   // The column comes from a fixed list (validated by the API schema), so it can be spliced in.
   const order = request.sort ? `e.${request.sort.column} ${request.sort.descending ? 'DESC' : 'ASC'} NULLS LAST, e.event_uid` : 'e.time, e.event_uid';
   const rows = await store.read<Record<string, unknown>>(
-    `SELECT e.event_uid, strftime(e.time, '%Y-%m-%dT%H:%M:%S.%fZ') AS time, e.source, e.actor_uid, coalesce(i.display, e.actor_display) AS actor_display,
-       i.is_nhi, e.operation, e.resource_uid, e.src_ip, e.status, e.bytes_out
+    `SELECT e.event_uid, strftime(e.time, '%Y-%m-%dT%H:%M:%S.%fZ') AS time, e.source, e.actor_uid, coalesce(i.label, i.display, e.actor_display) AS actor_display,
+       i.is_nhi, e.operation, e.resource_uid, e.src_ip, e.status, e.bytes_out, e.bytes_in
      ${from} ORDER BY ${order} LIMIT ${request.limit} OFFSET ${request.offset}`,
     params as SqlParams,
   );

@@ -6,7 +6,12 @@ import { writeFileSync } from 'node:fs';
 import { ctRecord, jsonLines, tempDir } from '../../test/helpers/builders';
 import { CaseStore } from '../case-store/case-store';
 import { importBundles } from '../ingest/importer';
-import { foldSmallNodes, graphPath, graphQuery, resourceTouchers, timelineHistogram } from './graph-service';
+import { foldSmallNodes, graphQuery, timelineHistogram } from './graph-service';
+import { graphPath, resourceTouchers } from './session-paths';
+import { queryEvents } from './events-service';
+import { tableFromIPC } from 'apache-arrow';
+import { Prng } from '../../fixtures/generate/prng';
+import { type Actor, assumeRoleCall, assumedRoleIdentity, ctRecord as ctCall, iamUserIdentity, mgmt, s3Object } from '../../fixtures/generate/cloudtrail-records';
 
 const ROOT = resolve(__dirname, '../..');
 const truth = JSON.parse(readFileSync(join(ROOT, 'fixtures/incident-0214/ground-truth.json'), 'utf8')) as IncidentGroundTruth;
@@ -159,5 +164,81 @@ describe('a flow to a resource whose boundary the logs do not give', () => {
     } finally {
       store.close();
     }
+  });
+});
+
+describe('who touched a resource, session by session', () => {
+  const ACCT = '222233334444';
+  const OTHER = '555566667777';
+  const DAY = 86_400_000;
+  const T0 = Date.UTC(2026, 5, 1, 9);
+  let store: CaseStore;
+  const users = ['ana', 'ben', 'cy'].map((n) => `arn:aws:iam::${ACCT}:user/${n}`);
+  const role = `arn:aws:iam::${ACCT}:role/deploy`;
+  const otherRole = `arn:aws:iam::${OTHER}:role/deploy`;
+  const bucket = (b: string) => `arn:aws:s3:::${b}`;
+
+  beforeAll(async () => {
+    const rng = new Prng(7);
+    const user = (name: string): Actor => ({
+      userIdentity: iamUserIdentity(ACCT, name, `AIDA${name.toUpperCase().padEnd(17, 'X')}`, `AKIA${name.toUpperCase().padEnd(16, 'K')}`),
+      sourceIPAddress: '203.0.113.9',
+      userAgent: 'aws-cli/2.15.30 md/awscrt#0.19.19 ua/2.0 os/linux#6.1 md/arch#x86_64 lang/python#3.11.8',
+    });
+    const records: object[] = [];
+    // ana assumes deploy on day 1 and writes to releases; ben on day 2 and writes to archive;
+    // cy only reads the role's configuration; a deploy role in another account writes elsewhere.
+    const session = (who: string, account: string, day: number, target: string) => {
+      const base = { account, roleName: 'deploy', roleId: `AROA${account}`, sessionName: `${who}-${day}` };
+      const t = T0 + day * DAY;
+      const issued = assumeRoleCall(rng, 'AssumeRole', base, t);
+      records.push(ctCall(rng, user(who), t, issued.call));
+      const actor: Actor = { userIdentity: assumedRoleIdentity({ ...base, accessKeyId: issued.accessKeyId, createdMs: t }), sourceIPAddress: '203.0.113.9', userAgent: 'aws-cli/2.15.30' };
+      for (let i = 1; i <= 3; i++) records.push(ctCall(rng, actor, t + i * 60_000, s3Object('PutObject', account, target, `f-${day}-${i}`, 1_000)));
+    };
+    session('ana', ACCT, 1, 'releases');
+    session('ben', ACCT, 2, 'archive');
+    session('ana', OTHER, 3, 'elsewhere');
+    records.push(ctCall(rng, user('cy'), T0 + 4 * DAY, mgmt('iam', 'GetRole', ACCT, { roleName: 'deploy' })));
+    const dir = tempDir();
+    writeFileSync(join(dir, 'trail.json'), JSON.stringify({ Records: records }));
+    store = await CaseStore.open(join(dir, 's.duckdb'), { create: true });
+    await importBundles(store, [join(dir, 'trail.json')]);
+  });
+  afterAll(() => store?.close());
+
+  it('blames the session that wrote, not everyone who ever assumed the role or read it', async () => {
+    const touchers = await resourceTouchers(store, bucket('archive'));
+    expect(touchers.map((t) => [t.identity, t.how, t.events])).toEqual([
+      [role, 'direct', 3],
+      [users[1], 'assumed', 3],
+    ]);
+    expect(touchers[1]!.through).toEqual([role]);
+    expect((await resourceTouchers(store, bucket('releases'))).map((t) => t.identity)).toEqual([role, users[0]]);
+  });
+
+  it('finds a path only through sessions that reached the resource; reading the role is not acting as it', async () => {
+    const ben = await graphPath(store, users[1]!, bucket('archive'));
+    expect(ben.nodes).toEqual([users[1], role, bucket('archive')]);
+    expect(ben.steps[0]!.detail).toMatch(/^AssumeRole at 2026-06-03 09:00, session ben-2, key ASIA/);
+    expect(ben.proof!.summary).toContain(users[1]);
+    expect((await graphPath(store, users[0]!, bucket('archive'))).found).toBe(false);
+    expect((await graphPath(store, users[2]!, bucket('archive'))).found).toBe(false);
+    const read = await graphPath(store, users[2]!, role);
+    expect(read).toMatchObject({ found: true, nodes: [users[2], role], steps: [{ kind: 'access', detail: '1 events: GetRole' }] });
+    // From the role itself: what its sessions did.
+    expect((await graphPath(store, role, bucket('archive'))).steps.map((s) => s.kind)).toEqual(['access']);
+  });
+
+  it('draws a role as an identity in every window, and tells two roles of one name apart', async () => {
+    const onlyTheRead = await graphQuery(store, { from: new Date(T0 + 4 * DAY - 1000).toISOString() });
+    expect(onlyTheRead.nodes.find((n) => n.id === role)).toMatchObject({ kind: 'identity' });
+    const all = await graphQuery(store, {});
+    expect(all.nodes.filter((n) => n.kind === 'resource').map((n) => n.id)).not.toContain(role);
+    const labels = all.nodes.filter((n) => n.id === role || n.id === otherRole).map((n) => n.label).sort();
+    expect(labels).toEqual([`deploy (${ACCT})`, `deploy (${OTHER})`]);
+    const page = await queryEvents(store, { filter: { operation: 'PutObject' }, offset: 0, limit: 100 });
+    const actors = new Set([...tableFromIPC(Buffer.from(page.arrow, 'base64'))].map((r) => String(r.toJSON().actor_display)));
+    expect(actors).toEqual(new Set([`deploy (${ACCT})`, `deploy (${OTHER})`]));
   });
 });

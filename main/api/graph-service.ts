@@ -1,7 +1,6 @@
 import type { EventFilter } from '../../shared/api';
-import type { GraphData, GraphEdge, GraphLayer, GraphNode, GraphPath, GraphWire, ResourceToucher, TimelineData, TimelineStack } from '../../shared/graph';
+import type { GraphData, GraphEdge, GraphLayer, GraphNode, GraphWire, TimelineData, TimelineStack } from '../../shared/graph';
 import { graphToIpc } from '../../shared/graph-arrow';
-import { chainForEvent } from '../analytics/chain';
 import type { CaseStore, SqlParams } from '../case-store/case-store';
 import { eventWhere } from './events-service';
 
@@ -25,7 +24,7 @@ export async function graphQuery(store: CaseStore, filter: EventFilter, options:
   const { sql, params } = eventWhere(filter);
   const maxNodes = options.maxNodes ?? MAX_NODES;
   const allRows = await store.read<{
-    source: string | null; target: string | null; events: number; bytes: number; failures: number; operations: string[]; first: string; last: string;
+    source: string | null; target: string | null; events: number; bytes: number; bytes_read: number; bytes_written: number; failures: number; operations: string[]; first: string; last: string;
     actor_boundary: string | null; boundary: string | null; external: boolean; resource_type: string | null;
   }>(
     // Two stages: first by actor, resource, operation and status (few groups, plain sums), then
@@ -34,7 +33,7 @@ export async function graphQuery(store: CaseStore, filter: EventFilter, options:
     `WITH known AS (SELECT DISTINCT unnest(boundaries) AS b FROM identities),
      picked AS (
        SELECT e.actor_uid, coalesce(c.resource_uid, e.resource_uid) AS resource, e.operation, e.status,
-         count(*) AS n, sum(coalesce(e.bytes_out, 0) + coalesce(e.bytes_in, 0)) AS bytes, min(e.time) AS lo, max(e.time) AS hi,
+         count(*) AS n, sum(coalesce(e.bytes_out, 0)) AS bytes_read, sum(coalesce(e.bytes_in, 0)) AS bytes_written, min(e.time) AS lo, max(e.time) AS hi,
          any_value(e.actor_boundary) AS actor_boundary, any_value(coalesce(c.boundary, e.boundary)) AS boundary,
          any_value(coalesce(c.resource_type, e.resource_type)) AS resource_type
        FROM events e ${filter.nhi === undefined ? '' : 'LEFT JOIN identities i ON i.uid = e.actor_uid'}
@@ -43,7 +42,8 @@ export async function graphQuery(store: CaseStore, filter: EventFilter, options:
        ${sql}
        GROUP BY ALL),
      flows AS (
-       SELECT actor_uid AS source, resource AS target, sum(n)::BIGINT AS events, sum(bytes)::BIGINT AS bytes,
+       SELECT actor_uid AS source, resource AS target, sum(n)::BIGINT AS events, (sum(bytes_read) + sum(bytes_written))::BIGINT AS bytes,
+         sum(bytes_read)::BIGINT AS bytes_read, sum(bytes_written)::BIGINT AS bytes_written,
          coalesce(sum(n) FILTER (WHERE status = 'failure'), 0)::BIGINT AS failures,
          list(DISTINCT operation)[1:6] AS operations,
          strftime(min(lo), ${ISO}) AS first, strftime(max(hi), ${ISO}) AS last,
@@ -58,7 +58,7 @@ export async function graphQuery(store: CaseStore, filter: EventFilter, options:
   const rows = allRows.filter((r): r is typeof r & { source: string; target: string } => r.source !== null && r.target !== null);
   const identities = new Map(
     (await store.read<{ uid: string; display: string | null; type: string; is_nhi: boolean | null; boundary: string | null }>(
-      `SELECT uid, display, type, is_nhi, boundaries[1] AS boundary FROM identities`,
+      `SELECT uid, coalesce(label, display) AS display, type, is_nhi, boundaries[1] AS boundary FROM identities`,
     )).map((i) => [i.uid, i]),
   );
   const nodes = new Map<string, GraphNode>();
@@ -71,7 +71,27 @@ export async function graphQuery(store: CaseStore, filter: EventFilter, options:
   for (const r of rows) {
     const i = identities.get(r.source);
     touch({ id: r.source, kind: 'identity', label: i?.display ?? r.source, type: i?.type ?? null, isNhi: i?.is_nhi ?? null, boundary: r.actor_boundary ?? i?.boundary ?? null, external: false, events: 0, bytes: 0 }, r.events, r.bytes);
-    touch({ id: r.target, kind: 'resource', label: shortResource(r.target), type: r.resource_type, isNhi: null, boundary: r.boundary, external: r.external, events: 0, bytes: 0 }, r.events, r.bytes);
+    // A role or user read or changed (GetRole, CreateAccessKey) is still an identity, whatever the window shows.
+    const t = identities.get(r.target);
+    touch(
+      t
+        ? { id: r.target, kind: 'identity', label: t.display ?? r.target, type: t.type, isNhi: t.is_nhi, boundary: t.boundary ?? r.boundary, external: false, events: 0, bytes: 0 }
+        : { id: r.target, kind: 'resource', label: shortResource(r.target), type: r.resource_type, isNhi: null, boundary: r.boundary, external: r.external, events: 0, bytes: 0 },
+      r.events,
+      r.bytes,
+    );
+  }
+  // An identity's data moved is the larger of what it read and wrote: a copy counts once.
+  const moved = new Map<string, { read: number; written: number }>();
+  for (const r of rows) {
+    const m = moved.get(r.source) ?? { read: 0, written: 0 };
+    m.read += r.bytes_read;
+    m.written += r.bytes_written;
+    moved.set(r.source, m);
+  }
+  for (const [uid, m] of moved) {
+    const node = nodes.get(uid);
+    if (node?.kind === 'identity') node.bytes = Math.max(m.read, m.written);
   }
   let edges: GraphEdge[] = rows.map((r) => ({
     source: r.source,
@@ -276,106 +296,6 @@ function shortResource(uid: string): string {
   if (arn) return `s3://${arn[1]}`;
   const parts = uid.split(/[/:]/).filter(Boolean);
   return parts.length > 2 ? `${parts[parts.length - 2]}/${parts[parts.length - 1]}` : uid;
-}
-
-/**
- * How `from` reached `to`: a breadth-first search over "assumed a role" (sessions) and "acted on
- * a resource" (events, by container), shortest first. Every step names what proves it.
- */
-export async function graphPath(store: CaseStore, from: string, to: string): Promise<GraphPath> {
-  const links = await store.read<{ a: string; b: string; kind: 'assumes' | 'access'; detail: string }>(
-    `SELECT DISTINCT assumed_by AS a, role_uid AS b, 'assumes' AS kind, any_value(via) || ' (' || count(*) || 'x, first ' || strftime(min(assumed_at), '%Y-%m-%d %H:%M') || ')' AS detail
-       FROM sessions WHERE assumed_by IS NOT NULL AND role_uid IS NOT NULL GROUP BY assumed_by, role_uid
-     UNION ALL
-     SELECT e.actor_uid, coalesce(r.resource_uid, e.resource_uid), 'access', count(*) || ' events: ' || string_agg(DISTINCT e.operation, ', ')
-       FROM events e LEFT JOIN event_resources r ON r.event_uid = e.event_uid AND r.source = e.source AND r.role = 'container'
-       WHERE e.actor_uid IS NOT NULL AND coalesce(r.resource_uid, e.resource_uid) IS NOT NULL GROUP BY ALL`,
-  );
-  const next = new Map<string, { b: string; kind: 'assumes' | 'access'; detail: string }[]>();
-  for (const l of links) {
-    const list = next.get(l.a) ?? [];
-    list.push({ b: l.b, kind: l.kind, detail: l.detail });
-    next.set(l.a, list);
-  }
-  const previous = new Map<string, { from: string; kind: 'assumes' | 'access'; detail: string }>();
-  const queue = [from];
-  const seen = new Set([from]);
-  while (queue.length > 0) {
-    const at = queue.shift()!;
-    if (at === to) break;
-    for (const step of next.get(at) ?? []) {
-      if (seen.has(step.b)) continue;
-      seen.add(step.b);
-      previous.set(step.b, { from: at, kind: step.kind, detail: step.detail });
-      queue.push(step.b);
-    }
-  }
-  if (from !== to && !previous.has(to)) return { found: false, nodes: [], steps: [], proof: null };
-  const steps: GraphPath['steps'] = [];
-  for (let at = to; at !== from; ) {
-    const p = previous.get(at)!;
-    steps.unshift({ from: p.from, to: at, kind: p.kind, detail: p.detail });
-    at = p.from;
-  }
-  return { found: true, nodes: [from, ...steps.map((s) => s.to)], steps, proof: await pathProof(store, steps[steps.length - 1]) };
-}
-
-/** The first event of a path's last step, explained by its identity chain (main/analytics/chain.ts). */
-async function pathProof(store: CaseStore, step: GraphPath['steps'][number] | undefined): Promise<GraphPath['proof']> {
-  if (!step) return null;
-  const [event] =
-    step.kind === 'assumes'
-      ? await store.read<{ uid: string }>(`SELECT assume_event_uid AS uid FROM sessions WHERE assumed_by = $a AND role_uid = $b ORDER BY assumed_at LIMIT 1`, { a: step.from, b: step.to })
-      : await store.read<{ uid: string }>(
-          `SELECT e.event_uid AS uid FROM events e LEFT JOIN event_resources r ON r.event_uid = e.event_uid AND r.source = e.source AND r.role = 'container'
-           WHERE e.actor_uid = $a AND coalesce(r.resource_uid, e.resource_uid) = $b ORDER BY e.time LIMIT 1`,
-          { a: step.from, b: step.to },
-        );
-  if (!event) return null;
-  const chain = await chainForEvent(store, event.uid);
-  return chain ? { eventUid: chain.eventUid, time: chain.time, summary: chain.summary } : null;
-}
-
-/**
- * Every identity that touched a resource within the filter: those that acted on it (by
- * container, as the graph draws it), then, walking the sessions back, every identity that assumed
- * a role that did, through as many roles as the case shows.
- */
-export async function resourceTouchers(store: CaseStore, resource: string, filter: EventFilter = {}): Promise<ResourceToucher[]> {
-  const { sql, params } = eventWhere({ ...filter, resource: undefined });
-  const direct = await store.read<{ actor: string; events: number; bytes: number; first: string; last: string }>(
-    `SELECT e.actor_uid AS actor, count(*)::BIGINT AS events, sum(coalesce(e.bytes_out, 0) + coalesce(e.bytes_in, 0))::BIGINT AS bytes,
-       strftime(min(e.time), ${ISO}) AS first, strftime(max(e.time), ${ISO}) AS last
-     FROM events e LEFT JOIN identities i ON i.uid = e.actor_uid
-       LEFT JOIN event_resources c ON c.event_uid = e.event_uid AND c.source = e.source AND c.role = 'container'
-     ${sql ? `${sql} AND` : 'WHERE'} e.actor_uid IS NOT NULL AND coalesce(c.resource_uid, e.resource_uid) = $touched
-     GROUP BY ALL ORDER BY events DESC`,
-    { ...(params as Record<string, string | boolean>), touched: resource } as SqlParams,
-  );
-  const assumers = await store.read<{ role: string; by: string; events: number; first: string; last: string }>(
-    `SELECT role_uid AS role, assumed_by AS by, count(*)::BIGINT AS events, strftime(min(assumed_at), ${ISO}) AS first, strftime(max(assumed_at), ${ISO}) AS last
-     FROM sessions WHERE role_uid IS NOT NULL AND assumed_by IS NOT NULL GROUP BY ALL`,
-  );
-  const behind = new Map<string, typeof assumers>();
-  for (const a of assumers) behind.set(a.role, [...(behind.get(a.role) ?? []), a]);
-  const identities = new Map(
-    (await store.read<{ uid: string; display: string | null; type: string; is_nhi: boolean | null }>(`SELECT uid, display, type, is_nhi FROM identities`)).map((i) => [i.uid, i]),
-  );
-  const describe = (uid: string) => ({ identity: uid, label: identities.get(uid)?.display ?? uid, isNhi: identities.get(uid)?.is_nhi ?? null, type: identities.get(uid)?.type ?? null });
-  const out: ResourceToucher[] = direct.map((d) => ({ ...describe(d.actor), how: 'direct', through: [], events: d.events, bytes: d.bytes, first: d.first, last: d.last }));
-  const seen = new Set(out.map((t) => t.identity));
-  const queue = out.map((t) => ({ uid: t.identity, through: [] as string[] }));
-  while (queue.length > 0) {
-    const at = queue.shift()!;
-    for (const a of behind.get(at.uid) ?? []) {
-      if (seen.has(a.by)) continue;
-      seen.add(a.by);
-      const through = [...at.through, at.uid];
-      out.push({ ...describe(a.by), how: 'assumed', through, events: a.events, bytes: 0, first: a.first, last: a.last });
-      queue.push({ uid: a.by, through });
-    }
-  }
-  return out;
 }
 
 /** Events over time, machine and human, in about `buckets` bins over the filter's window or the whole case. */

@@ -15,7 +15,8 @@ import { exportEvents } from '../export/export-events';
 import { appendJournal, readJournal } from '../journal/journal';
 import { saveReport } from '../report/save-report';
 import { CasePool } from './case-pool';
-import { graphPath, graphQuery, graphWire, resourceTouchers, timelineHistogram } from './graph-service';
+import { graphQuery, graphWire, timelineHistogram } from './graph-service';
+import { graphPath, resourceTouchers } from './session-paths';
 import { evidenceList, quarantineList } from './evidence-service';
 import { countEvents, eventDetail, queryEvents } from './events-service';
 import { cancelImportJob, importJobStatus, startImportJob } from './import-jobs';
@@ -203,7 +204,7 @@ const HANDLERS: Handlers = {
   'identities.list': (request, context) =>
     withReadOnlyCase(request.casePath, context, async (store) => {
       const rows = await store.read<{ uid: string; display: string | null; type: string; is_nhi: boolean | null; confidence: number; reason: string | null; events: number; last_seen: string }>(
-        `SELECT uid, display, type, is_nhi, confidence, reasons[1].detail AS reason, events, last_seen FROM identities
+        `SELECT uid, coalesce(label, display) AS display, type, is_nhi, confidence, reasons[1].detail AS reason, events, last_seen FROM identities
          ${request.nhi === undefined ? '' : 'WHERE is_nhi = $nhi'} ORDER BY events DESC, uid`,
         request.nhi === undefined ? {} : { nhi: request.nhi },
       );

@@ -32,4 +32,10 @@ UPDATE identities SET observed = true;
 ALTER TABLE credentials ADD COLUMN created_by VARCHAR;
 ALTER TABLE credentials ADD COLUMN created_at TIMESTAMP;
 ALTER TABLE credentials ADD COLUMN created_event_uid VARCHAR;
+-- A finding's bytes read and written, apart (findings.bytes is the data moved: the larger of the two).
+ALTER TABLE findings ADD COLUMN bytes_read BIGINT;
+ALTER TABLE findings ADD COLUMN bytes_written BIGINT;
+-- The name to show: the display name, with its account/project/cluster when another identity has
+-- the same one (two roles named deploy in two accounts), refreshed after every derivation.
+ALTER TABLE identities ADD COLUMN label VARCHAR;
 `;

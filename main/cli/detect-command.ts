@@ -2,7 +2,8 @@ import { BUILTIN_RULES, type Thresholds } from '../detect/builtin-rules';
 import { listFindings, runDetections } from '../detect/engine';
 import { loadSigmaRules } from '../detect/sigma';
 import { EXIT } from './exit-codes';
-import { bytes, table, tail } from './format';
+import { table, tail } from './format';
+import { formatMoved } from '../../shared/format';
 import { type ParsedArgs, UsageError, requireCase, withCase } from './main';
 
 /** `--threshold large-transfer.absolute_bytes=5e8` (repeatable) → overrides per rule. */
@@ -43,8 +44,8 @@ export async function runDetect(args: ParsedArgs): Promise<number> {
   );
   out.push(
     table(
-      ['#', 'severity', 'rule', 'identity', 'window (UTC)', 'events', 'bytes'],
-      listed.slice(0, 50).map((f, i) => [i + 1, f.severity, f.ruleKind === 'sigma' ? tail(`sigma: ${f.title}`, 44) : f.ruleId, tail(f.identityUid ?? '', 48), `${f.windowStart.slice(0, 19)} → ${f.windowEnd.slice(11, 19)}`, f.eventCount, f.bytes ? bytes(f.bytes) : '']),
+      ['#', 'severity', 'rule', 'identity', 'window (UTC)', 'events', 'data'],
+      listed.slice(0, 50).map((f, i) => [i + 1, f.severity, f.ruleKind === 'sigma' ? tail(`sigma: ${f.title}`, 44) : f.ruleId, tail(f.identityUid ?? '', 48), `${f.windowStart.slice(0, 19)} → ${f.windowEnd.slice(11, 19)}`, f.eventCount, formatMoved(f)]),
     ),
   );
   for (const [i, f] of listed.slice(0, 10).entries()) out.push(`${i + 1}. ${f.title}: ${f.explanation}`);

@@ -29,7 +29,7 @@ export async function runIdentities(args: ParsedArgs): Promise<number> {
   const filter = args.values.nhi === true ? 'WHERE is_nhi' : args.values.human === true ? 'WHERE is_nhi = false' : '';
   const rows = await withCase(casePath, { readOnly: true }, (store) =>
     store.read<IdentityRow>(
-      `SELECT uid, display, type, is_nhi, confidence, reasons[1].detail AS top_reason, sources, events, failures, first_seen, last_seen, overridden
+      `SELECT uid, coalesce(label, display) AS display, type, is_nhi, confidence, reasons[1].detail AS top_reason, sources, events, failures, first_seen, last_seen, overridden
        FROM identities ${filter} ORDER BY is_nhi DESC NULLS LAST, events DESC, uid`,
     ),
   );
@@ -56,7 +56,7 @@ export async function runIdentity(args: ParsedArgs): Promise<number> {
     const exact = await identityProfile(store, uid);
     if (exact) return exact;
     // Let the analyst type a display name or the end of an ARN.
-    const matches = await store.read<{ uid: string }>(`SELECT uid FROM identities WHERE display = $q OR uid LIKE '%' || $q ORDER BY events DESC LIMIT 2`, { q: uid });
+    const matches = await store.read<{ uid: string }>(`SELECT uid FROM identities WHERE display = $q OR label = $q OR uid LIKE '%' || $q ORDER BY events DESC LIMIT 2`, { q: uid });
     return matches.length === 1 ? identityProfile(store, matches[0]!.uid) : null;
   });
   if (!profile) {

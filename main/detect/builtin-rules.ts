@@ -1,4 +1,5 @@
 import { BROWSER_USER_AGENT_PATTERN } from '../analytics/classification-rules';
+import { formatBytes } from '../../shared/format';
 import type { Severity } from './rule';
 
 /**
@@ -19,7 +20,11 @@ export interface FindingRow {
   window_start: string;
   window_end: string;
   event_count: number;
+  /** Data moved: the larger of bytes read and bytes written, so a copy (read here, written there) counts once. */
   bytes: number | null;
+  /** Bytes read out of resources and written into them, apart. */
+  bytes_read: number | null;
+  bytes_written: number | null;
   /** Rule-specific facts for the explanation (JSON-friendly). */
   facts: Record<string, unknown>;
   evidence: { event_uid: string; source: string }[];
@@ -41,9 +46,16 @@ export interface BuiltinRule {
 }
 
 /**
- * Groups matches into findings. `m` must have identity_uid, grp, event_uid, source, time, bytes;
+ * Groups matches into findings. `m` must have identity_uid, grp, event_uid, source, time,
+ * bytes_out (read) and bytes_in (written); the finding's bytes are the data moved (MOVED);
  * `facts` are extra aggregate columns (SQL `expr AS name`) that end up in the finding's facts.
  */
+/**
+ * Data moved by a group of calls: the larger of what they read and what they wrote. A copy reads
+ * N bytes from one place and writes N to another: N moved, not 2N.
+ */
+const MOVED = `greatest(sum(bytes_out), sum(bytes_in))`;
+
 function grouped(matches: string, having: string, facts: string[] = []): string {
   return `
     WITH m AS (${matches})
@@ -51,7 +63,7 @@ function grouped(matches: string, having: string, facts: string[] = []): string 
       strftime(min(time), '%Y-%m-%dT%H:%M:%S.%fZ') AS window_start,
       strftime(max(time), '%Y-%m-%dT%H:%M:%S.%fZ') AS window_end,
       count(*)::BIGINT AS event_count,
-      sum(bytes)::BIGINT AS bytes,
+      ${MOVED}::BIGINT AS bytes, sum(bytes_out)::BIGINT AS bytes_read, sum(bytes_in)::BIGINT AS bytes_written,
       list({'event_uid': event_uid, 'source': source} ORDER BY time, event_uid)[1:${EVIDENCE_CAP}] AS evidence
       ${facts.map((f) => `, ${f}`).join('')}
     FROM m GROUP BY identity_uid, grp
@@ -59,8 +71,7 @@ function grouped(matches: string, having: string, facts: string[] = []): string 
     ORDER BY identity_uid, window_start`;
 }
 
-const gb = (n: number) => `${(n / 1e9).toFixed(n >= 1e10 ? 0 : 1)} GB`;
-const mb = (n: number) => (n >= 1e9 ? gb(n) : `${(n / 1e6).toFixed(0)} MB`);
+const mb = formatBytes;
 const list = (v: unknown) => (Array.isArray(v) ? v.join(', ') : String(v ?? ''));
 
 /** Boundaries (accounts, projects, subscriptions, orgs) that some identity of the case lives in. */
@@ -96,7 +107,7 @@ export const BUILTIN_RULES: BuiltinRule[] = [
            SELECT r.event_uid, r.source, any_value(r.boundary) AS boundary, any_value(r.resource_uid ORDER BY length(r.resource_uid)) AS resource_uid
            FROM event_resources r WHERE r.boundary IS NOT NULL AND r.boundary NOT IN ${KNOWN_BOUNDARIES} GROUP BY r.event_uid, r.source)
          SELECT e.actor_uid AS identity_uid, o.boundary || '|' || strftime(date_trunc('day', e.time), '%Y-%m-%d') AS grp, e.event_uid, e.source, e.time,
-           coalesce(e.bytes_in, 0) + coalesce(e.bytes_out, 0) AS bytes, o.boundary, o.resource_uid, e.operation
+           coalesce(e.bytes_in, 0) AS bytes_in, coalesce(e.bytes_out, 0) AS bytes_out, o.boundary, o.resource_uid, e.operation
          FROM events e JOIN outside o ON o.event_uid = e.event_uid AND o.source = e.source
          WHERE e.status = 'success' AND e.actor_uid IS NOT NULL
            AND (e.category IN ('write', 'create', 'modify', 'data_write') OR e.operation ILIKE 'Put%' OR e.operation ILIKE 'Copy%' OR e.operation ILIKE '%Upload%' OR coalesce(e.bytes_in, 0) > 0)`,
@@ -106,7 +117,7 @@ export const BUILTIN_RULES: BuiltinRule[] = [
     magnitude: (r) => (r.bytes ?? 0) + r.event_count,
     severityOf: (r) => ((r.bytes ?? 0) >= 1e8 ? 'critical' : 'high'),
     explain: (r) =>
-      `${r.event_count} ${list(r.facts.operations)} call(s) wrote ${r.bytes ? mb(r.bytes) : 'data'} into ${list(r.facts.resources)} in boundary ${String(r.facts.boundary)}, which no identity of this case belongs to (an outside account).`,
+      `${r.event_count} ${list(r.facts.operations)} call(s) wrote ${r.bytes_written ? mb(r.bytes_written) : 'data'} into ${list(r.facts.resources)} in boundary ${String(r.facts.boundary)}, which no identity of this case belongs to (an outside account).`,
   },
   {
     id: 'large-transfer',
@@ -118,25 +129,25 @@ export const BUILTIN_RULES: BuiltinRule[] = [
     sql: (t) =>
       grouped(
         `WITH daily AS (
-           SELECT e.actor_uid AS uid, date_trunc('day', e.time) AS day, sum(coalesce(e.bytes_out, 0) + coalesce(e.bytes_in, 0)) AS moved
+           SELECT e.actor_uid AS uid, date_trunc('day', e.time) AS day, greatest(sum(coalesce(e.bytes_out, 0)), sum(coalesce(e.bytes_in, 0))) AS moved
            FROM events e JOIN identity_baselines b ON b.uid = e.actor_uid WHERE e.time >= b.window_start AND e.time < b.window_end GROUP BY ALL),
          usual AS (SELECT uid, quantile_cont(moved, 0.95) AS p95 FROM daily GROUP BY uid),
          hourly AS (
-           SELECT actor_uid AS uid, date_trunc('hour', time) AS hour, sum(coalesce(bytes_out, 0) + coalesce(bytes_in, 0)) AS moved
+           SELECT actor_uid AS uid, date_trunc('hour', time) AS hour, greatest(sum(coalesce(bytes_out, 0)), sum(coalesce(bytes_in, 0))) AS moved
            FROM events WHERE actor_uid IS NOT NULL GROUP BY ALL),
          typical AS (SELECT uid, median(moved) AS hour_median FROM hourly GROUP BY uid)
          SELECT e.actor_uid AS identity_uid, strftime(date_trunc('hour', e.time), '%Y-%m-%d %H') AS grp, e.event_uid, e.source, e.time,
-           coalesce(e.bytes_out, 0) + coalesce(e.bytes_in, 0) AS bytes, u.p95, ty.hour_median
+           coalesce(e.bytes_in, 0) AS bytes_in, coalesce(e.bytes_out, 0) AS bytes_out, u.p95, ty.hour_median
          FROM events e LEFT JOIN usual u ON u.uid = e.actor_uid LEFT JOIN typical ty ON ty.uid = e.actor_uid
          WHERE e.actor_uid IS NOT NULL AND coalesce(e.bytes_out, 0) + coalesce(e.bytes_in, 0) > 0`,
-        `sum(bytes) >= ${t.absolute_bytes} AND sum(bytes) >= ${t.baseline_factor} * coalesce(max(p95), 0) AND sum(bytes) >= ${t.hour_factor} * coalesce(max(hour_median), 0)`,
+        `${MOVED} >= ${t.absolute_bytes} AND ${MOVED} >= ${t.baseline_factor} * coalesce(max(p95), 0) AND ${MOVED} >= ${t.hour_factor} * coalesce(max(hour_median), 0)`,
         ['max(p95) AS baseline_p95', 'max(hour_median) AS hour_median'],
       ),
     magnitude: (r) => r.bytes ?? 0,
     explain: (r, t) => {
       const p95 = Number(r.facts.baseline_p95 ?? 0);
       const against = p95 > 0 ? `; its baseline's busy days move ${mb(p95)} (p95), so this hour is ${((r.bytes ?? 0) / p95).toFixed(0)}x that` : '; it moved no data during its baseline';
-      return `${mb(r.bytes ?? 0)} moved in ${r.event_count} calls within one hour (threshold ${mb(t.absolute_bytes!)}); its usual active hour in this case moves ${mb(Number(r.facts.hour_median ?? 0))}${against}.`;
+      return `${mb(r.bytes ?? 0)} moved (${mb(r.bytes_read ?? 0)} read, ${mb(r.bytes_written ?? 0)} written: a copy counts once) in ${r.event_count} calls within one hour (threshold ${mb(t.absolute_bytes!)}); its usual active hour in this case moves ${mb(Number(r.facts.hour_median ?? 0))}${against}.`;
     },
   },
   {
@@ -152,7 +163,7 @@ export const BUILTIN_RULES: BuiltinRule[] = [
            FROM events e JOIN credentials c ON c.credential_uid = e.credential_uid WHERE c.kind = 'long_term'),
          returns AS (SELECT credential_uid, time AS returned, previous FROM uses WHERE time - previous >= INTERVAL ${t.silent_days} DAY)
          SELECT coalesce(c.owner_uid, u.actor_uid) AS identity_uid, u.credential_uid || '|' || strftime(r.returned, '%Y-%m-%d %H:%M:%S') AS grp,
-           u.event_uid, u.source, u.time, coalesce(u.bytes_out, 0) AS bytes, u.src_ip, u.credential_uid, r.previous, r.returned
+           u.event_uid, u.source, u.time, coalesce(u.bytes_in, 0) AS bytes_in, coalesce(u.bytes_out, 0) AS bytes_out, u.src_ip, u.credential_uid, r.previous, r.returned
          FROM uses u JOIN returns r ON r.credential_uid = u.credential_uid AND u.time >= r.returned AND u.time < r.returned + INTERVAL 1 DAY
          JOIN credentials c ON c.credential_uid = u.credential_uid`,
         'true',
@@ -180,7 +191,7 @@ export const BUILTIN_RULES: BuiltinRule[] = [
            FROM (SELECT uid, window_end, active_days, unnest(hours) AS d, generate_subscripts(hours, 1) AS h FROM identity_baselines WHERE active_days >= ${t.min_active_days})
            GROUP BY uid, window_end)
          SELECT e.actor_uid AS identity_uid, strftime(date_trunc('hour', e.time), '%Y-%m-%d %H') AS grp, e.event_uid, e.source, e.time,
-           coalesce(e.bytes_out, 0) AS bytes, u.hours AS usual_hours
+           coalesce(e.bytes_in, 0) AS bytes_in, coalesce(e.bytes_out, 0) AS bytes_out, u.hours AS usual_hours
          FROM events e JOIN usual u ON u.uid = e.actor_uid
          WHERE e.time >= u.window_end AND NOT list_contains(coalesce(u.hours, []), hour(e.time)::BIGINT)`,
         `count(*) >= ${t.min_events}`,
@@ -199,7 +210,7 @@ export const BUILTIN_RULES: BuiltinRule[] = [
     sql: (t) =>
       grouped(
         `SELECT e.actor_uid AS identity_uid, strftime(date_trunc('day', e.time), '%Y-%m-%d') AS grp, e.event_uid, e.source, e.time,
-           coalesce(e.bytes_out, 0) AS bytes, e.operation
+           coalesce(e.bytes_in, 0) AS bytes_in, coalesce(e.bytes_out, 0) AS bytes_out, e.operation
          FROM events e JOIN identity_baselines b ON b.uid = e.actor_uid
          WHERE b.active_days >= ${t.min_active_days} AND e.time >= b.window_end AND NOT list_contains(b.operations, e.operation)`,
         'true',
@@ -217,7 +228,7 @@ export const BUILTIN_RULES: BuiltinRule[] = [
     thresholds: { min_events: 1 },
     sql: (t) =>
       grouped(
-        `SELECT e.actor_uid AS identity_uid, strftime(date_trunc('day', e.time), '%Y-%m-%d') AS grp, e.event_uid, e.source, e.time, 0 AS bytes,
+        `SELECT e.actor_uid AS identity_uid, strftime(date_trunc('day', e.time), '%Y-%m-%d') AS grp, e.event_uid, e.source, e.time, 0 AS bytes_in, 0 AS bytes_out,
            e.operation, e.resource_uid, e.status
          FROM events e LEFT JOIN identity_baselines b ON b.uid = e.actor_uid
          WHERE ${SECRET_READS} AND (b.uid IS NULL OR (e.time >= b.window_end AND NOT list_contains(b.resources, coalesce(e.resource_uid, ''))))`,
@@ -236,7 +247,7 @@ export const BUILTIN_RULES: BuiltinRule[] = [
     thresholds: { min_events: 1 },
     sql: (t) =>
       grouped(
-        `SELECT e.actor_uid AS identity_uid, strftime(date_trunc('day', e.time), '%Y-%m-%d') AS grp, e.event_uid, e.source, e.time, 0 AS bytes,
+        `SELECT e.actor_uid AS identity_uid, strftime(date_trunc('day', e.time), '%Y-%m-%d') AS grp, e.event_uid, e.source, e.time, 0 AS bytes_in, 0 AS bytes_out,
            e.operation, e.status, e.resource_uid
          FROM events e WHERE ${PRIVILEGE_CHANGES}`,
         `count(*) >= ${t.min_events}`,
@@ -256,7 +267,7 @@ export const BUILTIN_RULES: BuiltinRule[] = [
     sql: (t) =>
       grouped(
         `SELECT e.actor_uid AS identity_uid, strftime(time_bucket(INTERVAL ${t.minutes} MINUTE, e.time), '%Y-%m-%d %H:%M') AS grp, e.event_uid, e.source, e.time,
-           0 AS bytes, e.error_code, e.operation
+           0 AS bytes_in, 0 AS bytes_out, e.error_code, e.operation
          FROM events e WHERE e.status = 'failure' AND e.actor_uid IS NOT NULL`,
         `count(*) >= ${t.min_failures}`,
         ['list(DISTINCT error_code)[1:5] AS errors', 'list(DISTINCT operation)[1:8] AS operations'],
@@ -272,7 +283,7 @@ export const BUILTIN_RULES: BuiltinRule[] = [
     thresholds: { max_evidence_days: 3 },
     sql: () =>
       grouped(
-        `SELECT coalesce(c.owner_uid, e.actor_uid) AS identity_uid, c.credential_uid AS grp, e.event_uid, e.source, e.time, 0 AS bytes,
+        `SELECT coalesce(c.owner_uid, e.actor_uid) AS identity_uid, c.credential_uid AS grp, e.event_uid, e.source, e.time, 0 AS bytes_in, 0 AS bytes_out,
            c.credential_uid, c.src_ips, c.boundaries
          FROM credentials c JOIN events e ON e.credential_uid = c.credential_uid WHERE c.shared`,
         'true',
@@ -289,10 +300,10 @@ export const BUILTIN_RULES: BuiltinRule[] = [
     thresholds: {},
     sql: () =>
       grouped(
-        `SELECT i.uid AS identity_uid, 'stale' AS grp, e.event_uid, e.source, e.time, 0 AS bytes, 'stale identity' AS what
+        `SELECT i.uid AS identity_uid, 'stale' AS grp, e.event_uid, e.source, e.time, 0 AS bytes_in, 0 AS bytes_out, 'stale identity' AS what
          FROM identities i JOIN events e ON e.actor_uid = i.uid WHERE i.stale
          UNION ALL
-         SELECT coalesce(c.owner_uid, e.actor_uid), 'orphaned ' || c.credential_uid, e.event_uid, e.source, e.time, 0, 'orphaned credential ' || c.credential_uid
+         SELECT coalesce(c.owner_uid, e.actor_uid), 'orphaned ' || c.credential_uid, e.event_uid, e.source, e.time, 0, 0, 'orphaned credential ' || c.credential_uid
          FROM credentials c JOIN events e ON e.credential_uid = c.credential_uid WHERE c.orphaned`,
         'true',
         ['any_value(what) AS what'],
@@ -308,7 +319,7 @@ export const BUILTIN_RULES: BuiltinRule[] = [
     thresholds: {},
     sql: () =>
       grouped(
-        `SELECT e.actor_uid AS identity_uid, strftime(date_trunc('day', e.time), '%Y-%m-%d') AS grp, e.event_uid, e.source, e.time, 0 AS bytes,
+        `SELECT e.actor_uid AS identity_uid, strftime(date_trunc('day', e.time), '%Y-%m-%d') AS grp, e.event_uid, e.source, e.time, 0 AS bytes_in, 0 AS bytes_out,
            e.operation, e.user_agent
          FROM events e JOIN identities i ON i.uid = e.actor_uid
          WHERE i.is_nhi AND (e.operation IN ('ConsoleLogin', 'GetSigninToken', 'user.session.start') OR regexp_matches(coalesce(e.user_agent, ''), ${BROWSER_USER_AGENT_PATTERN}))`,
@@ -327,7 +338,7 @@ export const BUILTIN_RULES: BuiltinRule[] = [
     thresholds: {},
     sql: () =>
       grouped(
-        `SELECT a.actor_uid AS identity_uid, c.source || '|' || c.claimed_uid AS grp, e.event_uid, e.source, e.time, 0 AS bytes, c.claimed_uid, e.operation
+        `SELECT a.actor_uid AS identity_uid, c.source || '|' || c.claimed_uid AS grp, e.event_uid, e.source, e.time, 0 AS bytes_in, 0 AS bytes_out, c.claimed_uid, e.operation
          FROM id_collisions c
          JOIN events a ON a.source = c.source AND a.event_uid = c.event_uid
          JOIN events e ON e.source = c.source AND e.event_uid IN (c.event_uid, c.first_event_uid)`,
@@ -347,7 +358,7 @@ export const BUILTIN_RULES: BuiltinRule[] = [
     thresholds: {},
     sql: () =>
       grouped(
-        `SELECT e.actor_uid AS identity_uid, e.time_flag AS grp, e.event_uid, e.source, e.time, 0 AS bytes, e.time_flag
+        `SELECT e.actor_uid AS identity_uid, e.time_flag AS grp, e.event_uid, e.source, e.time, 0 AS bytes_in, 0 AS bytes_out, e.time_flag
          FROM events e WHERE e.time_flag IS NOT NULL`,
         'true',
         ['any_value(time_flag) AS flag'],
@@ -374,7 +385,7 @@ export const BUILTIN_RULES: BuiltinRule[] = [
       SELECT NULL AS identity_uid,
         strftime(coalesce(p.lo, TIMESTAMP '1970-01-01'), '%Y-%m-%dT%H:%M:%S.%fZ') AS window_start,
         strftime(coalesce(p.hi, p.lo, TIMESTAMP '1970-01-01'), '%Y-%m-%dT%H:%M:%S.%fZ') AS window_end,
-        p.n::BIGINT AS event_count, NULL::BIGINT AS bytes,
+        p.n::BIGINT AS event_count, NULL::BIGINT AS bytes, NULL::BIGINT AS bytes_read, NULL::BIGINT AS bytes_written,
         coalesce((SELECT list({'event_uid': e.event_uid, 'source': e.source} ORDER BY e.time, e.event_uid)[1:${EVIDENCE_CAP}]
                   FROM events e WHERE e.evidence_id IN (SELECT unnest(p.files))), []) AS evidence,
         p.account || '/' || p.region || '/' || p.kind AS subject, p.kind, p.account, p.region, p.details, p.names

@@ -34,7 +34,7 @@ describe('built-in detections on the 02:14 incident', () => {
 
   it('puts the exfiltration first: the right identity, window and evidence', () => {
     const top = findings[0]!;
-    expect(top).toMatchObject({ ruleId: 'external-boundary-write', severity: 'critical', identityUid: incident.role_uid, eventCount: incident.objects_copied, bytes: incident.bytes_copied });
+    expect(top).toMatchObject({ ruleId: 'external-boundary-write', severity: 'critical', identityUid: incident.role_uid, eventCount: incident.objects_copied, bytes: incident.bytes_copied, bytesWritten: incident.bytes_copied, bytesRead: 0 });
     expect(top.windowStart >= incident.exfiltration_start && top.windowEnd <= incident.end.replace('Z', '.000000Z')).toBe(true);
     expect(new Set(top.evidence)).toEqual(new Set(incident.event_ids.exfiltration_put));
     expect(top.explanation).toContain(incident.destination_bucket);
@@ -46,6 +46,12 @@ describe('built-in detections on the 02:14 incident', () => {
     const transfer = by('large-transfer');
     expect(transfer).toHaveLength(1);
     expect(transfer[0]!.identityUid).toBe(incident.role_uid);
+    // A copy is read once and written once: the data moved is the copy's size, not twice it.
+    expect(transfer[0]).toMatchObject({ bytesWritten: incident.bytes_copied });
+    expect(transfer[0]!.bytesRead).toBeGreaterThanOrEqual(incident.bytes_copied);
+    expect(transfer[0]!.bytes).toBe(Math.max(transfer[0]!.bytesRead!, incident.bytes_copied));
+    expect(transfer[0]!.bytes).toBeLessThan(incident.bytes_copied * 1.01);
+    expect(transfer[0]!.explanation).toMatch(/^13\.9 GB moved \(13\.9 GB read, 13\.9 GB written: a copy counts once\)/);
     expect(transfer[0]!.evidence).toEqual(expect.arrayContaining([...incident.event_ids.exfiltration_get, ...incident.event_ids.exfiltration_put]));
     const dormant = by('dormant-key-used');
     expect(dormant).toHaveLength(1);

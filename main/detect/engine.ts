@@ -65,13 +65,15 @@ interface RawRow {
   window_end: string;
   event_count: number;
   bytes: number | null;
+  bytes_read: number | null;
+  bytes_written: number | null;
   evidence: { event_uid: string; source: string }[];
   [fact: string]: unknown;
 }
 
 function toFindingRow(raw: RawRow): FindingRow {
-  const { identity_uid, window_start, window_end, event_count, bytes, evidence, ...facts } = raw;
-  return { identity_uid, window_start, window_end, event_count, bytes, evidence, facts };
+  const { identity_uid, window_start, window_end, event_count, bytes, bytes_read, bytes_written, evidence, ...facts } = raw;
+  return { identity_uid, window_start, window_end, event_count, bytes, bytes_read, bytes_written, evidence, facts };
 }
 
 async function runBuiltin(store: CaseStore, rule: BuiltinRule, overrides: Thresholds | undefined): Promise<Finding[]> {
@@ -104,7 +106,7 @@ export function sigmaSql(rule: CompiledSigmaRule): string {
   const sources = rule.sources.map(sqlString).join(', ');
   return `
     WITH m AS (
-      SELECT e.actor_uid AS identity_uid, e.event_uid, e.source, e.time, coalesce(e.bytes_out, 0) + coalesce(e.bytes_in, 0) AS bytes
+      SELECT e.actor_uid AS identity_uid, e.event_uid, e.source, e.time, coalesce(e.bytes_in, 0) AS bytes_in, coalesce(e.bytes_out, 0) AS bytes_out
       FROM events e WHERE e.source IN (${sources}) AND (${rule.where})),
     ordered AS (SELECT *, lag(time) OVER (PARTITION BY identity_uid ORDER BY time, event_uid) AS previous FROM m),
     runs AS (
@@ -112,7 +114,7 @@ export function sigmaSql(rule: CompiledSigmaRule): string {
         OVER (PARTITION BY identity_uid ORDER BY time, event_uid) AS grp
       FROM ordered)
     SELECT identity_uid, strftime(min(time), '%Y-%m-%dT%H:%M:%S.%fZ') AS window_start, strftime(max(time), '%Y-%m-%dT%H:%M:%S.%fZ') AS window_end,
-      count(*)::BIGINT AS event_count, sum(bytes)::BIGINT AS bytes,
+      count(*)::BIGINT AS event_count, greatest(sum(bytes_out), sum(bytes_in))::BIGINT AS bytes, sum(bytes_out)::BIGINT AS bytes_read, sum(bytes_in)::BIGINT AS bytes_written,
       list({'event_uid': event_uid, 'source': source} ORDER BY time, event_uid)[1:${EVIDENCE_CAP}] AS evidence
     FROM runs GROUP BY identity_uid, grp ORDER BY identity_uid, window_start`;
 }
@@ -176,6 +178,10 @@ export async function runDetections(store: CaseStore, options: DetectOptions = {
         appender.appendVarchar(f.explanation);
         appender.appendVarchar(JSON.stringify(f.row.facts));
         appender.appendVarchar(detectedAt);
+        for (const b of [f.row.bytes_read, f.row.bytes_written]) {
+          if (b === null) appender.appendNull();
+          else appender.appendBigInt(BigInt(Math.round(b)));
+        }
         appender.endRow();
       }
       appender.closeSync();
@@ -198,9 +204,10 @@ export async function runDetections(store: CaseStore, options: DetectOptions = {
 export async function listFindings(store: CaseStore, limit = 1000): Promise<StoredFinding[]> {
   const rows = await store.read<{
     finding_id: string; rule_id: string; rule_kind: string; title: string; severity: Severity; score: number; identity_uid: string | null;
-    window_start: string; window_end: string; event_count: number; bytes: number | null; explanation: string; evidence: string[] | null;
+    window_start: string; window_end: string; event_count: number; bytes: number | null; bytes_read: number | null; bytes_written: number | null; explanation: string; evidence: string[] | null;
   }>(
-    `SELECT f.finding_id, f.rule_id, f.rule_kind, f.title, f.severity, f.score, f.identity_uid, f.window_start, f.window_end, f.event_count, f.bytes, f.explanation,
+    `SELECT f.finding_id, f.rule_id, f.rule_kind, f.title, f.severity, f.score, f.identity_uid, f.window_start, f.window_end, f.event_count, f.bytes,
+       f.bytes_read, f.bytes_written, f.explanation,
        (SELECT list(fe.event_uid) FROM finding_events fe WHERE fe.finding_id = f.finding_id) AS evidence
      FROM findings f ORDER BY f.score DESC, f.window_start, f.finding_id LIMIT $limit`,
     { limit },
@@ -221,6 +228,8 @@ export async function listFindings(store: CaseStore, limit = 1000): Promise<Stor
     windowEnd: r.window_end,
     eventCount: r.event_count,
     bytes: r.bytes,
+    bytesRead: r.bytes_read,
+    bytesWritten: r.bytes_written,
     explanation: r.explanation,
     evidence: r.evidence ?? [],
   }));

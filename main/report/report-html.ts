@@ -1,4 +1,4 @@
-import { formatBytes } from '../../shared/format';
+import { formatBytes, formatMoved } from '../../shared/format';
 import { caseInfo } from '../case-store/case-info';
 import type { CaseStore } from '../case-store/case-store';
 import { listFindings } from '../detect/engine';
@@ -71,7 +71,7 @@ export async function renderReportHtml(store: CaseStore, options: { generatedAt?
       return `<section class="finding">
   <h3>${i + 1}. <span class="sev ${esc(f.severity)}">${esc(f.severity)}</span> ${esc(f.title)} <span class="status">${esc(statuses.get(f.findingId) ?? 'new')}</span></h3>
   <p>${esc(f.explanation)}</p>
-  <p class="meta">Identity ${esc(f.identityUid ?? '—')} · ${esc(time(f.windowStart))} → ${esc(time(f.windowEnd))} UTC · ${number(f.eventCount)} events${f.bytes ? ` · ${gb(f.bytes)}` : ''} · finding ${esc(f.findingId)} (rule ${esc(f.ruleId)})</p>
+  <p class="meta">Identity ${esc(f.identityUid ?? '—')} · ${esc(time(f.windowStart))} → ${esc(time(f.windowEnd))} UTC · ${number(f.eventCount)} events${f.bytes ? ` · ${esc(formatMoved(f))}` : ''} · finding ${esc(f.findingId)} (rule ${esc(f.ruleId)})</p>
   <table class="evidence"><thead><tr><th>Time (UTC)</th><th>Actor</th><th>Operation</th><th>Resource</th><th>Source record (evidence file #, file SHA-256, record, record SHA-256)</th></tr></thead><tbody>
   ${rows.map((r) => `<tr><td class="nowrap">${esc(time(r.time))}</td><td>${esc(r.actor)}</td><td>${esc(r.operation)}</td><td class="wrap">${esc(r.resource)}</td><td class="nowrap">#${r.evidence_id} <span class="hash">${esc(r.sha256.slice(0, 16))}…</span> rec ${number(r.record_no)} <span class="hash">${esc((r.record_sha256 ?? '').slice(0, 16))}…</span></td></tr>`).join('\n  ')}
   </tbody></table>

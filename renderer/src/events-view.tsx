@@ -14,7 +14,7 @@ const PAGE = 200;
 const ROW_HEIGHT = 28;
 const decode = (b64: string): EventRow[] => (b64 ? [...tableFromIPC(base64Bytes(b64))].map((r) => r.toJSON() as EventRow) : []);
 
-const COLUMNS: { key: SortColumn | 'is_nhi'; label: string }[] = [
+const COLUMNS: { key: SortColumn | 'is_nhi'; label: string; title?: string }[] = [
   { key: 'time', label: 'Time' },
   { key: 'actor_uid', label: 'Actor' },
   { key: 'is_nhi', label: 'Kind' },
@@ -22,7 +22,8 @@ const COLUMNS: { key: SortColumn | 'is_nhi'; label: string }[] = [
   { key: 'resource_uid', label: 'Resource' },
   { key: 'src_ip', label: 'Source IP' },
   { key: 'status', label: 'Status' },
-  { key: 'bytes_out', label: 'Bytes out' },
+  { key: 'bytes_out', label: 'Read', title: 'bytes read out of the resource (a download, GetObject)' },
+  { key: 'bytes_in', label: 'Written', title: 'bytes written into the resource (an upload, PutObject, the target of a copy)' },
 ];
 
 /** Every event of the case, filtered and sorted, in a virtual list that loads pages as it scrolls. */
@@ -218,7 +219,7 @@ export function EventsView({ casePath }: { casePath: string }) {
                 <span key={c.key} role="columnheader">{c.label}</span>
               ) : (
                 <span key={c.key} role="columnheader" aria-sort={sort.column === c.key ? (sort.descending ? 'descending' : 'ascending') : 'none'}>
-                  <button type="button" className="sort" onClick={() => setSort({ column: c.key as SortColumn, descending: sort.column === c.key ? !sort.descending : c.key === 'bytes_out' })}>
+                  <button type="button" className="sort" onClick={() => setSort({ column: c.key as SortColumn, descending: sort.column === c.key ? !sort.descending : c.key === 'bytes_out' || c.key === 'bytes_in' })} title={c.title}>
                     {c.key === 'time' ? `Time (${zoneLabel(zone)})` : c.label}
                     {sort.column === c.key ? (sort.descending ? ' ▾' : ' ▴') : ''}
                   </button>
@@ -250,6 +251,7 @@ export function EventsView({ casePath }: { casePath: string }) {
                         <span>{String(row.src_ip ?? '')}</span>
                         <span className={row.status === 'failure' ? 'fail' : ''}>{String(row.status)}</span>
                         <span className="num">{bytes(row.bytes_out as number | null)}</span>
+                        <span className="num">{bytes(row.bytes_in as number | null)}</span>
                       </>
                     ) : (
                       <span className="muted">…</span>

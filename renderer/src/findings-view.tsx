@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { StoredFinding } from '../../shared/findings';
-import { bytes, call, number } from './api-client';
+import { call, number } from './api-client';
+import { formatMoved } from '../../shared/format';
 import { useCase } from './case/case-store';
 import { JournalNotes } from './journal-notes';
 import { useTimeFormat, useZone, zoneLabel } from './time-zone';
@@ -90,7 +91,7 @@ export function FindingsView({ casePath }: { casePath: string }) {
       {shown.length > 0 && (
         <table aria-label="finding list" className="findings">
           <thead>
-            <tr><th>Severity</th><th>Finding</th><th>Identity</th><th>Window ({zoneLabel(zone)})</th><th>Events</th><th>Bytes</th><th>Status</th></tr>
+            <tr><th>Severity</th><th>Finding</th><th>Identity</th><th>Window ({zoneLabel(zone)})</th><th>Events</th><th>Data</th><th>Status</th></tr>
           </thead>
           <tbody>
             {shown.map((f) => (
@@ -126,7 +127,7 @@ export function FindingsView({ casePath }: { casePath: string }) {
                 </td>
                 <td>{time(f.windowStart)}<br />{time(f.windowEnd)}</td>
                 <td>{number(f.eventCount)}</td>
-                <td>{bytes(f.bytes)}</td>
+                <td data-testid="finding-bytes">{formatMoved(f)}</td>
                 <td>
                   <select aria-label={`status of ${f.title}`} value={f.status} onChange={(e) => void changeStatus(f, e.target.value as 'new' | 'confirmed' | 'false_positive' | 'resolved')}>
                     <option value="new">new</option>

@@ -8,9 +8,12 @@ const UNDO: Record<number, string[]> = {
     `DROP SEQUENCE alias_id_seq`,
     `ALTER TABLE identities DROP COLUMN observed`,
     `ALTER TABLE identities DROP COLUMN principal_uid`,
+    `ALTER TABLE identities DROP COLUMN label`,
     `ALTER TABLE credentials DROP COLUMN created_by`,
     `ALTER TABLE credentials DROP COLUMN created_at`,
     `ALTER TABLE credentials DROP COLUMN created_event_uid`,
+    `ALTER TABLE findings DROP COLUMN bytes_read`,
+    `ALTER TABLE findings DROP COLUMN bytes_written`,
   ],
   4: [
     `ALTER TABLE events DROP COLUMN record_sha256`,
