@@ -41,10 +41,11 @@ export async function renderReportHtml(store: CaseStore, options: { generatedAt?
     `SELECT strftime(date_trunc('day', e.time), '%Y-%m-%d') AS day, count(*) FILTER (WHERE i.is_nhi)::BIGINT AS machine, count(*) FILTER (WHERE NOT coalesce(i.is_nhi, false))::BIGINT AS human
      FROM events e LEFT JOIN identities i ON i.uid = e.actor_uid GROUP BY ALL ORDER BY day`,
   );
-  const flows = await store.read<Flow>(
+  const flows = await store.read<Flow & { read: number; written: number }>(
     `WITH known AS (SELECT DISTINCT unnest(boundaries) AS b FROM identities)
      SELECT e.actor_uid AS identity, any_value(i.is_nhi) AS "isNhi", r.resource_uid AS resource, bool_or(r.boundary IS NOT NULL AND r.boundary NOT IN (SELECT b FROM known)) AS external,
-       count(*)::BIGINT AS events, sum(coalesce(e.bytes_out, 0) + coalesce(e.bytes_in, 0))::BIGINT AS bytes
+       count(*)::BIGINT AS events, sum(coalesce(e.bytes_out, 0) + coalesce(e.bytes_in, 0))::BIGINT AS bytes,
+       sum(coalesce(e.bytes_out, 0))::BIGINT AS read, sum(coalesce(e.bytes_in, 0))::BIGINT AS written
      FROM events e JOIN event_resources r ON r.event_uid = e.event_uid AND r.source = e.source AND r.role = 'container'
      LEFT JOIN identities i ON i.uid = e.actor_uid WHERE e.actor_uid IS NOT NULL
      GROUP BY e.actor_uid, r.resource_uid ORDER BY external DESC, bytes DESC, events DESC LIMIT 24`,
@@ -127,6 +128,9 @@ ${[...muted.entries()].map(([rule, m]) => `<tr><td>${esc(rule)}</td><td>${esc(m.
 <h2>Top flows: identity → resource</h2>
 ${flowsSvg(flows)}
 <p class="meta">Edge width by bytes (calls when no bytes). Red: a resource in a boundary no identity of the case belongs to.</p>
+<table class="flows"><thead><tr><th>Identity</th><th>Resource (objects under their bucket)</th><th>Events</th><th>Bytes read</th><th>Bytes written</th></tr></thead><tbody>
+${flows.map((f) => `<tr><td class="wrap">${esc(f.identity)}</td><td class="wrap">${esc(f.resource)}${f.external ? ' <b>(outside boundary)</b>' : ''}</td><td>${number(f.events)}</td><td>${gb(f.read)}</td><td>${gb(f.written)}</td></tr>`).join('\n')}
+</tbody></table>
 
 <h2>Identities</h2>
 <table><thead><tr><th>Identity</th><th>Kind</th><th>Type</th><th>Confidence</th><th>Events</th><th>Main reason</th></tr></thead><tbody>

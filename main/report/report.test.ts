@@ -57,6 +57,15 @@ describe('the auditor report', () => {
     expect((html.match(/<svg /g) ?? []).length).toBe(2);
   });
 
+  it('gives the exfiltration’s bytes as the case holds them: written once, a copy counted once as moved', () => {
+    const findings = html.slice(html.indexOf('<h2>Findings</h2>'), html.indexOf('<h2>Top flows'));
+    const external = findings.slice(findings.indexOf('Data written to an external boundary'));
+    expect(external.slice(0, external.indexOf('</section>'))).toMatch(/140 events · 13\.9 GB written ·/);
+    const transfer = findings.slice(findings.indexOf('Large data transfer'));
+    expect(transfer.slice(0, transfer.indexOf('</section>'))).toMatch(/13\.9 GB moved \(13\.9 GB read, 13\.9 GB written\)/);
+    expect(html).toMatch(/exfil-drop-7731 <b>\(outside boundary\)<\/b><\/td><td>140<\/td><td><\/td><td>13\.9 GB<\/td>/);
+  });
+
   it('prints a multi-page PDF from the CLI, refuses to overwrite, and journals the file hash', async () => {
     const out = join(tempDir(), 'report.pdf');
     const run = spawnSync(process.execPath, [CLI, 'report', '--case', casePath, '--out', out], { encoding: 'utf8' });

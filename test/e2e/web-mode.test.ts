@@ -134,14 +134,18 @@ describe('web mode in a real browser', () => {
     await page.reload();
     await expect.poll(() => page.textContent('[data-testid=event-count]'), { timeout: 15_000 }).toBe('282 events');
     // Sort by bytes (largest first on the first click): the biggest copy leads.
-    await page.getByRole('button', { name: /^Bytes out/ }).click();
+    await page.getByRole('button', { name: /^Read/ }).click();
     expect(page.url()).toContain('sort=bytes_out&desc=1');
     const store = await CaseStore.open(casePath, { readOnly: true });
-    const [{ largest }] = (await store.read<{ largest: number }>(
-      `SELECT max(bytes_out) AS largest FROM events WHERE actor_uid ILIKE '%backend-svc%' AND raw ILIKE '%198.51.100.23%'`,
-    )) as [{ largest: number }];
+    const [{ largest, largestIn }] = (await store.read<{ largest: number; largestIn: number }>(
+      `SELECT max(bytes_out) AS largest, max(bytes_in) AS "largestIn" FROM events WHERE actor_uid ILIKE '%backend-svc%' AND raw ILIKE '%198.51.100.23%'`,
+    )) as [{ largest: number; largestIn: number }];
     store.close();
     await expect.poll(() => page.locator('.event-list [role=row]').first().textContent()).toMatch(new RegExp(`GetObject.*${bytes(largest)}$`));
+    // Written apart from read: the copies into the outside bucket lead when sorted by bytes written.
+    await page.getByRole('button', { name: /^Written/ }).click();
+    expect(page.url()).toContain('sort=bytes_in&desc=1');
+    await expect.poll(() => page.locator('.event-list [role=row]').first().textContent()).toMatch(new RegExp(`PutObject.*exfil-drop-7731.*${bytes(largestIn)}$`));
     // Keyboard: focus the list, j selects the first row, j again the second, Escape closes.
     await page.getByTestId('event-list').focus();
     await page.keyboard.press('j');
