@@ -12,7 +12,11 @@ export interface CaseInfo {
   quarantineByReason: { reason: string; count: number }[];
   sources: { source: string; events: number; first: string | null; last: string | null; files: number }[];
   /** Identities by classification (derived after each import). */
-  identities: { total: number; machines: number; humans: number; unclassified: number };
+  /**
+   * Accounts seen in the logs, by kind; `principals`: the people and workloads known only through
+   * several linked accounts (a GitHub workflow, a person across sources), counted apart.
+   */
+  identities: { total: number; machines: number; humans: number; unclassified: number; principals: number };
   topActors: { actorUid: string; actorType: string | null; isNhi: boolean | null; events: number; failures: number }[];
   imports: number;
   /** What the import had to decide about the evidence, for the analyst to see at a glance. */

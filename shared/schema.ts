@@ -14,6 +14,7 @@ export const SOURCES = [
   'azure.activity',
   'azure.signin',
   'azure.audit',
+  'm365.audit',
   'github.audit',
   'okta.system',
   'ocsf',

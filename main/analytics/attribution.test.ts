@@ -88,6 +88,20 @@ describe('attribution across sources', () => {
     expect(accounts.size).toBe(2);
   });
 
+  it('ends a workflow’s chain at the run that was going and the push before it, branch and pusher named', async () => {
+    const calls = truth.chains.filter((c) => c.origin.startsWith('github-workflow:northwind/infra@'));
+    const branch = calls.find((c) => c.origin.endsWith('@refs/heads/ci-tweak'))!;
+    const chain = await chainForEvent(store, branch.eventUid!);
+    expect(chain!.links.at(-1)!.identity).toBe('github-workflow:northwind/infra@refs/heads/ci-tweak');
+    expect(chain!.trigger).toMatchObject({ run: { runId: '9900', branch: 'ci-tweak', event: 'push', actor: 'github:jonas-nw' }, push: { actor: 'github:jonas-nw' } });
+    expect(chain!.summary).toMatch(/run 9900 \(deploy\) on branch ci-tweak started at .* by a push of github:jonas-nw, after a push by github:jonas-nw/);
+    const main = await chainForEvent(store, calls.find((c) => c.origin.endsWith('@refs/heads/main'))!.eventUid!);
+    expect(main!.trigger).toMatchObject({ run: { branch: 'main', actor: 'github:priya-nw' } });
+    // A chain that does not end at a workflow has no trigger.
+    const irsa = await chainForEvent(store, truth.chains.find((c) => c.origin === 'system:serviceaccount:billing:worker')!.eventUid!);
+    expect(irsa!.trigger).toBeNull();
+  });
+
   it('makes one person of the accounts that share an email, known through them', async () => {
     const person = await identityProfile(store, 'person:priya@northwind.example');
     expect(person).toMatchObject({ observed: false, isNhi: false, type: 'human', events: 0 });

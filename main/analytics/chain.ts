@@ -37,9 +37,24 @@ export interface EventChain {
   operation: string;
   resource: string | null;
   links: ChainLink[];
+  /**
+   * When the chain ends at a GitHub workflow: the run of that workflow (repository and branch)
+   * that was going at the time, who started it and how, and the push before it, from the GitHub
+   * audit log. A workflow changed on a branch and run shows here with the branch and the pusher.
+   */
+  trigger: WorkflowTrigger | null;
   /** One sentence an analyst can paste into a report. */
   summary: string;
 }
+
+export interface WorkflowTrigger {
+  run: { eventUid: string; at: string; runId: string | null; name: string | null; branch: string | null; event: string | null; actor: string | null; headSha: string | null };
+  push: { eventUid: string; at: string; actor: string | null } | null;
+}
+
+/** How long before the event a workflow run may have started, and a push before the run. */
+const RUN_WINDOW_HOURS = 6;
+const PUSH_WINDOW_HOURS = 1;
 
 const MAX_DEPTH = 10;
 
@@ -116,7 +131,8 @@ export async function chainForEvent(store: CaseStore, eventUid: string): Promise
     origin = byCall ? (assumer?.origin_uid ?? null) : null;
   }
   await climbToPrincipal(store, links);
-  return { eventUid, time: event.time, operation: event.operation, resource: event.resource_uid, links, summary: summarize(event, links) };
+  const trigger = await workflowTrigger(store, links[links.length - 1]?.identity ?? null, event.time);
+  return { eventUid, time: event.time, operation: event.operation, resource: event.resource_uid, links, trigger, summary: summarize(event, links, trigger) };
 }
 
 /**
@@ -145,7 +161,35 @@ async function climbToPrincipal(store: CaseStore, links: ChainLink[]): Promise<v
   });
 }
 
-function summarize(event: { time: string; operation: string; resource_uid: string | null }, links: ChainLink[]): string {
+/** The GitHub Actions run of `principal` (github-workflow:[host/]owner/repo@ref) going at `time`, and the push before it. */
+async function workflowTrigger(store: CaseStore, principal: string | null, time: string): Promise<WorkflowTrigger | null> {
+  const m = principal ? /^github-workflow:(?:[^/]+\/(?=[^/]+\/[^/@]+@))?([^/@]+\/[^/@]+)@(.+)$/.exec(principal) : null;
+  if (!m) return null;
+  const [, repo, ref] = m as unknown as [string, string, string];
+  const branch = ref.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : null;
+  const [run] = await store.read<WorkflowTrigger['run']>(
+    `SELECT event_uid AS "eventUid", strftime(time, '%Y-%m-%dT%H:%M:%SZ') AS at, json_extract_string(raw, '$.workflow_run_id') AS "runId",
+       json_extract_string(raw, '$.name') AS name, json_extract_string(raw, '$.head_branch') AS branch, json_extract_string(raw, '$.event') AS event,
+       actor_uid AS actor, json_extract_string(raw, '$.head_sha') AS "headSha"
+     FROM events
+     WHERE source = 'github.audit' AND operation IN ('workflows.created_workflow_run', 'workflows.prepared_workflow_job')
+       AND resource_uid = $repo AND time <= $t::TIMESTAMP AND time >= $t::TIMESTAMP - INTERVAL ${RUN_WINDOW_HOURS} HOUR
+       AND ($branch IS NULL OR json_extract_string(raw, '$.head_branch') = $branch)
+     ORDER BY time DESC, event_uid LIMIT 1`,
+    { repo: `github:${repo}`, t: time, branch },
+  );
+  if (!run) return null;
+  const [push] = await store.read<NonNullable<WorkflowTrigger['push']>>(
+    `SELECT event_uid AS "eventUid", strftime(time, '%Y-%m-%dT%H:%M:%SZ') AS at, actor_uid AS actor FROM events
+     WHERE source = 'github.audit' AND operation = 'git.push' AND resource_uid = $repo
+       AND time <= $t::TIMESTAMP AND time >= $t::TIMESTAMP - INTERVAL ${PUSH_WINDOW_HOURS} HOUR
+     ORDER BY (actor_uid IS NOT DISTINCT FROM $actor) DESC, time DESC, event_uid LIMIT 1`,
+    { repo: `github:${repo}`, t: run.at, actor: run.actor },
+  );
+  return { run, push: push ?? null };
+}
+
+function summarize(event: { time: string; operation: string; resource_uid: string | null }, links: ChainLink[], trigger: WorkflowTrigger | null): string {
   const parts = [`${event.operation}${event.resource_uid ? ` on ${event.resource_uid}` : ''} at ${event.time}`];
   for (const [i, link] of links.entries()) {
     const as = i === 0 ? 'ran as' : 'which was';
@@ -161,6 +205,13 @@ function summarize(event: { time: string; operation: string; resource_uid: strin
       const subject = link.assumed.subject ? ` for ${link.assumed.subject}` : '';
       parts.push(`issued by ${link.assumed.via} at ${link.assumed.at} to ${link.assumed.by}${subject}${from}`);
     }
+  }
+  if (trigger) {
+    const r = trigger.run;
+    parts.push(
+      `run ${r.runId ?? r.eventUid}${r.name ? ` (${r.name})` : ''}${r.branch ? ` on branch ${r.branch}` : ''} started at ${r.at}${r.event ? ` by a ${r.event}` : ''}${r.actor ? ` of ${r.actor}` : ''}` +
+        (trigger.push ? `, after a push by ${trigger.push.actor ?? 'an unknown actor'} at ${trigger.push.at}` : ''),
+    );
   }
   return `${parts.join(', ')}.`;
 }

@@ -113,8 +113,20 @@ SELECT * FROM (
     regexp_extract(raw->>'$.protoPayload.response.name', 'serviceAccounts/([^/]+)/keys/', 1),
     actor_uid, time, event_uid, 'service_account_key'
   FROM events WHERE source = 'gcp.audit' AND operation ILIKE '%CreateServiceAccountKey' AND status = 'success'
+  UNION ALL
+  -- An Entra app secret or certificate: the new key is the KeyIdentifier only the new value lists
+  -- (the record lists every key before and after); sign-ins name it servicePrincipalCredentialKeyId.
+  SELECT 'azure-key:' || k, CASE WHEN resource_type ILIKE 'ServicePrincipal' OR resource_type = 'azure:directory-object'
+      THEN 'azure-sp:' || regexp_extract(boundary, '^tenants/(.+)$', 1) || '/' || regexp_extract(resource_uid, '/([^/]+)$', 1) ELSE resource_uid END,
+    actor_uid, time, event_uid, 'app_secret'
+  FROM (
+    SELECT *, unnest(list_filter(list_distinct(ids), x -> len(list_filter(ids, y -> y = x)) = 1)) AS k
+    FROM (SELECT *, regexp_extract_all(raw, 'KeyIdentifier=([0-9a-fA-F-]{36})', 1) AS ids FROM events
+          WHERE source IN ('azure.audit', 'm365.audit') AND status = 'success'
+            AND regexp_matches(operation, '(?i)(add service principal credentials|certificates and secrets management|update application)')))
 ) WHERE credential_uid IS NOT NULL;
-UPDATE credentials SET created_by = k.created_by, created_at = k.created_at, created_event_uid = k.event_uid, owner_uid = coalesce(credentials.owner_uid, k.owner_uid)
+UPDATE credentials SET created_by = k.created_by, created_at = k.created_at, created_event_uid = k.event_uid, owner_uid = coalesce(credentials.owner_uid, k.owner_uid),
+  kind = CASE WHEN credentials.kind = 'other' THEN k.kind ELSE credentials.kind END
 FROM created_keys k WHERE credentials.credential_uid = k.credential_uid;
 INSERT INTO credentials (credential_uid, kind, owner_uid, first_seen, last_seen, events, src_ips, user_agents, boundaries, owner_deleted, shared, orphaned,
   created_by, created_at, created_event_uid)

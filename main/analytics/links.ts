@@ -11,6 +11,8 @@ import { appendJournal } from '../journal/journal';
  * - `system:serviceaccount:<ns>:<name>` for a Kubernetes workload,
  * - `github-workflow:[<host>/]<owner>/<repo>@<ref or context>` for a GitHub Actions workflow
  *   (the host only for GitHub Enterprise Server),
+ * - the Entra service principal (`azure-sp:<tenant>/<object id>`) for its application id
+ *   (`azure-app:<app id>`, as the unified audit log names an app), when a sign-in names both,
  * - `person:<email>` for accounts of one person that share an email-shaped name (two or more),
  * - or whatever principal the analyst names (`nhi alias`, journaled).
  *
@@ -59,7 +61,13 @@ SELECT uid,
     || regexp_extract(subject, '^repo:([^:]+):', 1) || '@' || regexp_replace(regexp_extract(subject, '^repo:[^:]+:(.+)$', 1), '^ref:', ''),
   'same_workflow', 'the GitHub Actions workflow whose OIDC subject is ' || subject, 'derived'
 FROM (${GITHUB_SUBJECT})
-WHERE provider LIKE '%githubusercontent.com' OR provider LIKE '%/_services/token'`;
+WHERE provider LIKE '%githubusercontent.com' OR provider LIKE '%/_services/token'
+UNION ALL
+SELECT DISTINCT 'azure-app:' || lower(coalesce(raw->>'$.properties.appId', raw->>'$.appId')), actor_uid, 'same_application',
+  'the application id of this service principal (its Entra sign-ins name both)', 'derived'
+FROM events WHERE source = 'azure.signin' AND actor_type IN ('service_principal', 'managed_identity')
+  AND coalesce(raw->>'$.properties.appId', raw->>'$.appId') IS NOT NULL
+  AND 'azure-app:' || lower(coalesce(raw->>'$.properties.appId', raw->>'$.appId')) IN (SELECT uid FROM link_candidates)`;
 
 /** Accounts of one person: two or more names that are the same email address. */
 const PERSON_LINKS = `

@@ -1,6 +1,7 @@
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ApiResult, ImportJob } from '../../shared/api';
+import { SCHEMA_VERSION } from '../case-store/migrations';
 import { tempDir } from '../../test/helpers/builders';
 import { CasePool } from './case-pool';
 import { settleImportJobs } from './import-jobs';
@@ -35,7 +36,7 @@ describe('cases and imports from the app', () => {
   it('creates a case once, refuses to create it again, and remembers it', async () => {
     const casePath = join(tempDir(), 'new.duckdb');
     const info = await ok<{ events: number; schemaVersion: number }>(handleApiCall('case.create', { casePath }, context));
-    expect(info).toMatchObject({ events: 0, schemaVersion: 4 });
+    expect(info).toMatchObject({ events: 0, schemaVersion: SCHEMA_VERSION });
     const again = await handleApiCall('case.create', { casePath }, context);
     expect(again).toMatchObject({ ok: false, error: { code: 'case_error' } });
     expect((await handleApiCall('case.create', { casePath: join(tempDir(), 'no-extension') }, context)).ok).toBe(false);

@@ -40,8 +40,9 @@ export async function caseInfo(store: CaseStore, topActors = 10): Promise<CaseIn
     { n: topActors },
   );
   const [identities] = await store.read<CaseInfo['identities']>(`
-    SELECT count(*)::BIGINT AS total, count(*) FILTER (is_nhi)::BIGINT AS machines,
-      count(*) FILTER (NOT is_nhi)::BIGINT AS humans, count(*) FILTER (is_nhi IS NULL)::BIGINT AS unclassified
+    SELECT count(*) FILTER (observed)::BIGINT AS total, count(*) FILTER (observed AND is_nhi)::BIGINT AS machines,
+      count(*) FILTER (observed AND NOT is_nhi)::BIGINT AS humans, count(*) FILTER (observed AND is_nhi IS NULL)::BIGINT AS unclassified,
+      count(*) FILTER (NOT observed)::BIGINT AS principals
     FROM identities`);
   return {
     path: store.path,
@@ -54,7 +55,7 @@ export async function caseInfo(store: CaseStore, topActors = 10): Promise<CaseIn
     quarantined: totals?.quarantined ?? 0,
     quarantineByReason,
     sources,
-    identities: identities ?? { total: 0, machines: 0, humans: 0, unclassified: 0 },
+    identities: identities ?? { total: 0, machines: 0, humans: 0, unclassified: 0, principals: 0 },
     topActors: actors.map((a) => ({ actorUid: a.actor_uid, actorType: a.actor_type, isNhi: a.is_nhi, events: a.events, failures: a.failures })),
     imports: totals?.imports ?? 0,
     integrity: integrity ?? { duplicates: 0, idCollisions: 0, implausibleTimes: 0, notRead: 0, failedImports: 0, interruptedImports: 0 },

@@ -27,6 +27,10 @@ CREATE TABLE identity_aliases (
 -- (No DEFAULT: DuckDB 1.5 cannot commit a second ALTER of a table after one adding a defaulted column.)
 ALTER TABLE identities ADD COLUMN observed BOOLEAN;
 ALTER TABLE identities ADD COLUMN principal_uid VARCHAR;
+-- The name to show: the display name, with its account/project/cluster when another identity has
+-- the same one (two roles named deploy in two accounts), refreshed after every derivation.
+ALTER TABLE identities ADD COLUMN label VARCHAR;
+-- (Every ALTER of a table before any UPDATE of it: DuckDB cannot commit an ALTER after an UPDATE in one transaction.)
 UPDATE identities SET observed = true;
 -- Who created a credential, and when (CreateAccessKey, CreateServiceAccountKey…), when the case saw it.
 ALTER TABLE credentials ADD COLUMN created_by VARCHAR;
@@ -35,7 +39,4 @@ ALTER TABLE credentials ADD COLUMN created_event_uid VARCHAR;
 -- A finding's bytes read and written, apart (findings.bytes is the data moved: the larger of the two).
 ALTER TABLE findings ADD COLUMN bytes_read BIGINT;
 ALTER TABLE findings ADD COLUMN bytes_written BIGINT;
--- The name to show: the display name, with its account/project/cluster when another identity has
--- the same one (two roles named deploy in two accounts), refreshed after every derivation.
-ALTER TABLE identities ADD COLUMN label VARCHAR;
 `;

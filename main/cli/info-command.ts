@@ -31,7 +31,7 @@ export async function runInfo(args: ParsedArgs): Promise<number> {
   ].filter(Boolean);
   for (const w of warnings) out.push(`Attention: ${w}`);
   const ids = info.identities;
-  out.push(`Identities: ${ids.total.toLocaleString('en-US')} (${ids.machines.toLocaleString('en-US')} machines, ${ids.humans.toLocaleString('en-US')} humans${ids.unclassified > 0 ? `, ${ids.unclassified} unclassified` : ''})`);
+  out.push(`Identities: ${ids.total.toLocaleString('en-US')} (${ids.machines.toLocaleString('en-US')} machines, ${ids.humans.toLocaleString('en-US')} humans${ids.unclassified > 0 ? `, ${ids.unclassified} unclassified` : ''})${ids.principals > 0 ? `; ${ids.principals.toLocaleString('en-US')} principals known through linked accounts` : ''}`);
   out.push('', table(['source', 'events', 'files', 'first (UTC)', 'last (UTC)'], info.sources.map((s) => [s.source, s.events, s.files, s.first ?? '', s.last ?? ''])));
   if (info.quarantineByReason.length > 0) {
     out.push('', table(['quarantine reason', 'records'], info.quarantineByReason.map((q) => [q.reason, q.count])));

@@ -18,8 +18,8 @@ export const STAGE_RAW_DDL = `CREATE TEMP TABLE IF NOT EXISTS stage_raw (file_no
 /** Every staged record with its parse problem, or the parser that claims it. */
 function classifySql(parsers: readonly SourceParser[]): string {
   // Side records (CloudTrail digests and their signatures) first: no parser claims them.
-  const detectors = [...SIDE_RECORDS.map((k) => ({ id: k.id, detect: (p: string) => k.detect(p, 'doc') })), ...parsers];
-  const detectCase = `CASE ${detectors.map((p) => `WHEN ${p.detect('p')} THEN ${sqlString(p.id)}`).join(' ')} END`;
+  const detectors: { id: string; detect: (p: string, doc: string) => string }[] = [...SIDE_RECORDS, ...parsers];
+  const detectCase = `CASE ${detectors.map((p) => `WHEN ${p.detect('p', 'doc')} THEN ${sqlString(p.id)}`).join(' ')} END`;
   return `
 CREATE OR REPLACE TEMP TABLE classified AS
 SELECT file_no, record_no, byte_offset, line, raw, json_text, record_sha256,

@@ -250,8 +250,8 @@ export function EventsView({ casePath }: { casePath: string }) {
                         <span title={String(row.resource_uid ?? '')}>{String(row.resource_uid ?? '')}</span>
                         <span>{String(row.src_ip ?? '')}</span>
                         <span className={row.status === 'failure' ? 'fail' : ''}>{String(row.status)}</span>
-                        <span className="num">{bytes(row.bytes_out as number | null)}</span>
-                        <span className="num">{bytes(row.bytes_in as number | null)}</span>
+                        <span className="num">{row.bytes_out ? bytes(row.bytes_out as number) : ''}</span>
+                        <span className="num">{row.bytes_in ? bytes(row.bytes_in as number) : ''}</span>
                       </>
                     ) : (
                       <span className="muted">…</span>

@@ -113,7 +113,7 @@ describe('graph, timeline and replay in a real browser', () => {
     await page.getByRole('button', { name: 'Path from here' }).click();
     await page.getByRole('button', { name: 'select arn:aws:s3:::acme-prod-artifacts' }).first().click();
     await page.getByRole('button', { name: 'Path to here' }).click();
-    await expect.poll(() => page.textContent('[data-testid=graph-path]'), { timeout: 20_000 }).toMatch(/assumed gha-deploy.*gha-deploy acted on s3:\/\/acme-prod-artifacts/s);
+    await expect.poll(() => page.textContent('[data-testid=graph-path]'), { timeout: 20_000 }).toMatch(/assumed gha-deploy \(111111111111\).*gha-deploy \(111111111111\) acted on s3:\/\/acme-prod-artifacts/s);
     // The first event of the last step, with the chain behind it, is the evidence.
     expect(await page.textContent('[data-testid=graph-path-proof]')).toMatch(/PutObject on arn:aws:s3:::acme-prod-artifacts.*AssumeRoleWithWebIdentity/);
     await page.screenshot({ path: join(SHOTS, 'graph-path.png') });

@@ -55,6 +55,7 @@ describe('web mode in a real browser', () => {
     expect(report).toMatch(/complete.*5,373.*6.*0/s);
     await expect.poll(() => page.textContent('[data-testid=events]'), { timeout: 15_000 }).toBe('5,373');
     expect(await page.textContent('[data-testid=machines]')).toBe('9');
+    expect(await page.textContent('[data-testid=principals]')).toBe('3');
     expect(await page.textContent('[data-testid=humans]')).toBe('6');
     expect(await page.textContent('table[aria-label=sources]')).toContain('aws.cloudtrail');
     await page.screenshot({ path: join(SHOTS, 'import-complete.png'), fullPage: true });
@@ -66,9 +67,11 @@ describe('web mode in a real browser', () => {
     expect(existsSync(created.replace(/\.duckdb$/, '.evidence'))).toBe(true);
     // Identities, sortable and filterable.
     await page.getByRole('tab', { name: 'Identities' }).click();
-    await expect.poll(() => page.locator('table[aria-label="identity list"] tbody tr').count()).toBe(15);
+    // 15 accounts seen in the logs and 3 principals known through them (a workflow, two people).
+    await expect.poll(() => page.locator('table[aria-label="identity list"] tbody tr').count()).toBe(18);
+    expect(await page.locator('table[aria-label="identity list"]').textContent()).toContain('acme/platform@refs/heads/mainmachineci_pipeline');
     await page.getByLabel('machine or human').selectOption('true');
-    await expect.poll(() => page.textContent('[data-testid=identity-count]')).toBe('9 of 15 identities');
+    await expect.poll(() => page.textContent('[data-testid=identity-count]')).toBe('10 of 18 identities');
     await page.screenshot({ path: join(SHOTS, 'identities.png'), fullPage: true });
     expect(errors, errors.join('\n')).toEqual([]);
     await page.close();

@@ -9,7 +9,9 @@ import { timeSql } from './time-sql';
  * Conventions: actor_uid = `github:<actor login>` (`[bot]` logins are machines; the kind of
  * token, `programmatic_access_type`, stays in the raw record and the credential); credential_uid = `github-token:<hashed_token>` (else `token_id`); session_uid =
  * `github-run:<repo>/<workflow_run_id>` for workflow events; resource_uid = `github:<org>/<repo>`
- * for repository events, else `github:<org>` (the affected `user` is a related resource);
+ * for repository events, else `github:<org>`, else the affected user (`github:<user>`; also a
+ * related resource when there is an org or repository). Some records have no actor at all
+ * (`user.forgot_password`, made before anyone signed in): they are kept with no actor;
  * boundary = `github-org:<org>` (else `github-business:<business>`).
  */
 
@@ -23,13 +25,14 @@ const CATEGORY_RULES: readonly (readonly [string, string])[] = [
 
 export const githubAudit: SourceParser = {
   id: 'github.audit',
-  version: '1.0.0',
+  version: '1.1.0',
 
-  probe: { action: 'VARCHAR', actor: 'VARCHAR', created_at: 'VARCHAR', '@timestamp': 'VARCHAR', org: 'VARCHAR', business: 'VARCHAR', eventType: 'VARCHAR' },
+  probe: { action: 'VARCHAR', actor: 'VARCHAR', created_at: 'VARCHAR', '@timestamp': 'VARCHAR', org: 'VARCHAR', business: 'VARCHAR', eventType: 'VARCHAR', actor_ip: 'VARCHAR', _document_id: 'VARCHAR' },
 
   detect(p) {
     return `(${p}.action IS NOT NULL AND regexp_matches(${p}.action, '^[a-z_]+\\.[a-z_]+') AND ${p}.eventType IS NULL
-      AND (${p}.created_at IS NOT NULL OR ${p}."@timestamp" IS NOT NULL) AND (${p}.actor IS NOT NULL OR ${p}.org IS NOT NULL OR ${p}.business IS NOT NULL))`;
+      AND (${p}.created_at IS NOT NULL OR ${p}."@timestamp" IS NOT NULL)
+      AND (${p}.actor IS NOT NULL OR ${p}.org IS NOT NULL OR ${p}.business IS NOT NULL OR ${p}.actor_ip IS NOT NULL OR ${p}._document_id IS NOT NULL))`;
   },
 
   structure: {
@@ -66,7 +69,8 @@ export const githubAudit: SourceParser = {
     // A GitHub App token says how the call was made, not who the actor is (a person's login can
     // appear with one): only bot logins mark the actor itself as a machine.
     const machine = `(${actor} LIKE '%[bot]' OR lower(j.actor_is_bot) = 'true')`;
-    const resource = `CASE WHEN ${repo} IS NOT NULL THEN 'github:' || ${repo} WHEN nullif(j.org, '') IS NOT NULL THEN 'github:' || j.org END`;
+    const resource = `CASE WHEN ${repo} IS NOT NULL THEN 'github:' || ${repo} WHEN nullif(j.org, '') IS NOT NULL THEN 'github:' || j.org WHEN nullif(j.user, '') IS NOT NULL THEN 'github:' || j.user END`;
+    const resourceType = `CASE WHEN ${repo} IS NOT NULL THEN 'github:repository' WHEN nullif(j.org, '') IS NOT NULL THEN 'github:organization' WHEN nullif(j.user, '') IS NOT NULL THEN 'github:user' END`;
     const boundary = `CASE WHEN nullif(j.org, '') IS NOT NULL THEN 'github-org:' || j.org WHEN nullif(j.business, '') IS NOT NULL THEN 'github-business:' || j.business END`;
     return `
 SELECT ${carry}
@@ -89,7 +93,7 @@ SELECT ${carry}
   'github' AS service,
   CASE ${CATEGORY_RULES.map(([pattern, c]) => `WHEN regexp_matches(j.action, ${sqlString(pattern)}) THEN ${sqlString(c)}`).join(' ')} ELSE 'other' END AS category,
   ${resource} AS resource_uid,
-  CASE WHEN ${repo} IS NOT NULL THEN 'github:repository' WHEN nullif(j.org, '') IS NOT NULL THEN 'github:organization' END AS resource_type,
+  ${resourceType} AS resource_type,
   ${boundary} AS boundary,
   ${boundary} AS actor_boundary,
   NULL AS region,
@@ -103,8 +107,8 @@ SELECT ${carry}
   CASE WHEN ${time} IS NULL THEN 'no_time' END AS problem,
   CASE WHEN ${time} IS NULL THEN 'no usable time: created_at is ' || coalesce('"' || j.created_at || '"', 'missing') END AS problem_message,
   list_concat(
-    CASE WHEN ${resource} IS NOT NULL THEN [{'resource_uid': ${resource}, 'resource_type': CASE WHEN ${repo} IS NOT NULL THEN 'github:repository' ELSE 'github:organization' END, 'boundary': ${boundary}, 'role': 'primary'}] ELSE [] END,
-    CASE WHEN nullif(j.user, '') IS NOT NULL THEN [{'resource_uid': 'github:' || j.user, 'resource_type': 'github:user', 'boundary': ${boundary}, 'role': 'related'}] ELSE [] END
+    CASE WHEN ${resource} IS NOT NULL THEN [{'resource_uid': ${resource}, 'resource_type': ${resourceType}, 'boundary': ${boundary}, 'role': 'primary'}] ELSE [] END,
+    CASE WHEN nullif(j.user, '') IS NOT NULL AND coalesce(${repo}, nullif(j.org, '')) IS NOT NULL THEN [{'resource_uid': 'github:' || j.user, 'resource_type': 'github:user', 'boundary': ${boundary}, 'role': 'related'}] ELSE [] END
   ) AS resources
 FROM ${from}`;
   },

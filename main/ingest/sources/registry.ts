@@ -3,6 +3,7 @@ import { k8sAudit } from './k8s-audit';
 import { gcpAudit } from './gcp-audit';
 import { azureActivity, azureAudit, azureSignin } from './azure';
 import { githubAudit } from './github-audit';
+import { azureAuditTable, m365Audit } from './microsoft-365';
 import { oktaSystem } from './okta-system';
 import { type SourceParser, mergeStructures, sqlString } from './source-parser';
 import { ocsf } from './ocsf';
@@ -16,7 +17,9 @@ export const PARSERS: readonly SourceParser[] = [
   k8sAudit,
   azureSignin,
   azureAudit,
+  azureAuditTable,
   azureActivity,
+  m365Audit,
   oktaSystem,
   githubAudit,
   ocsf,

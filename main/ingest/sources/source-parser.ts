@@ -12,13 +12,22 @@ export type JsonStructure = string | { readonly [key: string]: JsonStructure } |
  * for detection; the record is then parsed against the `structure` of the parser that claimed it.
  */
 export interface SourceParser {
-  readonly id: Source;
+  /**
+   * The parser: its source, or `<source>:<shape>` when one source has several parsers (a table
+   * export whose field names differ from the API's only in case cannot share a structure with it:
+   * DuckDB reads struct fields case-insensitively). The events' source is what the SQL writes.
+   */
+  readonly id: Source | `${Source}:${string}`;
   /** Bumped whenever the mapping changes, and recorded on every evidence row it parsed. */
   readonly version: string;
   /** The few fields `detect` reads, as a json_transform structure (merged with other parsers' probes). */
   readonly probe: { readonly [key: string]: JsonStructure };
-  /** SQL predicate over `p`, the record parsed against the merged probes (a key another parser reads differently may be JSON). */
-  detect(p: string): string;
+  /**
+   * SQL predicate over `p`, the record parsed against the merged probes (a key another parser
+   * reads differently may be JSON), and `doc`, the record as JSON text: for keys that differ from
+   * another parser's only in case, which the merged probe cannot hold apart.
+   */
+  detect(p: string, doc: string): string;
   /** The fields this parser reads, as a json_transform structure. */
   readonly structure: { readonly [key: string]: JsonStructure };
   /**

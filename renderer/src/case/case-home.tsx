@@ -41,6 +41,11 @@ export function CaseHome({ casePath, importRequests }: { casePath: string; impor
         </div>
         <div><dt>Humans</dt><dd data-testid="humans">{number(info.identities.humans)}</dd></div>
         <div><dt>Unclassified</dt><dd>{number(info.identities.unclassified)}</dd></div>
+        {info.identities.principals > 0 && (
+          <div title="people and workloads known through several linked accounts (a GitHub workflow, a person across sources)">
+            <dt>Principals</dt><dd data-testid="principals">{number(info.identities.principals)}</dd>
+          </div>
+        )}
       </dl>
       <p className="muted" data-testid="time-range">
         {info.timeRange.first ? `${time(info.timeRange.first)} → ${time(info.timeRange.last)} (${zoneLabel(zone)})` : 'No events yet: import evidence below.'}
