@@ -116,6 +116,24 @@ describe('identity analytics on the 02:14 incident', () => {
     expect(profile.baseline!.srcIps).toEqual(['10.0.12.34']);
   });
 
+  it('profiles top resources by bucket, the outside one first, with totals equal to SQL over the case', async () => {
+    const profile = (await identityProfile(store, incident.role_uid))!;
+    const [first] = profile.topResources;
+    expect(first).toMatchObject({ resource_uid: `arn:aws:s3:::${incident.destination_bucket}`, outside: true, events: incident.objects_copied, bytes_in: incident.bytes_copied, bytes_out: 0 });
+    const sql = await store.read<{ resource_uid: string; events: number; bytes_out: number; bytes_in: number }>(
+      // Objects roll up to their bucket; a call on the bucket itself counts for it too.
+      `SELECT coalesce(c.resource_uid, e.resource_uid) AS resource_uid, count(*)::BIGINT AS events, coalesce(sum(e.bytes_out), 0)::BIGINT AS bytes_out, coalesce(sum(e.bytes_in), 0)::BIGINT AS bytes_in
+       FROM events e LEFT JOIN event_resources c ON c.event_uid = e.event_uid AND c.source = e.source AND c.role = 'container'
+       WHERE e.actor_uid = $a GROUP BY ALL`,
+      { a: incident.role_uid },
+    );
+    for (const r of profile.topResources.filter((t) => t.resource_uid.startsWith('arn:aws:s3:::'))) {
+      expect(r).toMatchObject(sql.find((x) => x.resource_uid === r.resource_uid)!);
+    }
+    const [totals] = await store.read<{ o: number; i: number }>(`SELECT sum(bytes_out)::BIGINT AS o, sum(bytes_in)::BIGINT AS i FROM events WHERE actor_uid = $a`, { a: incident.role_uid });
+    expect([profile.bytesOut, profile.bytesIn]).toEqual([totals!.o, totals!.i]);
+  });
+
   it('links the dormant key to its owner and flags it shared: two addresses, two user agents', async () => {
     const [key] = await store.read<{ owner_uid: string; kind: string; src_ips: string[]; last_seen: string; shared: boolean; orphaned: boolean }>(
       `SELECT owner_uid, kind, src_ips, last_seen, shared, orphaned FROM credentials WHERE credential_uid = $k`,
