@@ -86,14 +86,14 @@ export function IdentityPage({ casePath }: { casePath: string }) {
               {profile.linkedAccounts.map((a) => (
                 <tr key={a.uid}>
                   <td><button type="button" className="link" onClick={() => go('identity', { identity: a.uid })}>{a.uid}</button></td>
-                  <td>{a.isNhi === null ? '?' : a.isNhi ? 'machine' : 'human'}</td><td>{number(a.events)}</td><td className="wrap">{a.reason}</td>
+                  <td>{a.type === null ? 'name only' : a.isNhi === null ? '?' : a.isNhi ? 'machine' : 'human'}</td><td>{number(a.events)}</td><td className="wrap">{a.reason}</td>
                 </tr>
               ))}
             </tbody>
           </table>
         </>
       )}
-      <OverrideForm casePath={casePath} uid={profile.uid} isNhi={profile.isNhi} onDone={setProfile} />
+      <OverrideForm casePath={casePath} uid={profile.uid} isNhi={profile.isNhi} onDone={setProfile} />{' · '}
       <AliasForm casePath={casePath} uid={profile.uid} principal={profile.principal?.uid ?? null} onDone={setProfile} />
       <ul className="reasons">
         {profile.reasons.map((r) => (

@@ -228,6 +228,17 @@ describe('web mode in a real browser', () => {
     await page.getByLabel('classify this identity').getByRole('button', { name: 'Save' }).click();
     await expect.poll(() => page.textContent('[data-testid=verdict]'), { timeout: 30_000 }).toMatch(/^Machine.*analyst override/);
     expect(await page.textContent('section[aria-label="identity profile"]')).toContain('runs the nightly report script under her name');
+    // Bob's Identity Center user shares no email-shaped name with his SAML sign-ins: the analyst links it.
+    const idc = 'aws-identity-center:arn:aws:identitystore::111111111111:identitystore/d-9067642ac7/94482488-3041-7026-18f3-be45837cd0e4';
+    await page.goto(`${server.url}&case=${encodeURIComponent(casePath)}#identity?uid=${encodeURIComponent(idc)}`);
+    await expect.poll(() => page.textContent('[data-testid=verdict]'), { timeout: 15_000 }).toMatch(/^Human/);
+    expect(await page.locator('[data-testid=principal]').count()).toBe(0);
+    await page.getByRole('button', { name: /Link to a person or workload/ }).click();
+    await page.getByLabel('principal').fill('person:bob@acme.example');
+    await page.getByLabel('alias reason').fill('the Identity Center user bob signs in as');
+    await page.getByLabel('link account').getByRole('button', { name: 'Link' }).click();
+    await expect.poll(() => page.textContent('[data-testid=principal]'), { timeout: 30_000 }).toMatch(/person:bob@acme\.example.*the Identity Center user bob signs in as.*\(analyst alias\)/);
+    await page.screenshot({ path: join(SHOTS, 'identity-alias.png'), fullPage: true });
     await page.close();
   });
 
