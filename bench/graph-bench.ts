@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
 import { CasePool } from '../main/api/case-pool';
 import { graphQuery, graphWire, timelineHistogram } from '../main/api/graph-service';
+import { graphPath, resourceTouchers } from '../main/api/session-paths';
 import { startWebServer } from '../main/web/server';
 import { existsSync as exists, mkdirSync, writeFileSync } from 'node:fs';
 import { ctRecord, jsonLines } from '../test/helpers/builders';
@@ -77,6 +78,32 @@ const [scan, all, served, window, timeline, nodes] = await pool.read(casePath, a
   (await graphQuery(store, {})).nodes.length,
 ]);
 
+// Who touched the busiest bucket, and the path to it from whoever opened the sessions that touched it most: both session by session.
+const [touchers, path, touchersFound, pathSteps] = await pool.read(casePath, async (store) => {
+  const [busy] = await store.read<{ r: string }>(
+    `SELECT coalesce(c.resource_uid, e.resource_uid) AS r FROM events e
+     LEFT JOIN event_resources c ON c.event_uid = e.event_uid AND c.source = e.source AND c.role = 'container'
+     WHERE coalesce(c.resource_uid, e.resource_uid) IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC LIMIT 1`,
+  );
+  // Whoever opened the sessions that made the most calls on it; else (the bulk generator never
+  // uses the keys its sessions hand out) whoever opened the most sessions: the search costs the same.
+  const [opener] = await store.read<{ by: string }>(
+    `SELECT opener AS by FROM (
+       SELECT s.assumed_by AS opener, count(*) AS n, 1 AS rank FROM events e JOIN sessions s ON s.credential_uid = e.credential_uid
+         LEFT JOIN event_resources c ON c.event_uid = e.event_uid AND c.source = e.source AND c.role = 'container'
+         WHERE coalesce(c.resource_uid, e.resource_uid) = $r GROUP BY 1
+       UNION ALL SELECT assumed_by, count(*), 2 FROM sessions GROUP BY 1)
+     ORDER BY rank, n DESC LIMIT 1`,
+    { r: busy!.r },
+  );
+  return [
+    await timed(() => resourceTouchers(store, busy!.r), 3),
+    await timed(() => graphPath(store, opener!.by, busy!.r), 3),
+    (await resourceTouchers(store, busy!.r)).length,
+    (await graphPath(store, opener!.by, busy!.r)).steps.length,
+  ];
+});
+
 const wide = await wideCase();
 const wideGraph = await pool.read(wide, (store) => graphQuery(store, {}));
 const server = await startWebServer({ rendererDir, context: { allowedCases: new Set([casePath, wide]), pool } });
@@ -103,6 +130,8 @@ try {
   console.log(`graph query, one hour:    ${window.toFixed(0)} ms`);
   console.log(`timeline histogram:       ${timeline.toFixed(0)} ms`);
   console.log(`baseline, one GROUP BY actor scan of events: ${scan.toFixed(0)} ms → graph query ${(all / scan).toFixed(1)}x`);
+  console.log(`who touched the busiest bucket, session by session: ${touchers.toFixed(0)} ms (${touchersFound} identities) → ${(touchers / scan).toFixed(1)}x the scan`);
+  console.log(`path to it from the identity behind most of those calls: ${path.toFixed(0)} ms (${pathSteps ? `${pathSteps} steps` : 'no path in this data'}) → ${(path / scan).toFixed(1)}x the scan`);
   console.log(`open #graph → first layout drawn: ${firstLayout.toFixed(0)} ms, settled: ${stable} ms`);
   console.log(`replay at 100,000× for 4 s: ${gaps.length} frames, median ${sorted[Math.floor(sorted.length / 2)]?.toFixed(1)} ms, p95 ${sorted[Math.floor(sorted.length * 0.95)]?.toFixed(1)} ms, max ${sorted[sorted.length - 1]?.toFixed(1)} ms, over 33 ms: ${gaps.filter((g) => g > 33).length}   (target: none over 33 ms)`);
   console.log(`canvas draw time per frame: median ${median(draws).toFixed(2)} ms, max ${Math.max(...draws).toFixed(2)} ms over ${draws.length} draws`);
