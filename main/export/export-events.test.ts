@@ -88,10 +88,12 @@ describe('exports of a filtered events view', () => {
       expect(rows[0]!.src_ip).toBe(`'@SUM(1+1)*cmd|' /C calc'!A0`);
       expect(rows[1]!.operation).toBe(`'+GetObject`);
       expect(Number(rows[0]!.bytes_out)).toBeGreaterThan(0);
+      expect(Object.keys(rows[0]!)).toContain('bytes_in');
       const timeline = join(dir, 'hostile.timesketch.csv');
       await exportEvents(hostileCase, { filter: {}, format: 'timesketch', out: timeline });
       const sketch = parse(readFileSync(timeline), { columns: true }) as Record<string, string>[];
       expect(sketch.every((r) => !/^[=+\-@\t\r]/.test(r.user_agent!) && !/^[=+\-@\t\r]/.test(r.source_ip!))).toBe(true);
+      expect(Object.keys(sketch[0]!)).toEqual(expect.arrayContaining(['bytes_out', 'bytes_in']));
       const raw = join(dir, 'hostile-raw.csv');
       await exportEvents(hostileCase, { filter: {}, format: 'csv', out: raw, rawCells: true });
       expect((parse(readFileSync(raw), { columns: true }) as Record<string, string>[])[1]!.user_agent).toBe(`=cmd|' /C calc'!A0`);

@@ -41,10 +41,10 @@ const FULL = `
 // Timesketch needs message, datetime (ISO 8601) and timestamp_desc on every row; timestamp (µs)
 // lets it skip parsing. The rest become searchable attributes.
 const TIMESKETCH = `
-  concat_ws(' ', coalesce(i.display, e.actor_display, e.actor_uid, '?'), e.operation, e.resource_uid, CASE WHEN e.status = 'failure' THEN '(' || coalesce(e.error_code, 'failed') || ')' END) AS message,
+  concat_ws(' ', coalesce(i.label, i.display, e.actor_display, e.actor_uid, '?'), e.operation, e.resource_uid, CASE WHEN e.status = 'failure' THEN '(' || coalesce(e.error_code, 'failed') || ')' END) AS message,
   strftime(e.time, ${ISO}) AS datetime, epoch_us(e.time) AS timestamp, 'Event Time' AS timestamp_desc,
   e.source AS data_type, e.actor_uid AS actor, CASE WHEN i.is_nhi THEN 'machine' WHEN NOT i.is_nhi THEN 'human' ELSE 'unknown' END AS actor_kind,
-  e.operation, e.resource_uid AS resource, e.src_ip AS source_ip, e.user_agent, e.status, e.bytes_out, e.event_uid, v.sha256 AS evidence_sha256, e.record_no`;
+  e.operation, e.resource_uid AS resource, e.src_ip AS source_ip, e.user_agent, e.status, e.bytes_out, e.bytes_in, e.event_uid, v.sha256 AS evidence_sha256, e.record_no`;
 
 export async function exportEvents(
   store: CaseStore,
