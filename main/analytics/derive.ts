@@ -12,6 +12,7 @@ import {
   WORKSTATION_USER_AGENT_PATTERN,
 } from './classification-rules';
 import { classifyAssumedOnly, deriveLinks, derivePrincipals, labelIdentities } from './links';
+import { clientFamilySql, networkSql } from './networks';
 
 /**
  * Derives the identity tables from `events`: sessions (who assumed what, how, with which
@@ -90,7 +91,8 @@ SELECT credential_uid,
   coalesce(list(DISTINCT user_agent ORDER BY user_agent) FILTER (user_agent IS NOT NULL), []),
   coalesce(list(DISTINCT actor_boundary ORDER BY actor_boundary) FILTER (actor_boundary IS NOT NULL), []),
   false,
-  count(DISTINCT src_ip) > 1 OR count(DISTINCT user_agent) > 1 OR count(DISTINCT actor_boundary) > 1,
+  -- Shared: used from two networks, by two kinds of client, or in two boundaries (not: the next address, a CLI upgrade).
+  count(DISTINCT ${networkSql('src_ip')}) > 1 OR count(DISTINCT ${clientFamilySql('user_agent')}) > 1 OR count(DISTINCT actor_boundary) > 1,
   false
 FROM events e LEFT JOIN (SELECT credential_uid, any_value(role_uid) AS role_uid FROM sessions GROUP BY ALL) s USING (credential_uid)
 WHERE credential_uid IS NOT NULL AND {{credentials}}
@@ -270,13 +272,18 @@ ${CLASSIFICATION_RULES.map(
 ).join('\nUNION ALL\n')}`;
 
 /**
- * The heaviest rule decides; an opposing signal lowers the confidence; the analyst's latest
- * override, if any, wins over all and is the first reason listed.
+ * Stale: no success in the last N days of the case, and no call at all in its last day (neither
+ * the calendar day nor the 24 hours before its end): a role whose calls failed minutes before the
+ * case ends is in use, not forgotten.
  */
 const STALE = (lastSuccess: string, lastSeen: string) =>
   `(coalesce(${lastSuccess} < (SELECT max(time) FROM events WHERE time_flag IS NULL) - INTERVAL (getvariable('stale_days')) DAY, true)
-    AND ${lastSeen} < (SELECT date_trunc('day', max(time)) FROM events WHERE time_flag IS NULL))`;
+    AND ${lastSeen} < least((SELECT date_trunc('day', max(time)) FROM events WHERE time_flag IS NULL), (SELECT max(time) FROM events WHERE time_flag IS NULL) - INTERVAL 1 DAY))`;
 
+/**
+ * The heaviest rule decides; an opposing signal lowers the confidence; the analyst's latest
+ * override, if any, wins over all and is the first reason listed.
+ */
 const IDENTITIES = `
 INSERT INTO identities (uid, display, actor_type, sources, boundaries, type, is_nhi, confidence, reasons, overridden, first_seen, last_seen,
   last_success, events, failures, bytes_out, bytes_in, stale, observed)

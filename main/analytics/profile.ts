@@ -2,6 +2,7 @@ import { listValue } from '@duckdb/node-api';
 import type { IdentityProfile } from '../../shared/identity-profile';
 import type { CaseStore } from '../case-store/case-store';
 import { appendJournal } from '../journal/journal';
+import { isOutside } from './boundaries';
 
 export type { IdentityProfile };
 
@@ -101,12 +102,11 @@ export async function identityProfile(store: CaseStore, uid: string): Promise<Id
     topOperations: await top(`SELECT operation, count(*)::BIGINT AS events FROM events WHERE ${ACTORS} GROUP BY ALL ORDER BY events DESC, operation LIMIT 10`),
     // Objects roll up to their bucket (the container the event names); outside boundaries first.
     topResources: await top(`
-      WITH known AS (SELECT DISTINCT unnest(boundaries) AS b FROM identities),
-      r AS (
+      WITH r AS (
         SELECT coalesce(c.resource_uid, e.resource_uid) AS resource_uid, coalesce(c.boundary, e.boundary) AS boundary, e.bytes_out, e.bytes_in
         FROM events e LEFT JOIN event_resources c ON c.event_uid = e.event_uid AND c.source = e.source AND c.role = 'container'
         WHERE e.${ACTORS} AND coalesce(c.resource_uid, e.resource_uid) IS NOT NULL)
-      SELECT resource_uid, any_value(boundary) AS boundary, bool_or(boundary IS NOT NULL AND boundary NOT IN (SELECT b FROM known)) AS outside,
+      SELECT resource_uid, any_value(boundary) AS boundary, bool_or(${isOutside('boundary')}) AS outside,
         count(*)::BIGINT AS events, coalesce(sum(bytes_out), 0)::BIGINT AS bytes_out, coalesce(sum(bytes_in), 0)::BIGINT AS bytes_in
       FROM r GROUP BY resource_uid ORDER BY outside DESC, events DESC, resource_uid LIMIT 10`),
     srcIps: await top(`SELECT src_ip, count(*)::BIGINT AS events FROM events WHERE ${ACTORS} AND src_ip IS NOT NULL GROUP BY ALL ORDER BY events DESC, src_ip LIMIT 10`),

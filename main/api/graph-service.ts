@@ -2,6 +2,7 @@ import type { EventFilter } from '../../shared/api';
 import type { GraphData, GraphEdge, GraphLayer, GraphNode, GraphWire, TimelineData, TimelineStack } from '../../shared/graph';
 import { graphToIpc } from '../../shared/graph-arrow';
 import type { CaseStore, SqlParams } from '../case-store/case-store';
+import { boundaryKind, boundaryRoot, isOutside } from '../analytics/boundaries';
 import { eventWhere } from './events-service';
 
 /**
@@ -25,13 +26,12 @@ export async function graphQuery(store: CaseStore, filter: EventFilter, options:
   const maxNodes = options.maxNodes ?? MAX_NODES;
   const allRows = await store.read<{
     source: string | null; target: string | null; events: number; bytes: number; bytes_read: number; bytes_written: number; failures: number; operations: string[]; first: string; last: string;
-    actor_boundary: string | null; boundary: string | null; external: boolean; resource_type: string | null;
+    actor_boundary: string | null; boundary: string | null; external: boolean; cross: boolean; resource_type: string | null;
   }>(
     // Two stages: first by actor, resource, operation and status (few groups, plain sums), then
     // per actor and resource. Rolling the operations up over the small first stage, not over
     // every event, cut the query on 1,000,000 events from 269 to about 170 ms.
-    `WITH known AS (SELECT DISTINCT unnest(boundaries) AS b FROM identities),
-     picked AS (
+    `WITH picked AS (
        SELECT e.actor_uid, coalesce(c.resource_uid, e.resource_uid) AS resource, e.operation, e.status,
          count(*) AS n, sum(coalesce(e.bytes_out, 0)) AS bytes_read, sum(coalesce(e.bytes_in, 0)) AS bytes_written, min(e.time) AS lo, max(e.time) AS hi,
          any_value(e.actor_boundary) AS actor_boundary, any_value(coalesce(c.boundary, e.boundary)) AS boundary,
@@ -49,7 +49,9 @@ export async function graphQuery(store: CaseStore, filter: EventFilter, options:
          strftime(min(lo), ${ISO}) AS first, strftime(max(hi), ${ISO}) AS last,
          any_value(actor_boundary) AS actor_boundary, any_value(boundary) AS boundary, any_value(resource_type) AS resource_type
        FROM picked GROUP BY actor_uid, resource HAVING sum(n) >= $min)
-     SELECT *, (boundary IS NOT NULL AND boundary NOT IN (SELECT b FROM known)) AS external FROM flows ORDER BY events DESC, source, target`,
+     SELECT *, ${isOutside('boundary')} AS external,
+       coalesce(${boundaryKind('boundary')} = ${boundaryKind('actor_boundary')} AND ${boundaryRoot('boundary')} <> ${boundaryRoot('actor_boundary')}, false) AS cross
+     FROM flows ORDER BY events DESC, source, target`,
     { ...(params as Record<string, string | boolean>), min: options.minEvents ?? 1 } as SqlParams,
   );
   // Events without an actor or a resource are left out here, not in SQL: DuckDB pushes such a
@@ -103,7 +105,8 @@ export async function graphQuery(store: CaseStore, filter: EventFilter, options:
     operations: r.operations,
     first: r.first,
     last: r.last,
-    crossBoundary: r.boundary !== null && r.actor_boundary !== null && r.boundary !== r.actor_boundary,
+    // A namespace of the actor's own cluster is not another boundary; an Azure subscription seen from a tenant cannot be judged.
+    crossBoundary: r.cross,
     external: r.external,
     unknownBoundary: r.boundary === null,
   }));

@@ -1,5 +1,7 @@
 import { BROWSER_USER_AGENT_PATTERN } from '../analytics/classification-rules';
 import { formatBytes } from '../../shared/format';
+import { isOutside } from '../analytics/boundaries';
+import { clientFamilySql, networkSql } from '../analytics/networks';
 import type { Severity } from './rule';
 
 /**
@@ -74,13 +76,11 @@ function grouped(matches: string, having: string, facts: string[] = []): string 
 const mb = formatBytes;
 const list = (v: unknown) => (Array.isArray(v) ? v.join(', ') : String(v ?? ''));
 
-/** Boundaries (accounts, projects, subscriptions, orgs) that some identity of the case lives in. */
-const KNOWN_BOUNDARIES = `(SELECT DISTINCT unnest(boundaries) FROM identities)`;
 
 const SECRET_READS = `(
   e.operation IN ('GetSecretValue', 'BatchGetSecretValue', 'Decrypt', 'GetParameter', 'GetParameters', 'GetParametersByPath', 'AccessSecretVersion')
   OR e.operation ILIKE '%SecretManagerService.AccessSecretVersion'
-  OR (e.source = 'k8s.audit' AND e.operation IN ('get', 'list', 'watch') AND e.resource_type = 'secrets' AND e.actor_uid LIKE 'system:serviceaccount:%')
+  OR (e.source = 'k8s.audit' AND e.operation IN ('get', 'list', 'watch') AND e.resource_type = 'k8s:secrets' AND e.actor_uid LIKE 'system:serviceaccount:%')
   OR (e.source LIKE 'azure.%' AND e.operation ILIKE '%/secrets/%read%')
 )`;
 
@@ -89,7 +89,7 @@ const PRIVILEGE_CHANGES = `(
     'PutUserPolicy', 'PutRolePolicy', 'PutGroupPolicy', 'CreateRole', 'UpdateAssumeRolePolicy', 'CreatePolicyVersion', 'SetDefaultPolicyVersion', 'AddUserToGroup',
     'CreateUser', 'CreateServiceAccountKey', 'SetIamPolicy')
   OR e.operation ILIKE '%.CreateServiceAccountKey' OR e.operation ILIKE '%.SetIamPolicy'
-  OR (e.source = 'k8s.audit' AND e.operation IN ('create', 'update', 'patch') AND e.resource_type IN ('rolebindings', 'clusterrolebindings', 'roles', 'clusterroles'))
+  OR (e.source = 'k8s.audit' AND e.operation IN ('create', 'update', 'patch') AND e.resource_type IN ('k8s:rolebindings', 'k8s:clusterrolebindings', 'k8s:roles', 'k8s:clusterroles'))
   OR (e.source LIKE 'azure.%' AND e.operation ILIKE 'Microsoft.Authorization/roleAssignments/write%')
   OR (e.source = 'github.audit' AND e.operation IN ('org.add_member', 'team.add_member', 'repo.add_member', 'org.update_member', 'public_key.create', 'deploy_key.create'))
 )`;
@@ -105,7 +105,7 @@ export const BUILTIN_RULES: BuiltinRule[] = [
       grouped(
         `WITH outside AS (
            SELECT r.event_uid, r.source, any_value(r.boundary) AS boundary, any_value(r.resource_uid ORDER BY length(r.resource_uid)) AS resource_uid
-           FROM event_resources r WHERE r.boundary IS NOT NULL AND r.boundary NOT IN ${KNOWN_BOUNDARIES} GROUP BY r.event_uid, r.source)
+           FROM event_resources r WHERE ${isOutside('r.boundary')} GROUP BY r.event_uid, r.source)
          SELECT e.actor_uid AS identity_uid, o.boundary || '|' || strftime(date_trunc('day', e.time), '%Y-%m-%d') AS grp, e.event_uid, e.source, e.time,
            coalesce(e.bytes_in, 0) AS bytes_in, coalesce(e.bytes_out, 0) AS bytes_out, o.boundary, o.resource_uid, e.operation
          FROM events e JOIN outside o ON o.event_uid = e.event_uid AND o.source = e.source
@@ -279,18 +279,32 @@ export const BUILTIN_RULES: BuiltinRule[] = [
     id: 'shared-credential',
     title: 'Credential shared across hosts or boundaries',
     severity: 'medium',
-    description: 'One credential used from several source addresses or in several boundaries (e.g. prod and staging).',
+    description: 'One credential used from several networks (/24, /64), by several kinds of client, or in several boundaries (e.g. prod and staging).',
     thresholds: { max_evidence_days: 3 },
     sql: () =>
       grouped(
         `SELECT coalesce(c.owner_uid, e.actor_uid) AS identity_uid, c.credential_uid AS grp, e.event_uid, e.source, e.time, 0 AS bytes_in, 0 AS bytes_out,
-           c.credential_uid, c.src_ips, c.boundaries
+           c.credential_uid, ${networkSql('e.src_ip')} AS network, ${clientFamilySql('e.user_agent')} AS client, e.actor_boundary
          FROM credentials c JOIN events e ON e.credential_uid = c.credential_uid WHERE c.shared`,
         'true',
-        ['any_value(credential_uid) AS credential', 'any_value(src_ips) AS addresses', 'any_value(boundaries) AS boundaries'],
+        [
+          'any_value(credential_uid) AS credential',
+          'list(DISTINCT network ORDER BY network) FILTER (network IS NOT NULL) AS networks',
+          'list(DISTINCT client ORDER BY client) FILTER (client IS NOT NULL) AS clients',
+          'list(DISTINCT actor_boundary ORDER BY actor_boundary) FILTER (actor_boundary IS NOT NULL) AS boundaries',
+        ],
       ),
-    magnitude: (r) => (r.facts.addresses as unknown[] | null)?.length ?? 0,
-    explain: (r) => `Credential ${String(r.facts.credential)} was used from ${list(r.facts.addresses)} in ${list(r.facts.boundaries)}.`,
+    magnitude: (r) => (r.facts.networks as unknown[] | null)?.length ?? 0,
+    explain: (r) => {
+      const count = (k: string) => (r.facts[k] as unknown[] | null)?.length ?? 0;
+      // Say exactly what made it shared.
+      const why = [
+        count('networks') > 1 ? `from ${count('networks')} networks (${list(r.facts.networks)})` : null,
+        count('clients') > 1 ? `by ${count('clients')} kinds of client (${list(r.facts.clients)})` : null,
+        count('boundaries') > 1 ? `in ${count('boundaries')} boundaries (${list(r.facts.boundaries)})` : null,
+      ].filter(Boolean);
+      return `Credential ${String(r.facts.credential)} was used ${why.join(', ') || 'in one place only'}.`;
+    },
   },
   {
     id: 'stale-or-orphaned',

@@ -146,3 +146,67 @@ describe('built-in detections on small made-up cases', () => {
     }
   });
 });
+
+describe('the false alarms a responder saw, each gone', () => {
+  const kube = (n: number, user: string, verb: string, objectRef: Record<string, string>, at = Date.UTC(2026, 4, 4, 9, 0, 0) + n * 60_000) => ({
+    kind: 'Event', apiVersion: 'audit.k8s.io/v1', level: 'Metadata', auditID: `a-${n}`, stage: 'ResponseComplete', verb, requestURI: '/apis/x',
+    user: { username: user, groups: ['system:serviceaccounts'] }, sourceIPs: ['10.8.0.12'], userAgent: 'kube-controller-manager/v1.29.1 (linux/amd64) kubernetes/bc401b9',
+    objectRef, responseStatus: { metadata: {}, code: 200 }, requestReceivedTimestamp: new Date(at).toISOString(), stageTimestamp: new Date(at + 20).toISOString(),
+  });
+
+  async function detect(files: Record<string, string>) {
+    const dir = tempDir();
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+    const store = await CaseStore.open(join(dir, 'case.duckdb'), { create: true });
+    try {
+      await importBundles(store, Object.keys(files).map((f) => join(dir, f)));
+      const report = await runDetections(store);
+      expect(report.rules.filter((r) => r.error)).toEqual([]);
+      return { findings: await listFindings(store), stale: await store.read<{ uid: string; stale: boolean }>(`SELECT uid, stale FROM identities ORDER BY uid`) };
+    } finally {
+      store.close();
+    }
+  }
+
+  it('takes a namespace of the cluster for the cluster, and reads Kubernetes secrets and role bindings', async () => {
+    const lines = [
+      // Lease renewals and rollouts in the cluster's own namespaces: nothing leaves the case.
+      ...Array.from({ length: 30 }, (_, i) => kube(i, 'system:serviceaccount:kube-system:leader-elector', 'update', { resource: 'leases', namespace: 'kube-system', name: 'lock', apiGroup: 'coordination.k8s.io' })),
+      ...Array.from({ length: 10 }, (_, i) => kube(100 + i, 'system:serviceaccount:kube-system:deployment-controller', 'patch', { resource: 'deployments', namespace: 'shop', name: 'web', apiGroup: 'apps' })),
+      // A CI service account reads a secret of another namespace and binds itself cluster-admin.
+      kube(200, 'system:serviceaccount:ci:deployer', 'get', { resource: 'secrets', namespace: 'payments', name: 'db-password' }),
+      kube(201, 'system:serviceaccount:ci:deployer', 'create', { resource: 'clusterrolebindings', name: 'ci-admin', apiGroup: 'rbac.authorization.k8s.io' }),
+    ];
+    const { findings } = await detect({ 'audit.log': lines.map((l) => JSON.stringify(l)).join('\n') });
+    const rules = findings.map((f) => `${f.ruleId} ${f.identityUid}`);
+    expect(rules.filter((r) => r.startsWith('external-boundary-write'))).toEqual([]);
+    expect(rules).toContain('secret-read system:serviceaccount:ci:deployer');
+    expect(rules).toContain('privilege-change system:serviceaccount:ci:deployer');
+  });
+
+  it('does not call a key shared for the next address of its subnet or a CLI upgrade, and says why when it is', async () => {
+    const key = (n: number, id: string, ip: string, ua: string) =>
+      ctRecord(n, { userIdentity: { type: 'IAMUser', principalId: 'AIDAX', arn: 'arn:aws:iam::111111111111:user/etl', accountId: '111111111111', accessKeyId: id, userName: 'etl' }, sourceIPAddress: ip, userAgent: ua });
+    const recs = [
+      key(1, 'AKIAQUIET00000000001', '10.0.4.5', 'aws-cli/2.15.1 Python/3.11.6 Linux/5.10 exe/x86_64.amzn.2'),
+      key(2, 'AKIAQUIET00000000001', '10.0.4.9', 'aws-cli/2.15.30 Python/3.11.8 Linux/5.10 exe/x86_64.amzn.2'),
+      key(3, 'AKIALOUD000000000002', '10.0.4.5', 'aws-cli/2.15.30 Python/3.11.8 Linux/5.10 exe/x86_64.amzn.2'),
+      key(4, 'AKIALOUD000000000002', '198.51.100.7', 'aws-cli/2.15.30 Python/3.11.8 Linux/5.10 exe/x86_64.amzn.2'),
+    ];
+    const { findings } = await detect({ 'trail.json': envelope(recs) });
+    const shared = findings.filter((f) => f.ruleId === 'shared-credential');
+    expect(shared).toHaveLength(1);
+    expect(shared[0]!.explanation).toBe('Credential AKIALOUD000000000002 was used from 2 networks (10.0.4.0/24, 198.51.100.0/24).');
+  });
+
+  it('does not call a role stale whose calls failed minutes before the case ends', async () => {
+    const role = (at: number, errorCode?: string) =>
+      ctRecord(0, { eventTime: new Date(at).toISOString(), eventID: `e-${at}-${errorCode ?? 'ok'}`, ...(errorCode ? { errorCode, errorMessage: 'denied' } : {}) });
+    const end = Date.UTC(2026, 4, 20, 0, 5);
+    const other = (at: number) => ctRecord(1, { eventTime: new Date(at).toISOString(), eventID: `o-${at}`, userIdentity: { type: 'IAMUser', arn: 'arn:aws:iam::111111111111:user/ops', accountId: '111111111111', accessKeyId: 'AKIAOPS0000000000001', userName: 'ops' } });
+    // backend-svc last succeeded 40 days before the end; its calls failed at 23:55, ten minutes before it.
+    const recs = [role(end - 40 * 86_400_000), role(end - 10 * 60_000, 'AccessDenied'), role(end - 9 * 60_000, 'AccessDenied'), other(end)];
+    const { stale } = await detect({ 'trail.json': envelope(recs) });
+    expect(stale.find((s) => s.uid.endsWith('role/backend-svc'))).toMatchObject({ stale: false });
+  });
+});

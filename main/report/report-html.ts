@@ -1,4 +1,5 @@
 import { formatBytes, formatMoved } from '../../shared/format';
+import { isOutside } from '../analytics/boundaries';
 import { caseInfo } from '../case-store/case-info';
 import type { CaseStore } from '../case-store/case-store';
 import { listFindings } from '../detect/engine';
@@ -42,8 +43,7 @@ export async function renderReportHtml(store: CaseStore, options: { generatedAt?
      FROM events e LEFT JOIN identities i ON i.uid = e.actor_uid GROUP BY ALL ORDER BY day`,
   );
   const flows = await store.read<Flow & { read: number; written: number }>(
-    `WITH known AS (SELECT DISTINCT unnest(boundaries) AS b FROM identities)
-     SELECT e.actor_uid AS identity, any_value(i.is_nhi) AS "isNhi", r.resource_uid AS resource, bool_or(r.boundary IS NOT NULL AND r.boundary NOT IN (SELECT b FROM known)) AS external,
+    `SELECT e.actor_uid AS identity, any_value(i.is_nhi) AS "isNhi", r.resource_uid AS resource, bool_or(${isOutside('r.boundary')}) AS external,
        count(*)::BIGINT AS events, sum(coalesce(e.bytes_out, 0) + coalesce(e.bytes_in, 0))::BIGINT AS bytes,
        sum(coalesce(e.bytes_out, 0))::BIGINT AS read, sum(coalesce(e.bytes_in, 0))::BIGINT AS written
      FROM events e JOIN event_resources r ON r.event_uid = e.event_uid AND r.source = e.source AND r.role = 'container'
