@@ -33,6 +33,10 @@ try {
   console.log(`${'rule'.padEnd(26)} ${'ms'.padStart(7)} ${'findings'.padStart(9)} ${'per 100k ev'.padStart(12)}`);
   for (const r of report.rules) console.log(`${r.id.padEnd(26)} ${r.ms.toFixed(0).padStart(7)} ${String(r.findings).padStart(9)} ${per100k(r.findings).padStart(12)}${r.error ? `  ERROR ${r.error}` : ''}`);
   console.log(`\nall rules: ${report.elapsedMs.toFixed(0)} ms (incl. writing findings), ${report.findings} findings = ${per100k(report.findings)} false positives per 100,000 events`);
+  const [bySeverity] = await store.read<{ medium_up: number; high_up: number }>(
+    `SELECT count(*) FILTER (WHERE severity IN ('medium', 'high', 'critical'))::BIGINT AS medium_up, count(*) FILTER (WHERE severity IN ('high', 'critical'))::BIGINT AS high_up FROM findings`,
+  );
+  console.log(`at medium or above: ${bySeverity!.medium_up} = ${per100k(bySeverity!.medium_up)} per 100,000 events (goal ≤ 10); at high or above: ${bySeverity!.high_up} (goal 0)`);
   console.log(`baseline, one aggregate scan of events: ${scan.toFixed(0)} ms → detections cost ${(report.elapsedMs / scan).toFixed(1)}x that`);
   console.log(`\nSigma: ${sigmaRuns.length} SigmaHQ rules (${sigma.skipped.length} skipped) in ${sigmaMs.toFixed(0)} ms (${(sigmaMs / Math.max(1, sigmaRuns.length)).toFixed(1)} ms per rule), ${sigmaFindings} findings = ${per100k(sigmaFindings)} per 100,000 events`);
   for (const r of slowest) console.log(`  slowest: ${r.title.slice(0, 60).padEnd(60)} ${r.ms.toFixed(0)} ms, ${r.findings} findings`);

@@ -27,7 +27,17 @@ export interface StoredFinding {
 
 /** What one detection run did, rule by rule. */
 export interface DetectRunSummary {
-  rules: { id: string; kind: 'builtin' | 'sigma'; title: string; findings: number; events: number; ms: number; error: string | null }[];
+  rules: {
+    id: string;
+    kind: 'builtin' | 'sigma';
+    title: string;
+    findings: number;
+    events: number;
+    ms: number;
+    error: string | null;
+    /** For rules that need history: how many the evidence let it judge (some by their peers' baseline), and why not the rest. */
+    coverage?: { judged: number; total: number; byPeers: number; note: string | null } | null;
+  }[];
   findings: number;
   elapsedMs: number;
 }

@@ -54,6 +54,14 @@ export async function runDetect(args: ParsedArgs): Promise<number> {
     out.push('', `Sigma: ${sigma.rules.length} rule(s) from ${rulesDir} compiled and run, ${sigma.skipped.length} skipped:`);
     for (const s of sigma.skipped) out.push(`  ${s.file}${s.title ? ` (${s.title})` : ''}: ${s.reason}`);
   }
+  const limited = report.rules.filter((r) => r.coverage && (r.coverage.note || r.coverage.byPeers > 0));
+  if (limited.length > 0) {
+    out.push('', 'Rules the evidence limits:');
+    for (const r of limited) {
+      const c = r.coverage!;
+      out.push(`  ${r.id}: judged ${c.judged} of ${c.total}${c.byPeers ? ` (${c.byPeers} by their peers' baseline)` : ''}${c.note ? `; ${c.note}` : ''}`);
+    }
+  }
   const failed = report.rules.filter((r) => r.error);
   if (failed.length > 0) out.push('', 'Rules that failed:', ...failed.map((r) => `  ${r.id}: ${r.error}`));
   process.stdout.write(`${out.join('\n')}\n`);

@@ -45,6 +45,12 @@ export interface BuiltinRule {
   explain(row: FindingRow, t: Thresholds): string;
   /** A finding may raise its own severity (data written to an external account is critical). */
   severityOf?(row: FindingRow): Severity;
+  /**
+   * For a rule that needs history: SQL returning one row (judged, total, note) saying how many
+   * identities or credentials the evidence let it judge and, when not all, why. No rule is
+   * silently off: the run summary, the CLI and the findings view show the note.
+   */
+  coverage?(t: Thresholds): string;
 }
 
 /**
@@ -93,6 +99,49 @@ const PRIVILEGE_CHANGES = `(
   OR (e.source LIKE 'azure.%' AND e.operation ILIKE 'Microsoft.Authorization/roleAssignments/write%')
   OR (e.source = 'github.audit' AND e.operation IN ('org.add_member', 'team.add_member', 'repo.add_member', 'org.update_member', 'public_key.create', 'deploy_key.create'))
 )`;
+
+
+/**
+ * The baseline each identity is judged against: its own when it was active on at least
+ * `minDays` days of the window; else its peers' (observed identities of the same kind as the log
+ * names it — role, user, service account — on the same side of machine/human, in the same first
+ * boundary, each with such a baseline). Rows of identity_baselines, tagged with the basis.
+ */
+function baselineBasis(minDays: number): string {
+  return `own AS (SELECT uid FROM identity_baselines WHERE active_days >= ${minDays}),
+         peer_pairs AS (
+           SELECT i.uid, p.uid AS peer FROM identities i
+           JOIN identities p ON p.uid <> i.uid AND p.observed AND p.actor_type IS NOT DISTINCT FROM i.actor_type AND p.is_nhi IS NOT DISTINCT FROM i.is_nhi
+             AND p.boundaries[1] IS NOT DISTINCT FROM i.boundaries[1]
+           WHERE i.observed AND i.uid NOT IN (SELECT uid FROM own) AND p.uid IN (SELECT uid FROM own)),
+         basis_rows AS (
+           SELECT b.uid, b.window_end, b.active_days, b.hours, b.operations, 'own' AS basis, 0 AS peers FROM identity_baselines b WHERE b.uid IN (SELECT uid FROM own)
+           UNION ALL
+           SELECT pp.uid, b.window_end, b.active_days, b.hours, b.operations, 'peers' AS basis, count(*) OVER (PARTITION BY pp.uid) AS peers
+           FROM peer_pairs pp JOIN identity_baselines b ON b.uid = pp.peer)`;
+}
+
+/** How many identities active after the baseline window a baseline rule could judge, and why not the rest. */
+function baselineCoverage(minDays: number): string {
+  return `
+    WITH ${baselineBasis(minDays)},
+    win AS (SELECT max(window_end) AS window_end FROM identity_baselines),
+    after AS (SELECT DISTINCT actor_uid AS uid FROM events WHERE actor_uid IS NOT NULL AND time_flag IS NULL
+              AND time >= coalesce((SELECT window_end FROM win), (SELECT date_trunc('day', max(time)) FROM events WHERE time_flag IS NULL)))
+    SELECT count(*) FILTER (WHERE a.uid IN (SELECT uid FROM basis_rows))::BIGINT AS judged,
+      count(*)::BIGINT AS total,
+      CASE
+        WHEN (SELECT window_end FROM win) IS NULL THEN 'the case is shorter than a day before its last day: no baseline, nothing judged'
+        WHEN count(*) FILTER (WHERE a.uid NOT IN (SELECT uid FROM basis_rows)) > 0 THEN
+          (count(*) FILTER (WHERE a.uid NOT IN (SELECT uid FROM basis_rows)))::VARCHAR || ' of ' || count(*) || ' identities active after the baseline have fewer than ${minDays} active days in it and no peer that has: not judged'
+      END AS note,
+      count(*) FILTER (WHERE a.uid IN (SELECT uid FROM basis_rows WHERE basis = 'peers'))::BIGINT AS by_peers
+    FROM after a`;
+}
+
+/** "this identity was" or "its N peers (same type and boundary) were". */
+const whose = (r: FindingRow) =>
+  r.facts.basis === 'peers' ? `its ${String(r.facts.peers)} peer(s) (same kind and boundary; its own baseline is too short) were` : 'this identity was';
 
 export const BUILTIN_RULES: BuiltinRule[] = [
   {
@@ -182,42 +231,51 @@ export const BUILTIN_RULES: BuiltinRule[] = [
     id: 'off-hours',
     title: "Activity outside the identity's usual hours",
     severity: 'medium',
-    description: 'After its baseline window, an identity is active in an hour of day it was (almost) never active in during the baseline.',
+    description:
+      'After the baseline window, an identity is active in an hour of day it (almost) never was during its baseline, or, when its own baseline is too short, that its peers (same type, same boundary) never are.',
     thresholds: { min_events: 5, usual_share: 0.05, min_active_days: 7 },
     sql: (t) =>
       grouped(
-        `WITH usual AS (
-           SELECT uid, window_end, list(h - 1) FILTER (WHERE d >= greatest(1, ceil(${t.usual_share} * active_days))) AS hours
-           FROM (SELECT uid, window_end, active_days, unnest(hours) AS d, generate_subscripts(hours, 1) AS h FROM identity_baselines WHERE active_days >= ${t.min_active_days})
-           GROUP BY uid, window_end)
+        `WITH ${baselineBasis(t.min_active_days!)},
+         hour_rows AS (SELECT uid, window_end, basis, peers, active_days, unnest(hours) AS d, generate_subscripts(hours, 1) AS h FROM basis_rows),
+         usual AS (
+           SELECT uid, window_end, basis, peers, list(h - 1 ORDER BY h) FILTER (WHERE d >= greatest(1, ceil(${t.usual_share} * active_days))) AS hours
+           FROM (SELECT uid, any_value(window_end) AS window_end, any_value(basis) AS basis, any_value(peers) AS peers, h, sum(d) AS d, any_value(total_days) AS active_days
+                 FROM hour_rows JOIN (SELECT uid, sum(active_days) AS total_days FROM basis_rows GROUP BY uid) USING (uid) GROUP BY uid, h)
+           GROUP BY uid, window_end, basis, peers)
          SELECT e.actor_uid AS identity_uid, strftime(date_trunc('hour', e.time), '%Y-%m-%d %H') AS grp, e.event_uid, e.source, e.time,
-           coalesce(e.bytes_in, 0) AS bytes_in, coalesce(e.bytes_out, 0) AS bytes_out, u.hours AS usual_hours
+           coalesce(e.bytes_in, 0) AS bytes_in, coalesce(e.bytes_out, 0) AS bytes_out, u.hours AS usual_hours, u.basis, u.peers
          FROM events e JOIN usual u ON u.uid = e.actor_uid
          WHERE e.time >= u.window_end AND NOT list_contains(coalesce(u.hours, []), hour(e.time)::BIGINT)`,
         `count(*) >= ${t.min_events}`,
-        ['any_value(usual_hours) AS usual_hours', 'hour(min(time)) AS hour'],
+        ['any_value(usual_hours) AS usual_hours', 'hour(min(time)) AS hour', 'any_value(basis) AS basis', 'any_value(peers) AS peers'],
       ),
     magnitude: (r) => r.event_count,
     explain: (r) =>
-      `${r.event_count} events at ${String(r.facts.hour).padStart(2, '0')}:00 UTC; during its baseline this identity was active only at ${list((r.facts.usual_hours as number[] | null)?.map((h) => String(h).padStart(2, '0')))} UTC.`,
+      `${r.event_count} events at ${String(r.facts.hour).padStart(2, '0')}:00 UTC; during the baseline ${whose(r)} active only at ${list((r.facts.usual_hours as number[] | null)?.map((h) => String(h).padStart(2, '0')))} UTC.`,
+    coverage: (t) => baselineCoverage(t.min_active_days!),
   },
   {
     id: 'first-seen-operation',
     title: 'Operation never seen in the baseline',
     severity: 'low',
-    description: 'After its baseline window, an identity calls operations it never called during the baseline.',
+    description: 'After the baseline window, an identity calls operations it never called during its baseline (or, when its own baseline is too short, that none of its peers called).',
     thresholds: { min_active_days: 7 },
     sql: (t) =>
       grouped(
-        `SELECT e.actor_uid AS identity_uid, strftime(date_trunc('day', e.time), '%Y-%m-%d') AS grp, e.event_uid, e.source, e.time,
-           coalesce(e.bytes_in, 0) AS bytes_in, coalesce(e.bytes_out, 0) AS bytes_out, e.operation
-         FROM events e JOIN identity_baselines b ON b.uid = e.actor_uid
-         WHERE b.active_days >= ${t.min_active_days} AND e.time >= b.window_end AND NOT list_contains(b.operations, e.operation)`,
+        `WITH ${baselineBasis(t.min_active_days!)},
+         known AS (SELECT uid, any_value(window_end) AS window_end, any_value(basis) AS basis, any_value(peers) AS peers, list_distinct(flatten(list(operations))) AS operations
+                   FROM basis_rows GROUP BY uid)
+         SELECT e.actor_uid AS identity_uid, strftime(date_trunc('day', e.time), '%Y-%m-%d') AS grp, e.event_uid, e.source, e.time,
+           coalesce(e.bytes_in, 0) AS bytes_in, coalesce(e.bytes_out, 0) AS bytes_out, e.operation, k.basis, k.peers
+         FROM events e JOIN known k ON k.uid = e.actor_uid
+         WHERE e.time >= k.window_end AND NOT list_contains(k.operations, e.operation)`,
         'true',
-        ['list(DISTINCT operation ORDER BY operation) AS operations'],
+        ['list(DISTINCT operation ORDER BY operation) AS operations', 'any_value(basis) AS basis', 'any_value(peers) AS peers'],
       ),
     magnitude: (r) => (r.facts.operations as unknown[]).length,
-    explain: (r) => `First calls of ${list(r.facts.operations)} by this identity, none of which it made during its baseline.`,
+    explain: (r) => `First calls of ${list(r.facts.operations)} by this identity; during the baseline ${whose(r)} never called them.`,
+    coverage: (t) => baselineCoverage(t.min_active_days!),
   },
   {
     id: 'secret-read',

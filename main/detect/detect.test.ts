@@ -210,3 +210,51 @@ describe('the false alarms a responder saw, each gone', () => {
     expect(stale.find((s) => s.uid.endsWith('role/backend-svc'))).toMatchObject({ stale: false });
   });
 });
+
+describe('baselines on short histories', () => {
+  const roleCall = (role: string, at: number, n: number) =>
+    ctRecord(n, {
+      eventTime: new Date(at).toISOString(),
+      eventID: `${role}-${at}-${n}`,
+      userIdentity: {
+        type: 'AssumedRole', arn: `arn:aws:sts::111111111111:assumed-role/${role}/i-1`, accountId: '111111111111', accessKeyId: `ASIA${role.toUpperCase().replace(/[^A-Z]/g, '').padEnd(12, 'X')}`,
+        sessionContext: { sessionIssuer: { type: 'Role', arn: `arn:aws:iam::111111111111:role/${role}`, accountId: '111111111111', userName: role } },
+      },
+    });
+
+  it('judges an identity too new for a baseline against its peers, and says whose baseline it used', async () => {
+    const day0 = Date.UTC(2026, 5, 1);
+    const recs: object[] = [];
+    let n = 0;
+    // Two workers of one account, busy 09:00-17:00 every day for twelve days.
+    for (const role of ['worker-a', 'worker-b']) for (let d = 0; d < 12; d++) for (let h = 9; h < 17; h++) recs.push(roleCall(role, day0 + d * 86_400_000 + h * 3_600_000 + 120_000, n++));
+    // A third worker of the same kind appears on the last day, at 02:00.
+    for (let i = 0; i < 6; i++) recs.push(roleCall('worker-new', day0 + 11 * 86_400_000 + 2 * 3_600_000 + i * 60_000, n++));
+    const dir = tempDir();
+    writeFileSync(join(dir, 'trail.json'), envelope(recs));
+    const store = await CaseStore.open(join(dir, 'case.duckdb'), { create: true });
+    try {
+      await importBundles(store, [join(dir, 'trail.json')]);
+      const report = await runDetections(store, { only: ['off-hours'] });
+      const found = (await listFindings(store)).filter((f) => f.ruleId === 'off-hours');
+      expect(found.map((f) => f.identityUid)).toEqual(['arn:aws:iam::111111111111:role/worker-new']);
+      expect(found[0]!.explanation).toBe('6 events at 02:00 UTC; during the baseline its 2 peer(s) (same kind and boundary; its own baseline is too short) were active only at 09, 10, 11, 12, 13, 14, 15, 16 UTC.');
+      expect(report.rules[0]!.coverage).toMatchObject({ judged: 3, total: 3, byPeers: 1, note: null });
+    } finally {
+      store.close();
+    }
+  });
+
+  it('says so when the case is too short for any baseline, instead of finding nothing silently', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'trail.json'), envelope(Array.from({ length: 10 }, (_, i) => ctRecord(i))));
+    const store = await CaseStore.open(join(dir, 'case.duckdb'), { create: true });
+    try {
+      await importBundles(store, [join(dir, 'trail.json')]);
+      const report = await runDetections(store, { only: ['off-hours', 'first-seen-operation'] });
+      for (const r of report.rules) expect(r.coverage, r.id).toMatchObject({ judged: 0, note: expect.stringContaining('no baseline, nothing judged') });
+    } finally {
+      store.close();
+    }
+  });
+});

@@ -32,6 +32,8 @@ export interface RuleRun {
   events: number;
   ms: number;
   error: string | null;
+  /** For rules that need history: how many the evidence let it judge, and why not the rest. */
+  coverage?: { judged: number; total: number; byPeers: number; note: string | null } | null;
 }
 
 export interface DetectReport {
@@ -95,6 +97,11 @@ async function runBuiltin(store: CaseStore, rule: BuiltinRule, overrides: Thresh
   });
 }
 
+async function ruleCoverage(store: CaseStore, rule: BuiltinRule, overrides: Thresholds | undefined): Promise<RuleRun['coverage']> {
+  const [row] = await store.read<{ judged: number; total: number; note: string | null; by_peers: number }>(rule.coverage!({ ...rule.thresholds, ...overrides }));
+  return row ? { judged: row.judged, total: row.total, byPeers: row.by_peers, note: row.note } : null;
+}
+
 /**
  * A Sigma rule's matches, grouped per identity into runs of activity: a new finding starts after
  * SIGMA_QUIET_HOURS without a match. A rule that fires on every weekday's sign-in is then one
@@ -139,8 +146,14 @@ export async function runDetections(store: CaseStore, options: DetectOptions = {
   const runs: RuleRun[] = [];
   const results: { ruleId: string; findings: Finding[] }[] = [];
   const builtins = options.only ? BUILTIN_RULES.filter((r) => options.only!.includes(r.id)) : BUILTIN_RULES;
-  const jobs: { id: string; kind: 'builtin' | 'sigma'; title: string; run: () => Promise<Finding[]> }[] = [
-    ...builtins.map((r) => ({ id: r.id, kind: 'builtin' as const, title: r.title, run: () => runBuiltin(store, r, options.thresholds?.[r.id]) })),
+  const jobs: { id: string; kind: 'builtin' | 'sigma'; title: string; run: () => Promise<Finding[]>; coverage?: (() => Promise<RuleRun['coverage']>) | null }[] = [
+    ...builtins.map((r) => ({
+      id: r.id,
+      kind: 'builtin' as const,
+      title: r.title,
+      run: () => runBuiltin(store, r, options.thresholds?.[r.id]),
+      coverage: r.coverage ? () => ruleCoverage(store, r, options.thresholds?.[r.id]) : null,
+    })),
     ...(options.sigma ?? []).map((r) => ({ id: `sigma:${r.id}`, kind: 'sigma' as const, title: r.title, run: () => runSigma(store, r) })),
   ];
   for (const job of jobs) {
@@ -148,7 +161,8 @@ export async function runDetections(store: CaseStore, options: DetectOptions = {
     try {
       const findings = await job.run();
       results.push({ ruleId: job.id, findings });
-      runs.push({ id: job.id, kind: job.kind, title: job.title, findings: findings.length, events: findings.reduce((n, f) => n + f.row.event_count, 0), ms: performance.now() - t0, error: null });
+      const coverage = job.coverage ? await job.coverage() : null;
+      runs.push({ id: job.id, kind: job.kind, title: job.title, findings: findings.length, events: findings.reduce((n, f) => n + f.row.event_count, 0), ms: performance.now() - t0, error: null, coverage });
     } catch (err) {
       // One broken rule (a Sigma rule's SQL on an odd case) must not take the others down.
       runs.push({ id: job.id, kind: job.kind, title: job.title, findings: 0, events: 0, ms: performance.now() - t0, error: err instanceof Error ? err.message.split('\n')[0]! : String(err) });

@@ -50,7 +50,12 @@ export function FindingsView({ casePath }: { casePath: string }) {
     setRunning(false);
     if (!r.ok) return setError(r.error.message);
     const failed = r.value.rules.filter((x) => x.error);
-    setStatus(`${number(r.value.findings)} findings from ${r.value.rules.length} rules in ${(r.value.elapsedMs / 1000).toFixed(2)} s${failed.length ? `; failed: ${failed.map((f) => f.id).join(', ')}` : ''}`);
+    // No rule is silently off: say which ones the evidence limited, and why.
+    const limited = r.value.rules.filter((x) => x.coverage?.note).map((x) => `${x.id}: ${x.coverage!.note}`);
+    setStatus(
+      `${number(r.value.findings)} findings from ${r.value.rules.length} rules in ${(r.value.elapsedMs / 1000).toFixed(2)} s${failed.length ? `; failed: ${failed.map((f) => f.id).join(', ')}` : ''}` +
+        (limited.length ? `. Limited by the evidence: ${limited.join('; ')}` : ''),
+    );
     await load();
   }
 
