@@ -20,6 +20,7 @@ export const API_METHODS = [
   'dialog.pickEvidence',
   'findings.list',
   'detect.run',
+  'detect.rules',
   'journal.add',
   'journal.list',
   'report.save',

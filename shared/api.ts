@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { type ApiMethod, API_METHODS, channelOf, isApiMethod } from './api-methods';
 import type { CaseInfo } from './case-summary';
 import type { CaseIntegrity } from './integrity';
-import type { DetectRunSummary, StoredFinding } from './findings';
+import type { DetectRunSummary, RuleCatalogEntry, StoredFinding } from './findings';
 import { type GraphPath, type GraphWire, GRAPH_LAYERS, type ResourceToucher, type TimelineData } from './graph';
 import type { MenuAction } from './menu-actions';
 import type { IdentityProfile } from './identity-profile';
@@ -61,6 +61,7 @@ export const API_REQUESTS = {
   'dialog.pickEvidence': z.object({ folders: z.boolean().optional() }).strict(),
   'findings.list': z.object({ casePath }).strict(),
   'detect.run': z.object({ casePath }).strict(),
+  'detect.rules': z.object({}).strict(),
   'journal.add': z
     .object({
       casePath,
@@ -269,6 +270,7 @@ export interface ApiResponses {
   'dialog.pickEvidence': string[];
   'findings.list': StoredFinding[];
   'detect.run': DetectRunSummary;
+  'detect.rules': RuleCatalogEntry[];
   'journal.add': JournalEntryView;
   'journal.list': JournalEntryView[];
   'report.save': { path: string; sha256: string; bytes: number };

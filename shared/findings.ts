@@ -41,3 +41,15 @@ export interface DetectRunSummary {
   findings: number;
   elapsedMs: number;
 }
+
+/** A built-in rule as the rule list and the ATT&CK coverage table show it. */
+export interface RuleCatalogEntry {
+  id: string;
+  title: string;
+  severity: FindingSeverity;
+  description: string;
+  attack: { tactic: string; technique: string; name: string }[];
+  /** The log sources it reads; empty when any. */
+  sources: string[];
+  thresholds: Record<string, number>;
+}

@@ -11,6 +11,7 @@ import { identityProfile, overrideIdentity } from '../analytics/profile';
 import { aliasIdentity } from '../analytics/links';
 import { defaultAuthor } from '../journal/journal';
 import { listFindings, runDetections } from '../detect/engine';
+import { ruleCatalog } from '../detect/rule-catalog';
 import { exportEvents } from '../export/export-events';
 import { appendJournal, readJournal } from '../journal/journal';
 import { saveReport } from '../report/save-report';
@@ -142,6 +143,7 @@ const HANDLERS: Handlers = {
   'dialog.newCase': async (_request, context) => dialogs(context).newCase(),
   'dialog.pickEvidence': async (request, context) => dialogs(context).pickEvidence(request.folders === true),
   'findings.list': (request, context) => withReadOnlyCase(request.casePath, context, (store) => listFindings(store)),
+  'detect.rules': async () => ruleCatalog(),
   'detect.run': async (request, context) => {
     const absolute = allowed(request.casePath, context);
     const report = await poolOf(context).write(absolute, (store) => runDetections(store));

@@ -1,9 +1,11 @@
-import { BUILTIN_RULES, type Thresholds } from '../detect/builtin-rules';
+import { BUILTIN_RULES } from '../detect/all-rules';
+import type { Thresholds } from '../detect/builtin-rules';
 import { listFindings, runDetections } from '../detect/engine';
 import { loadSigmaRules } from '../detect/sigma';
 import { EXIT } from './exit-codes';
 import { table, tail } from './format';
 import { formatMoved } from '../../shared/format';
+import { catalogMarkdown, ruleCatalog } from '../detect/rule-catalog';
 import { type ParsedArgs, UsageError, requireCase, withCase } from './main';
 
 /** `--threshold large-transfer.absolute_bytes=5e8` (repeatable) → overrides per rule. */
@@ -65,5 +67,25 @@ export async function runDetect(args: ParsedArgs): Promise<number> {
   const failed = report.rules.filter((r) => r.error);
   if (failed.length > 0) out.push('', 'Rules that failed:', ...failed.map((r) => `  ${r.id}: ${r.error}`));
   process.stdout.write(`${out.join('\n')}\n`);
+  return EXIT.ok;
+}
+
+/** `nhi rules [--markdown] [--json]`: the built-in rules, their ATT&CK techniques and the logs they need. */
+export function runRules(args: ParsedArgs): number {
+  if (args.values.markdown === true) {
+    process.stdout.write(`${catalogMarkdown()}\n`);
+    return EXIT.ok;
+  }
+  const catalog = ruleCatalog();
+  if (args.values.json === true) {
+    process.stdout.write(`${JSON.stringify(catalog, null, 2)}\n`);
+    return EXIT.ok;
+  }
+  process.stdout.write(
+    `${table(
+      ['rule', 'severity', 'ATT&CK', 'needs'],
+      catalog.map((r) => [r.id, r.severity, r.attack.map((a) => `${a.technique} ${a.tactic}`).join('\n') || '—', r.sources.join(', ') || 'any']),
+    )}\n`,
+  );
   return EXIT.ok;
 }

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { CaseError, CaseStore, type OpenOptions } from '../case-store/case-store';
-import { runDetect } from './detect-command';
+import { runDetect, runRules } from './detect-command';
 import { EXPORT_OPTIONS, runExport } from './export-command';
 import { runImport } from './import-command';
 import { runReport } from './report-command';
@@ -42,6 +42,8 @@ Usage:
   nhi alias --case FILE UID --as PRINCIPAL|--remove --why TEXT [--analyst NAME]
       Say an account is one of the names of a principal (person:EMAIL, a workload, a workflow)
       the logs do not link on their own, or undo it. Journaled, applied on every rebuild.
+  nhi rules [--markdown|--json]
+      The built-in rules with their MITRE ATT&CK techniques and the log sources each needs.
   nhi detect --case FILE [--rules SIGMA_DIR] [--threshold RULE.KEY=N ...] [--json]
       Run the built-in detections (large transfers, external boundaries, dormant keys, off-hours
       activity, first-seen operations, secret reads, privilege changes, denied bursts, shared,
@@ -126,6 +128,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await runAlias(
           parse(rest, { case: { type: 'string' }, as: { type: 'string' }, remove: { type: 'boolean' }, why: { type: 'string' }, analyst: { type: 'string' } }, true),
         );
+      case 'rules':
+        return runRules(parse(rest, { markdown: { type: 'boolean' }, json: { type: 'boolean' } }, false));
       case 'detect':
         return await runDetect(parse(rest, { ...COMMON_OPTIONS, threshold: { type: 'string', multiple: true }, rules: { type: 'string' } }, false));
       case 'note':

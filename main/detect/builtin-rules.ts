@@ -51,6 +51,10 @@ export interface BuiltinRule {
    * silently off: the run summary, the CLI and the findings view show the note.
    */
   coverage?(t: Thresholds): string;
+  /** MITRE ATT&CK (cloud matrix) tactics and techniques the rule looks for. */
+  attack?: { tactic: string; technique: string; name: string }[];
+  /** The log sources it reads (for the coverage table); every source when absent. */
+  sources?: string[];
 }
 
 /**
@@ -64,7 +68,7 @@ export interface BuiltinRule {
  */
 const MOVED = `greatest(sum(bytes_out), sum(bytes_in))`;
 
-function grouped(matches: string, having: string, facts: string[] = []): string {
+export function grouped(matches: string, having: string, facts: string[] = []): string {
   return `
     WITH m AS (${matches})
     SELECT identity_uid,
@@ -80,7 +84,7 @@ function grouped(matches: string, having: string, facts: string[] = []): string 
 }
 
 const mb = formatBytes;
-const list = (v: unknown) => (Array.isArray(v) ? v.join(', ') : String(v ?? ''));
+export const list = (v: unknown) => (Array.isArray(v) ? v.join(', ') : String(v ?? ''));
 
 
 const SECRET_READS = `(
@@ -91,13 +95,13 @@ const SECRET_READS = `(
 )`;
 
 const PRIVILEGE_CHANGES = `(
-  e.operation IN ('CreateAccessKey', 'UpdateAccessKey', 'CreateLoginProfile', 'UpdateLoginProfile', 'AttachUserPolicy', 'AttachRolePolicy', 'AttachGroupPolicy',
-    'PutUserPolicy', 'PutRolePolicy', 'PutGroupPolicy', 'CreateRole', 'UpdateAssumeRolePolicy', 'CreatePolicyVersion', 'SetDefaultPolicyVersion', 'AddUserToGroup',
-    'CreateUser', 'CreateServiceAccountKey', 'SetIamPolicy')
-  OR e.operation ILIKE '%.CreateServiceAccountKey' OR e.operation ILIKE '%.SetIamPolicy'
+  e.operation IN ('UpdateAccessKey', 'AttachUserPolicy', 'AttachRolePolicy', 'AttachGroupPolicy',
+    'PutUserPolicy', 'PutRolePolicy', 'PutGroupPolicy', 'CreateRole', 'CreatePolicyVersion', 'SetDefaultPolicyVersion', 'AddUserToGroup',
+    'CreateUser', 'SetIamPolicy')
+  OR e.operation ILIKE '%.SetIamPolicy'
   OR (e.source = 'k8s.audit' AND e.operation IN ('create', 'update', 'patch') AND e.resource_type IN ('k8s:rolebindings', 'k8s:clusterrolebindings', 'k8s:roles', 'k8s:clusterroles'))
   OR (e.source LIKE 'azure.%' AND e.operation ILIKE 'Microsoft.Authorization/roleAssignments/write%')
-  OR (e.source = 'github.audit' AND e.operation IN ('org.add_member', 'team.add_member', 'repo.add_member', 'org.update_member', 'public_key.create', 'deploy_key.create'))
+  OR (e.source = 'github.audit' AND e.operation IN ('org.add_member', 'team.add_member', 'repo.add_member', 'org.update_member'))
 )`;
 
 
@@ -143,9 +147,11 @@ function baselineCoverage(minDays: number): string {
 const whose = (r: FindingRow) =>
   r.facts.basis === 'peers' ? `its ${String(r.facts.peers)} peer(s) (same kind and boundary; its own baseline is too short) were` : 'this identity was';
 
-export const BUILTIN_RULES: BuiltinRule[] = [
+/** The volume, baseline, credential and integrity rules; technique families are in technique-rules.ts. */
+export const CORE_RULES: BuiltinRule[] = [
   {
     id: 'external-boundary-write',
+    attack: [{ tactic: 'Exfiltration', technique: 'T1537', name: 'Transfer Data to Cloud Account' }],
     title: 'Data written to an external boundary',
     severity: 'high',
     description: 'An identity writes to, or copies data into, a resource whose account/project/org no identity of the case belongs to.',
@@ -170,6 +176,7 @@ export const BUILTIN_RULES: BuiltinRule[] = [
   },
   {
     id: 'large-transfer',
+    attack: [{ tactic: 'Collection', technique: 'T1530', name: 'Data from Cloud Storage' }],
     title: 'Large data transfer',
     severity: 'high',
     description:
@@ -201,6 +208,7 @@ export const BUILTIN_RULES: BuiltinRule[] = [
   },
   {
     id: 'dormant-key-used',
+    attack: [{ tactic: 'Initial Access', technique: 'T1078.004', name: 'Valid Accounts: Cloud Accounts' }],
     title: 'Long-term key used after a long silence',
     severity: 'high',
     description: 'A long-term access key (never rotated, e.g. AKIA…) is used again after not being used for many days.',
@@ -229,6 +237,7 @@ export const BUILTIN_RULES: BuiltinRule[] = [
   },
   {
     id: 'off-hours',
+    attack: [{ tactic: 'Initial Access', technique: 'T1078.004', name: 'Valid Accounts: Cloud Accounts' }],
     title: "Activity outside the identity's usual hours",
     severity: 'medium',
     description:
@@ -257,6 +266,7 @@ export const BUILTIN_RULES: BuiltinRule[] = [
   },
   {
     id: 'first-seen-operation',
+    attack: [{ tactic: 'Discovery', technique: 'T1526', name: 'Cloud Service Discovery' }],
     title: 'Operation never seen in the baseline',
     severity: 'low',
     description: 'After the baseline window, an identity calls operations it never called during its baseline (or, when its own baseline is too short, that none of its peers called).',
@@ -279,6 +289,7 @@ export const BUILTIN_RULES: BuiltinRule[] = [
   },
   {
     id: 'secret-read',
+    attack: [{ tactic: 'Credential Access', technique: 'T1555.006', name: 'Credentials from Password Stores: Cloud Secrets Management Stores' }],
     title: 'Secret or key material read',
     severity: 'medium',
     description:
@@ -299,9 +310,10 @@ export const BUILTIN_RULES: BuiltinRule[] = [
   },
   {
     id: 'privilege-change',
+    attack: [{ tactic: 'Privilege Escalation', technique: 'T1098.003', name: 'Account Manipulation: Additional Cloud Roles' }],
     title: 'Privilege or credential change',
     severity: 'high',
-    description: 'New access keys or service-account keys, policy attachments, role and role-binding changes, IAM policy changes.',
+    description: 'Policy attachments, role and role-binding changes, IAM policy changes, new users and members (new credentials and trust changes have rules of their own).',
     thresholds: { min_events: 1 },
     sql: (t) =>
       grouped(
@@ -318,6 +330,7 @@ export const BUILTIN_RULES: BuiltinRule[] = [
   },
   {
     id: 'denied-burst',
+    attack: [{ tactic: 'Discovery', technique: 'T1580', name: 'Cloud Infrastructure Discovery' }],
     title: 'Burst of denied calls',
     severity: 'medium',
     description: 'Many denied or failed calls by one identity within a few minutes: probing, or a broken credential.',
@@ -335,6 +348,7 @@ export const BUILTIN_RULES: BuiltinRule[] = [
   },
   {
     id: 'shared-credential',
+    attack: [{ tactic: 'Defense Evasion', technique: 'T1550.001', name: 'Use Alternate Authentication Material: Application Access Token' }],
     title: 'Credential shared across hosts or boundaries',
     severity: 'medium',
     description: 'One credential used from several networks (/24, /64), by several kinds of client, or in several boundaries (e.g. prod and staging).',
@@ -366,6 +380,7 @@ export const BUILTIN_RULES: BuiltinRule[] = [
   },
   {
     id: 'stale-or-orphaned',
+    attack: [{ tactic: 'Persistence', technique: 'T1078.004', name: 'Valid Accounts: Cloud Accounts' }],
     title: 'Stale identity or orphaned credential',
     severity: 'low',
     description: 'An identity with no recent success, or a credential whose owner is unknown to the case.',
@@ -385,6 +400,7 @@ export const BUILTIN_RULES: BuiltinRule[] = [
   },
   {
     id: 'machine-acting-human',
+    attack: [{ tactic: 'Initial Access', technique: 'T1078.004', name: 'Valid Accounts: Cloud Accounts' }],
     title: 'Machine identity doing what only people did',
     severity: 'high',
     description: 'A machine identity signs in to a console or uses a browser, which only people did before.',
@@ -441,6 +457,8 @@ export const BUILTIN_RULES: BuiltinRule[] = [
   },
   {
     id: 'cloudtrail-log-integrity',
+    sources: ['aws.cloudtrail'],
+    attack: [{ tactic: 'Defense Evasion', technique: 'T1070', name: 'Indicator Removal' }],
     title: 'CloudTrail logs altered after delivery',
     severity: 'critical',
     description:

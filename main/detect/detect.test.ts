@@ -135,9 +135,9 @@ describe('built-in detections on small made-up cases', () => {
       const found = await listFindings(store);
       const rules = new Set(found.map((f) => f.ruleId));
       // The console sign-in gave the session's credential a second user agent: shared, rightly.
-      expect(rules).toEqual(new Set(['secret-read', 'privilege-change', 'denied-burst', 'machine-acting-human', 'shared-credential']));
+      expect(rules).toEqual(new Set(['secret-read', 'cloud-credential-added', 'denied-burst', 'machine-acting-human', 'shared-credential']));
       expect(found.find((f) => f.ruleId === 'denied-burst')!.eventCount).toBe(12);
-      expect(found.find((f) => f.ruleId === 'privilege-change')).toMatchObject({ severity: 'high', eventCount: 1 });
+      expect(found.find((f) => f.ruleId === 'cloud-credential-added')).toMatchObject({ severity: 'high', eventCount: 1 });
       // The plain reads are evidence only of the credential they share with the console sign-in.
       const evidence = new Set(found.filter((f) => f.ruleId !== 'shared-credential').flatMap((f) => f.evidence));
       expect(Array.from({ length: 20 }, (_, i) => ctRecord(i).eventID as string).some((id) => evidence.has(id))).toBe(false);

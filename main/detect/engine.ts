@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import type { CaseStore } from '../case-store/case-store';
 import { findingStatuses, mutedRules } from '../journal/journal';
 import { sqlString } from '../ingest/sources/source-parser';
-import { BUILTIN_RULES, type BuiltinRule, EVIDENCE_CAP, type FindingRow, type Thresholds } from './builtin-rules';
+import { BUILTIN_RULES } from './all-rules';
+import { type BuiltinRule, EVIDENCE_CAP, type FindingRow, type Thresholds } from './builtin-rules';
 import type { StoredFinding } from '../../shared/findings';
 import type { CompiledSigmaRule, Severity } from './rule';
 

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { StoredFinding } from '../../shared/findings';
+import type { RuleCatalogEntry, StoredFinding } from '../../shared/findings';
 import { call, number } from './api-client';
 import { formatMoved } from '../../shared/format';
 import { useCase } from './case/case-store';
@@ -146,6 +146,38 @@ export function FindingsView({ casePath }: { casePath: string }) {
           </tbody>
         </table>
       )}
+      <RuleCatalog />
     </section>
+  );
+}
+
+/** The built-in rules with their ATT&CK techniques and the logs each needs, on demand. */
+function RuleCatalog() {
+  const [rules, setRules] = useState<RuleCatalogEntry[] | null>(null);
+  const load = async () => {
+    if (rules) return;
+    const r = await call('detect.rules', {});
+    if (r.ok) setRules(r.value);
+  };
+  return (
+    <details className="rule-catalog" onToggle={(e) => { if ((e.currentTarget as HTMLDetailsElement).open) void load(); }}>
+      <summary>Rules and ATT&amp;CK coverage</summary>
+      {rules && (
+        <table aria-label="rule catalog">
+          <thead><tr><th>Rule</th><th>Severity</th><th>ATT&amp;CK</th><th>Needs</th><th>Looks for</th></tr></thead>
+          <tbody>
+            {rules.map((r) => (
+              <tr key={r.id}>
+                <td>{r.id}</td>
+                <td>{r.severity}</td>
+                <td>{r.attack.map((a) => <div key={a.technique}>{a.technique} {a.name} <span className="muted">({a.tactic})</span></div>)}</td>
+                <td>{r.sources.join(', ') || 'any'}</td>
+                <td className="wrap">{r.description}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </details>
   );
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaseStore } from '../../main/case-store/case-store';
-import { BUILTIN_RULES } from '../../main/detect/builtin-rules';
+import { BUILTIN_RULES } from '../../main/detect/all-rules';
 import { importBundles } from '../../main/ingest/importer';
 import { type WebServer, startWebServer } from '../../main/web/server';
 import { bytes } from '../../renderer/src/api-client';
@@ -276,6 +276,10 @@ describe('web mode in a real browser', () => {
     const first = page.locator('table[aria-label="finding list"] tbody tr').first();
     expect(await first.textContent()).toMatch(/critical.*Data written to an external boundary.*exfil-drop-7731.*999999999999.*role\/backend-svc.*140.*13\.9 GB/s);
     await page.screenshot({ path: join(SHOTS, 'findings.png'), fullPage: true });
+    // The rule catalog with its ATT&CK techniques, on demand.
+    await page.getByText('Rules and ATT&CK coverage').click();
+    await expect.poll(() => page.locator('table[aria-label="rule catalog"] tbody tr').count(), { timeout: 15_000 }).toBe(BUILTIN_RULES.length);
+    expect(await page.textContent('table[aria-label="rule catalog"]')).toContain('T1562.008');
     await first.getByRole('button', { name: 'Data written to an external boundary' }).click();
     await expect.poll(() => page.textContent('[data-testid=event-count]'), { timeout: 15_000 }).toBe('140 events');
     expect(await page.textContent('[data-testid=finding-filter]')).toContain('evidence of finding');
