@@ -39,7 +39,7 @@ const TECHNIQUES: Technique[] = [
     description: 'A trail, event data store, flow log, log sink, exclusion, diagnostic setting, detector or audit stream stopped, deleted or changed to record less.',
     attack: [{ tactic: 'Defense Evasion', technique: 'T1562.008', name: 'Impair Defenses: Disable or Modify Cloud Logs' }],
     sources: ['aws.cloudtrail', 'gcp.audit', 'azure.activity', 'github.audit', 'okta.system'],
-    match: (raw) => `(
+    match: () => `(
       (e.source = 'aws.cloudtrail' AND ${ops('StopLogging', 'DeleteTrail', 'UpdateTrail', 'PutEventSelectors', 'PutInsightSelectors', 'DeleteEventDataStore', 'StopEventDataStoreIngestion',
         'DeleteFlowLogs', 'DeleteLogGroup', 'DeleteLogStream', 'DeleteDetector', 'UpdateDetector', 'DisassociateFromMasterAccount', 'DeleteConfigurationRecorder', 'StopConfigurationRecorder', 'DeleteDeliveryChannel')})
       OR (e.source = 'gcp.audit' AND regexp_matches(e.operation, '(?i)ConfigServiceV2\\.(DeleteSink|UpdateSink|CreateExclusion|UpdateExclusion|DeleteBucket|UpdateBucket)$'))
@@ -106,7 +106,7 @@ const TECHNIQUES: Technique[] = [
     description: 'Access keys, login profiles, service-account keys, app secrets and certificates, API tokens, SSH and deploy keys, OAuth tokens and app installations created for an identity.',
     attack: [{ tactic: 'Persistence', technique: 'T1098.001', name: 'Account Manipulation: Additional Cloud Credentials' }],
     sources: ['aws.cloudtrail', 'gcp.audit', 'azure.audit', 'm365.audit', 'github.audit', 'okta.system'],
-    match: (raw) => `(
+    match: () => `(
       (e.source = 'aws.cloudtrail' AND ${ops('CreateAccessKey', 'CreateLoginProfile', 'UpdateLoginProfile', 'UploadSSHPublicKey', 'CreateServiceSpecificCredential', 'UploadSigningCertificate')})
       OR (e.source = 'gcp.audit' AND regexp_matches(e.operation, '(?i)(CreateServiceAccountKey|UploadServiceAccountKey)$'))
       OR (e.source IN ('azure.audit', 'm365.audit') AND regexp_matches(e.operation, '(?i)^(add service principal credentials|update application . certificates and secrets management|add application password)'))
