@@ -2,6 +2,7 @@ import { BROWSER_USER_AGENT_PATTERN } from '../analytics/classification-rules';
 import { formatBytes } from '../../shared/format';
 import { isOutside } from '../analytics/boundaries';
 import { clientFamilySql, networkSql } from '../analytics/networks';
+import { REPLAYED_KEYS } from './replayed-keys';
 import type { Severity } from './rule';
 
 /**
@@ -357,7 +358,8 @@ export const CORE_RULES: BuiltinRule[] = [
       grouped(
         `SELECT coalesce(c.owner_uid, e.actor_uid) AS identity_uid, c.credential_uid AS grp, e.event_uid, e.source, e.time, 0 AS bytes_in, 0 AS bytes_out,
            c.credential_uid, ${networkSql('e.src_ip')} AS network, ${clientFamilySql('e.user_agent')} AS client, e.actor_boundary
-         FROM credentials c JOIN events e ON e.credential_uid = c.credential_uid WHERE c.shared`,
+         FROM credentials c JOIN events e ON e.credential_uid = c.credential_uid
+         WHERE c.shared AND c.credential_uid NOT IN (SELECT credential_uid FROM ${REPLAYED_KEYS})`,
         'true',
         [
           'any_value(credential_uid) AS credential',

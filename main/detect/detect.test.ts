@@ -65,6 +65,17 @@ describe('built-in detections on the 02:14 incident', () => {
     expect(by('denied-burst')).toHaveLength(0);
   });
 
+  it('sees the way in: the key and the role used from a network they never used; CI runners hopping networks stay low', () => {
+    const fresh = findings.filter((f) => f.ruleId === 'new-network');
+    expect(fresh.filter((f) => f.severity === 'high').map((f) => f.identityUid).sort()).toEqual([incident.key_owner_uid, incident.role_uid].sort());
+    for (const f of fresh.filter((x) => x.severity === 'high')) expect(f.explanation).toContain(`${incident.source_ip.split('.').slice(0, 3).join('.')}.0/24`);
+    // gha-deploy's runners come from a new /24 every night: news only at low severity.
+    expect(fresh.filter((f) => f.identityUid?.endsWith(':role/gha-deploy')).map((f) => f.severity)).toEqual(['low', 'low']);
+    // Every finding at medium or above is part of the attack.
+    const attack = new Set([incident.role_uid, incident.key_owner_uid]);
+    expect(findings.filter((f) => ['medium', 'high', 'critical'].includes(f.severity)).filter((f) => !attack.has(f.identityUid ?? ''))).toEqual([]);
+  });
+
   it('keeps finding ids across runs and replaces, never duplicates, a rule’s findings', async () => {
     const again = await runDetections(store);
     const after = await listFindings(store);
@@ -253,6 +264,29 @@ describe('baselines on short histories', () => {
       await importBundles(store, [join(dir, 'trail.json')]);
       const report = await runDetections(store, { only: ['off-hours', 'first-seen-operation'] });
       for (const r of report.rules) expect(r.coverage, r.id).toMatchObject({ judged: 0, note: expect.stringContaining('no baseline, nothing judged') });
+    } finally {
+      store.close();
+    }
+  });
+});
+
+describe('session keys replayed from elsewhere', () => {
+  it('raises a key used where it was issued and from a public network, and leaves two private networks to shared-credential', async () => {
+    const use = (n: number, key: string, ip: string) =>
+      ctRecord(n, { sourceIPAddress: ip, eventID: `r-${n}`, userIdentity: { type: 'AssumedRole', arn: 'arn:aws:sts::111111111111:assumed-role/web/i-1', accountId: '111111111111', accessKeyId: key,
+        sessionContext: { sessionIssuer: { type: 'Role', arn: 'arn:aws:iam::111111111111:role/web', accountId: '111111111111', userName: 'web' } } } });
+    const dir = tempDir();
+    writeFileSync(join(dir, 'trail.json'), envelope([
+      use(1, 'ASIAREPLAYED00000001', '10.0.1.5'), use(2, 'ASIAREPLAYED00000001', '10.0.1.5'), use(3, 'ASIAREPLAYED00000001', '203.0.113.50'),
+      use(4, 'ASIAINSIDE0000000002', '10.0.1.5'), use(5, 'ASIAINSIDE0000000002', '10.0.2.9'),
+    ]));
+    const store = await CaseStore.open(join(dir, 'case.duckdb'), { create: true });
+    try {
+      await importBundles(store, [join(dir, 'trail.json')]);
+      await runDetections(store, { only: ['token-replay', 'shared-credential'] });
+      const found = await listFindings(store);
+      expect(found.map((f) => [f.ruleId, f.severity, f.eventCount])).toEqual([['token-replay', 'high', 3], ['shared-credential', 'medium', 2]]);
+      expect(found[0]!.explanation).toBe('Session key ASIAREPLAYED00000001 (arn:aws:sts::111111111111:assumed-role/web/i-1) was used from 2 networks: 10.0.1.0/24, 203.0.113.0/24.');
     } finally {
       store.close();
     }
