@@ -19,6 +19,7 @@ export const API_METHODS = [
   'dialog.newCase',
   'dialog.pickEvidence',
   'findings.list',
+  'incidents.list',
   'detect.run',
   'detect.rules',
   'journal.add',

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { type ApiMethod, API_METHODS, channelOf, isApiMethod } from './api-methods';
 import type { CaseInfo } from './case-summary';
 import type { CaseIntegrity } from './integrity';
-import type { DetectRunSummary, RuleCatalogEntry, StoredFinding } from './findings';
+import type { DetectRunSummary, Incident, RuleCatalogEntry, StoredFinding } from './findings';
 import { type GraphPath, type GraphWire, GRAPH_LAYERS, type ResourceToucher, type TimelineData } from './graph';
 import type { MenuAction } from './menu-actions';
 import type { IdentityProfile } from './identity-profile';
@@ -60,6 +60,7 @@ export const API_REQUESTS = {
   'dialog.newCase': z.object({}).strict(),
   'dialog.pickEvidence': z.object({ folders: z.boolean().optional() }).strict(),
   'findings.list': z.object({ casePath }).strict(),
+  'incidents.list': z.object({ casePath }).strict(),
   'detect.run': z.object({ casePath }).strict(),
   'detect.rules': z.object({}).strict(),
   'journal.add': z
@@ -269,6 +270,7 @@ export interface ApiResponses {
   'dialog.newCase': string | null;
   'dialog.pickEvidence': string[];
   'findings.list': StoredFinding[];
+  'incidents.list': Incident[];
   'detect.run': DetectRunSummary;
   'detect.rules': RuleCatalogEntry[];
   'journal.add': JournalEntryView;

@@ -39,6 +39,8 @@ export interface DetectRunSummary {
     coverage?: { judged: number; total: number; byPeers: number; note: string | null } | null;
   }[];
   findings: number;
+  /** Incidents the findings were linked into. */
+  incidents: number;
   elapsedMs: number;
 }
 
@@ -52,4 +54,26 @@ export interface RuleCatalogEntry {
   /** The log sources it reads; empty when any. */
   sources: string[];
   thresholds: Record<string, number>;
+}
+
+/** Findings linked into one attack: its story in the order of an intrusion, and what it touched. */
+export interface Incident {
+  incidentId: string;
+  title: string;
+  severity: FindingSeverity;
+  /** On the findings' scale (0-100): the top finding's score plus corroboration. */
+  score: number;
+  windowStart: string;
+  windowEnd: string;
+  /** Who stands behind its first event (the chain's origin). */
+  origin: string | null;
+  identities: string[];
+  /** entry, execution, escalation, evasion, credential access, discovery, collection, exfiltration, impact. */
+  stages: string[];
+  credentials: string[];
+  networks: string[];
+  resources: string[];
+  /** Data moved by its largest finding (a copy counts once). */
+  bytes: number;
+  story: { findingId: string; stage: string; at: string; severity: FindingSeverity; title: string; identity: string; text: string }[];
 }

@@ -12,6 +12,7 @@ import { aliasIdentity } from '../analytics/links';
 import { defaultAuthor } from '../journal/journal';
 import { listFindings, runDetections } from '../detect/engine';
 import { ruleCatalog } from '../detect/rule-catalog';
+import { listIncidents } from '../detect/incidents';
 import { exportEvents } from '../export/export-events';
 import { appendJournal, readJournal } from '../journal/journal';
 import { saveReport } from '../report/save-report';
@@ -143,11 +144,12 @@ const HANDLERS: Handlers = {
   'dialog.newCase': async (_request, context) => dialogs(context).newCase(),
   'dialog.pickEvidence': async (request, context) => dialogs(context).pickEvidence(request.folders === true),
   'findings.list': (request, context) => withReadOnlyCase(request.casePath, context, (store) => listFindings(store)),
+  'incidents.list': (request, context) => withReadOnlyCase(request.casePath, context, (store) => listIncidents(store)),
   'detect.rules': async () => ruleCatalog(),
   'detect.run': async (request, context) => {
     const absolute = allowed(request.casePath, context);
     const report = await poolOf(context).write(absolute, (store) => runDetections(store));
-    return { rules: report.rules, findings: report.findings, elapsedMs: report.elapsedMs };
+    return { rules: report.rules, findings: report.findings, incidents: report.incidents, elapsedMs: report.elapsedMs };
   },
   'journal.add': async (request, context) => {
     const absolute = allowed(request.casePath, context);

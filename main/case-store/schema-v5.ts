@@ -39,4 +39,17 @@ ALTER TABLE credentials ADD COLUMN created_event_uid VARCHAR;
 -- A finding's bytes read and written, apart (findings.bytes is the data moved: the larger of the two).
 ALTER TABLE findings ADD COLUMN bytes_read BIGINT;
 ALTER TABLE findings ADD COLUMN bytes_written BIGINT;
+-- Findings linked into incidents (one attack, one story), rebuilt by every detection run.
+CREATE TABLE incidents (
+  incident_id VARCHAR NOT NULL,
+  score DOUBLE NOT NULL,
+  severity VARCHAR NOT NULL,
+  window_start TIMESTAMP NOT NULL,
+  window_end TIMESTAMP NOT NULL,
+  body JSON NOT NULL
+);
+CREATE TABLE incident_findings (
+  incident_id VARCHAR NOT NULL,
+  finding_id VARCHAR NOT NULL
+);
 `;

@@ -4,7 +4,9 @@ import { listFindings, runDetections } from '../detect/engine';
 import { loadSigmaRules } from '../detect/sigma';
 import { EXIT } from './exit-codes';
 import { table, tail } from './format';
-import { formatMoved } from '../../shared/format';
+import { formatBytes, formatMoved } from '../../shared/format';
+import type { Incident } from '../../shared/findings';
+import { listIncidents } from '../detect/incidents';
 import { catalogMarkdown, ruleCatalog } from '../detect/rule-catalog';
 import { type ParsedArgs, UsageError, requireCase, withCase } from './main';
 
@@ -29,16 +31,16 @@ export async function runDetect(args: ParsedArgs): Promise<number> {
   const thresholds = parseThresholds(Array.isArray(raw) ? raw : typeof raw === 'string' ? [raw] : []);
   const rulesDir = typeof args.values.rules === 'string' ? args.values.rules : null;
   const sigma = rulesDir ? await loadSigmaRules(rulesDir) : { rules: [], skipped: [] };
-  const { report, findings } = await withCase(casePath, {}, async (store) => {
+  const { report, findings, incidents } = await withCase(casePath, {}, async (store) => {
     const report = await runDetections(store, { thresholds, sigma: sigma.rules });
-    return { report, findings: await listFindings(store, 10_000) };
+    return { report, findings: await listFindings(store, 10_000), incidents: await listIncidents(store) };
   });
   const hidden = findings.filter((f) => f.muted).length;
   if (args.values.json === true) {
-    process.stdout.write(`${JSON.stringify({ rules: report.rules, sigmaSkipped: sigma.skipped, findings }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ rules: report.rules, sigmaSkipped: sigma.skipped, incidents, findings }, null, 2)}\n`);
     return EXIT.ok;
   }
-  const out: string[] = [];
+  const out: string[] = [...incidentLines(incidents)];
   const listed = findings.filter((f) => !f.muted);
   out.push(
     `${findings.length} finding(s) from ${report.rules.length} rules in ${(report.elapsedMs / 1000).toFixed(2)} s${hidden ? ` (${hidden} of muted rules not listed)` : ''}, most important first:`,
@@ -87,5 +89,31 @@ export function runRules(args: ParsedArgs): number {
       catalog.map((r) => [r.id, r.severity, r.attack.map((a) => `${a.technique} ${a.tactic}`).join('\n') || '—', r.sources.join(', ') || 'any']),
     )}\n`,
   );
+  return EXIT.ok;
+}
+
+/** An incident as text: its score, story and what it touched. */
+export function incidentLines(incidents: Incident[]): string[] {
+  if (incidents.length === 0) return [];
+  const out = [`${incidents.length} incident(s), highest score first:`, ''];
+  for (const [i, inc] of incidents.entries()) {
+    out.push(`Incident ${i + 1} (${inc.incidentId}) · ${inc.severity} · score ${inc.score.toFixed(0)} · ${inc.windowStart} → ${inc.windowEnd}`);
+    out.push(`  ${inc.title}`);
+    out.push(`  origin: ${inc.origin ?? 'unknown'}; identities: ${inc.identities.join(', ')}`);
+    if (inc.credentials.length) out.push(`  credentials: ${inc.credentials.join(', ')}`);
+    if (inc.networks.length) out.push(`  networks: ${inc.networks.join(', ')}`);
+    if (inc.resources.length) out.push(`  resources: ${inc.resources.join(', ')}`);
+    if (inc.bytes) out.push(`  data moved: ${formatBytes(inc.bytes)}`);
+    for (const step of inc.story) out.push(`  ${step.stage.padEnd(13)} ${step.at} ${step.severity.padEnd(8)} ${step.title} (${step.identity})`);
+    out.push('');
+  }
+  return out;
+}
+
+/** `nhi incidents --case FILE [--json]`: the incidents of the last detection run. */
+export async function runIncidents(args: ParsedArgs): Promise<number> {
+  const casePath = requireCase(args);
+  const incidents = await withCase(casePath, { readOnly: true }, (store) => listIncidents(store));
+  process.stdout.write(args.values.json === true ? `${JSON.stringify(incidents, null, 2)}\n` : `${incidentLines(incidents).join('\n') || 'No incidents: run nhi detect first, or nothing at medium or above was found.'}\n`);
   return EXIT.ok;
 }

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { CaseError, CaseStore, type OpenOptions } from '../case-store/case-store';
-import { runDetect, runRules } from './detect-command';
+import { runDetect, runIncidents, runRules } from './detect-command';
 import { EXPORT_OPTIONS, runExport } from './export-command';
 import { runImport } from './import-command';
 import { runReport } from './report-command';
@@ -42,6 +42,10 @@ Usage:
   nhi alias --case FILE UID --as PRINCIPAL|--remove --why TEXT [--analyst NAME]
       Say an account is one of the names of a principal (person:EMAIL, a workload, a workflow)
       the logs do not link on their own, or undo it. Journaled, applied on every rebuild.
+  nhi incidents --case FILE [--json]
+      Findings linked into incidents (same identity, one principal, a session one opened for the
+      other, within a day): each with its story in the order of an intrusion, origin, credentials,
+      networks, resources, data moved and one score on the findings' scale.
   nhi rules [--markdown|--json]
       The built-in rules with their MITRE ATT&CK techniques and the log sources each needs.
   nhi detect --case FILE [--rules SIGMA_DIR] [--threshold RULE.KEY=N ...] [--json]
@@ -128,6 +132,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await runAlias(
           parse(rest, { case: { type: 'string' }, as: { type: 'string' }, remove: { type: 'boolean' }, why: { type: 'string' }, analyst: { type: 'string' } }, true),
         );
+      case 'incidents':
+        return await runIncidents(parse(rest, COMMON_OPTIONS, false));
       case 'rules':
         return runRules(parse(rest, { markdown: { type: 'boolean' }, json: { type: 'boolean' } }, false));
       case 'detect':

@@ -11,6 +11,7 @@ import { importBundles } from '../ingest/importer';
 import { appendJournal } from '../journal/journal';
 import { renderReportHtml } from '../report/report-html';
 import { type StoredFinding, listFindings, runDetections } from './engine';
+import { listIncidents } from './incidents';
 
 const ROOT = resolve(__dirname, '../..');
 const FIXTURE = join(ROOT, 'fixtures/incident-0214');
@@ -63,6 +64,28 @@ describe('built-in detections on the 02:14 incident', () => {
     expect(by('first-seen-operation')[0]!.evidence).toEqual(incident.event_ids.staging);
     // The AccessDenied noise stays below the burst threshold: no denied-burst finding.
     expect(by('denied-burst')).toHaveLength(0);
+  });
+
+  it('tells the attack as one incident: entry to exfiltration, its origin, keys, networks, data moved, ranked first', async () => {
+    const incidents = await listIncidents(store);
+    expect(incidents).toHaveLength(1);
+    const [inc] = incidents;
+    expect(inc).toMatchObject({ severity: 'critical', origin: incident.key_owner_uid, bytes: expect.any(Number) });
+    expect(inc!.identities.sort()).toEqual([incident.key_owner_uid, incident.role_uid].sort());
+    expect(inc!.stages[0]).toBe('entry');
+    expect(inc!.stages.at(-1)).toBe('exfiltration');
+    expect(inc!.credentials).toEqual(expect.arrayContaining([incident.access_key]));
+    expect(inc!.networks).toContain(`${incident.source_ip.split('.').slice(0, 3).join('.')}.0/24`);
+    expect(inc!.resources).toEqual(expect.arrayContaining([`arn:aws:s3:::${incident.destination_bucket}`]));
+    expect(inc!.windowStart >= '2026-02-14T02:00:00Z' && inc!.windowEnd <= incident.end).toBe(true);
+    // The story runs from the dormant key to the copy; every finding at medium or above is in it.
+    expect(inc!.story[0]!.identity).toBe(incident.key_owner_uid);
+    expect(inc!.story.at(-1)!.title).toBe('Data written to an external boundary');
+    const serious = findings.filter((f) => ['medium', 'high', 'critical'].includes(f.severity)).map((f) => f.findingId);
+    expect(inc!.story.map((x) => x.findingId)).toEqual(expect.arrayContaining(serious));
+    // One scale: the incident scores at least as high as its best finding, and findings in it outrank lone ones of their severity.
+    expect(inc!.score).toBeGreaterThanOrEqual(Math.max(...findings.map((f) => f.score)));
+    expect(findings.every((f) => f.score >= 0 && f.score <= 100)).toBe(true);
   });
 
   it('sees the way in: the key and the role used from a network they never used; CI runners hopping networks stay low', () => {

@@ -3,6 +3,7 @@ import type { CaseStore } from '../case-store/case-store';
 import { findingStatuses, mutedRules } from '../journal/journal';
 import { sqlString } from '../ingest/sources/source-parser';
 import { BUILTIN_RULES } from './all-rules';
+import { buildIncidents } from './incidents';
 import { type BuiltinRule, EVIDENCE_CAP, type FindingRow, type Thresholds } from './builtin-rules';
 import type { StoredFinding } from '../../shared/findings';
 import type { CompiledSigmaRule, Severity } from './rule';
@@ -40,13 +41,24 @@ export interface RuleRun {
 export interface DetectReport {
   rules: RuleRun[];
   findings: number;
+  /** Incidents rebuilt from all findings after the run. */
+  incidents: number;
   elapsedMs: number;
 }
 
-const WEIGHT: Record<Severity, number> = { critical: 1000, high: 100, medium: 10, low: 1, informational: 0.1 };
+/**
+ * One scale for every finding and incident, 0-100: the severity sets the band (critical 80,
+ * high 60, medium 40, low 20, informational 5); within it, up to 5 more for how big the finding is
+ * *among its own rule's findings* (bytes do not compare with addresses or days), and up to 10 more
+ * when it is part of an incident (main/detect/incidents.ts).
+ */
+export const SEVERITY_BASE: Record<Severity, number> = { critical: 80, high: 60, medium: 40, low: 20, informational: 5 };
 
-/** Severity first, then how big: a 14 GB copy outranks a 1 GB one of the same severity. */
-export const scoreOf = (severity: Severity, magnitude: number) => WEIGHT[severity] * (1 + Math.log10(1 + Math.max(0, magnitude)));
+/** Scores for one rule's findings: the band, plus 5 × magnitude / the rule's largest magnitude. */
+export function scoresOf(findings: { severity: Severity; magnitude: number }[]): number[] {
+  const top = Math.max(1, ...findings.map((f) => Math.max(0, f.magnitude)));
+  return findings.map((f) => SEVERITY_BASE[f.severity] + (5 * Math.log1p(Math.max(0, f.magnitude))) / Math.log1p(top));
+}
 
 export const findingId = (ruleId: string, identity: string | null, windowStart: string) =>
   createHash('sha256').update(`${ruleId}\u0000${identity ?? ''}\u0000${windowStart}`).digest('hex').slice(0, 16);
@@ -82,8 +94,10 @@ function toFindingRow(raw: RawRow): FindingRow {
 async function runBuiltin(store: CaseStore, rule: BuiltinRule, overrides: Thresholds | undefined): Promise<Finding[]> {
   const t = { ...rule.thresholds, ...overrides };
   const rows = (await store.read<RawRow>(rule.sql(t))).map(toFindingRow);
-  return rows.map((row) => {
-    const severity = rule.severityOf?.(row) ?? rule.severity;
+  const rated = rows.map((row) => ({ severity: rule.severityOf?.(row) ?? rule.severity, magnitude: rule.magnitude(row) }));
+  const scores = scoresOf(rated);
+  return rows.map((row, i) => {
+    const severity = rated[i]!.severity;
     return {
       // A finding about no identity (a log file, a digest chain) names its subject in `facts.subject`.
       id: findingId(rule.id, row.identity_uid ?? (typeof row.facts.subject === 'string' ? `subject:${row.facts.subject}` : null), row.window_start),
@@ -91,7 +105,7 @@ async function runBuiltin(store: CaseStore, rule: BuiltinRule, overrides: Thresh
       kind: 'builtin',
       title: rule.title,
       severity,
-      score: scoreOf(severity, rule.magnitude(row)),
+      score: scores[i]!,
       row,
       explanation: rule.explain(row, t),
     };
@@ -130,14 +144,17 @@ export function sigmaSql(rule: CompiledSigmaRule): string {
 async function runSigma(store: CaseStore, rule: CompiledSigmaRule): Promise<Finding[]> {
   const rows = (await store.read<RawRow>(sigmaSql(rule))).map(toFindingRow);
   const ruleId = `sigma:${rule.id}`;
-  return rows.map((row) => ({
+  const scores = scoresOf(rows.map((row) => ({ severity: rule.level, magnitude: row.event_count })));
+  // The rule's ATT&CK tactics (tags like attack.initial-access) place its findings in an incident's story.
+  const tactics = rule.tags.filter((t) => /^attack\.[a-z_-]+$/.test(t) && !/^attack\.(t\d|g\d|s\d)/.test(t)).map((t) => t.slice(7));
+  return rows.map((row, i) => ({
     id: findingId(ruleId, row.identity_uid, row.window_start),
     ruleId,
     kind: 'sigma',
     title: rule.title,
     severity: rule.level,
-    score: scoreOf(rule.level, row.event_count),
-    row,
+    score: scores[i]!,
+    row: { ...row, facts: { ...row.facts, tactics } },
     explanation: `Sigma rule "${rule.title}" (${rule.file}) matched ${row.event_count} event(s). ${rule.description}`.trim(),
   }));
 }
@@ -212,7 +229,8 @@ export async function runDetections(store: CaseStore, options: DetectOptions = {
       evidence.closeSync();
     }
   });
-  return { rules: runs, findings: results.reduce((n, r) => n + r.findings.length, 0), elapsedMs: performance.now() - started };
+  const incidents = await buildIncidents(store);
+  return { rules: runs, findings: results.reduce((n, r) => n + r.findings.length, 0), incidents, elapsedMs: performance.now() - started };
 }
 
 /** Findings, most important first, with their evidence event ids (capped per finding). */

@@ -6,6 +6,7 @@ import { CaseStore } from '../case-store/case-store';
 import { importBundles } from '../ingest/importer';
 import { BUILTIN_RULES } from './all-rules';
 import { listFindings, runDetections } from './engine';
+import { listIncidents } from './incidents';
 import { TECHNIQUE_RULES } from './technique-rules';
 
 const at = (n: number) => new Date(Date.UTC(2026, 6, 1, 10, 0, n)).toISOString();
@@ -69,6 +70,10 @@ describe('technique families', () => {
       expect(by('cloud-credential-added', 'github:mallory')).toBeDefined();
       expect(by('trust-changed', 'backend-svc')).toBeDefined();
       expect(by('trust-changed', 'ops@acme-data')).toBeDefined();
+      // Four unrelated actors, four incidents; each tells its own story.
+      const incidents = await listIncidents(store);
+      expect(incidents.map((i) => i.identities.length)).toEqual([1, 1, 1, 1]);
+      expect(new Set(incidents.map((i) => i.identities[0]!.split(/[/:]/).pop()))).toEqual(new Set(['backend-svc', 'ops@acme-data.iam.gserviceaccount.com', 'deployer', 'mallory']));
     } finally {
       store.close();
     }
@@ -87,6 +92,8 @@ describe('technique families', () => {
       await importBundles(store, [dir]);
       await runDetections(store, { only: TECHNIQUE_RULES.map((r) => r.id) });
       expect((await listFindings(store)).map((f) => [f.ruleId, f.severity])).toEqual([['log-tampering', 'low']]);
+      // A low finding alone is not an incident.
+      expect(await listIncidents(store)).toEqual([]);
     } finally {
       store.close();
     }

@@ -3,6 +3,7 @@ import { isOutside } from '../analytics/boundaries';
 import { caseInfo } from '../case-store/case-info';
 import type { CaseStore } from '../case-store/case-store';
 import { listFindings } from '../detect/engine';
+import { listIncidents } from '../detect/incidents';
 import { findingStatuses, mutedRules, readJournal, verifyJournal } from '../journal/journal';
 import type { CaseIntegrity } from '../../shared/integrity';
 import type { CaseInfo } from '../../shared/case-summary';
@@ -29,6 +30,7 @@ export async function renderReportHtml(store: CaseStore, options: { generatedAt?
   const muted = await mutedRules(store);
   const findings = (await listFindings(store, 1000)).filter((f) => !f.muted).slice(0, 200);
   const statuses = await findingStatuses(store);
+  const incidents = await listIncidents(store);
   const journal = await verifyJournal(store);
   const notes = (await readJournal(store)).filter((e) => e.action === 'note' || e.action === 'finding_status' || e.action === 'classification_override');
   const evidence = await store.read<{ evidence_id: number; bundle_name: string; path_in_bundle: string; sha256: string; size_bytes: number; records_ok: number; records_duplicate: number; records_quarantined: number; parser: string | null; records_root: string | null; status: string }>(
@@ -114,6 +116,20 @@ ${integrityHtml(integrity, info)}
 <h2>Timeline</h2>
 ${timelineSvg(days, marks)}
 <p class="meta">Events per day; purple machine identities, green people. Red lines: the start of the highest findings.</p>
+
+${incidents.length === 0 ? '' : `<h2>Incidents</h2>
+${incidents
+  .map(
+    (inc, i) => `<section class="finding">
+  <h3>${i + 1}. <span class="sev ${esc(inc.severity)}">${esc(inc.severity)}</span> score ${inc.score.toFixed(0)} · ${esc(inc.title)}</h3>
+  <p class="meta">${esc(time(inc.windowStart))} → ${esc(time(inc.windowEnd))} UTC · origin ${esc(inc.origin ?? 'unknown')} · identities ${esc(inc.identities.join(', '))}${inc.bytes ? ` · ${esc(formatBytes(inc.bytes))} moved` : ''}</p>
+  <p class="meta">Credentials ${esc(inc.credentials.join(', ') || '—')} · networks ${esc(inc.networks.join(', ') || '—')} · resources ${esc(inc.resources.join(', ') || '—')}</p>
+  <table><thead><tr><th>Stage</th><th>From (UTC)</th><th>Severity</th><th>Finding</th><th>Identity</th></tr></thead><tbody>
+  ${inc.story.map((st) => `<tr><td>${esc(st.stage)}</td><td class="nowrap">${esc(time(st.at))}</td><td>${esc(st.severity)}</td><td>${esc(st.title)} <span class="meta">(finding ${esc(st.findingId)})</span></td><td class="wrap">${esc(st.identity)}</td></tr>`).join('\n  ')}
+  </tbody></table>
+</section>`,
+  )
+  .join('\n')}`}
 
 <h2>Findings</h2>
 ${findings.length === 0 ? '<p>No findings: detections were not run or found nothing.</p>' : findingHtml}

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
-import type { RuleCatalogEntry, StoredFinding } from '../../shared/findings';
+import type { Incident, RuleCatalogEntry, StoredFinding } from '../../shared/findings';
 import { call, number } from './api-client';
-import { formatMoved } from '../../shared/format';
+import { formatBytes, formatMoved } from '../../shared/format';
 import { useCase } from './case/case-store';
 import { JournalNotes } from './journal-notes';
 import { useTimeFormat, useZone, zoneLabel } from './time-zone';
@@ -38,7 +38,13 @@ export function FindingsView({ casePath }: { casePath: string }) {
     setFindings((old) => old?.map((x) => (x.findingId === f.findingId ? { ...x, status } : x)) ?? null);
   }
 
-  const load = () => call('findings.list', { casePath }).then((r) => (r.ok ? setFindings(r.value) : setError(r.error.message)));
+  const [incidents, setIncidents] = useState<Incident[]>([]);
+  const load = async () => {
+    const [f, i] = await Promise.all([call('findings.list', { casePath }), call('incidents.list', { casePath })]);
+    if (!f.ok) return setError(f.error.message);
+    setFindings(f.value);
+    if (i.ok) setIncidents(i.value);
+  };
   useEffect(() => {
     void load();
   }, [casePath, revision]);
@@ -53,7 +59,7 @@ export function FindingsView({ casePath }: { casePath: string }) {
     // No rule is silently off: say which ones the evidence limited, and why.
     const limited = r.value.rules.filter((x) => x.coverage?.note).map((x) => `${x.id}: ${x.coverage!.note}`);
     setStatus(
-      `${number(r.value.findings)} findings from ${r.value.rules.length} rules in ${(r.value.elapsedMs / 1000).toFixed(2)} s${failed.length ? `; failed: ${failed.map((f) => f.id).join(', ')}` : ''}` +
+      `${number(r.value.findings)} findings in ${number(r.value.incidents)} incident(s) and alone, from ${r.value.rules.length} rules in ${(r.value.elapsedMs / 1000).toFixed(2)} s${failed.length ? `; failed: ${failed.map((f) => f.id).join(', ')}` : ''}` +
         (limited.length ? `. Limited by the evidence: ${limited.join('; ')}` : ''),
     );
     await load();
@@ -93,6 +99,35 @@ export function FindingsView({ casePath }: { casePath: string }) {
       </div>
       {error && <p className="error" role="alert">{error}</p>}
       {findings && findings.length === 0 && <p className="muted">No findings yet: run the detections over this case.</p>}
+      {incidents.length > 0 && (
+        <section aria-label="incidents" className="incidents">
+          {incidents.map((inc) => (
+            <article key={inc.incidentId} className={`incident ${inc.severity}`} data-testid="incident">
+              <h3>
+                <span className={`sev ${inc.severity}`}>{inc.severity}</span> {inc.score.toFixed(0)} · {inc.title}
+              </h3>
+              <p className="muted small">
+                {time(inc.windowStart)} → {time(inc.windowEnd)} · origin{' '}
+                {inc.origin ? <button type="button" className="link" onClick={() => go('identity', { identity: inc.origin! })}>{inc.origin}</button> : 'unknown'}
+                {inc.bytes ? ` · ${formatBytes(inc.bytes)} moved` : ''}
+                {inc.networks.length ? ` · from ${inc.networks.join(', ')}` : ''}
+                {inc.credentials.length ? ` · keys ${inc.credentials.join(', ')}` : ''}
+              </p>
+              <ol className="story small">
+                {inc.story.map((step) => {
+                  const f = findings?.find((x) => x.findingId === step.findingId);
+                  return (
+                    <li key={step.findingId}>
+                      <span className="muted">{step.stage}</span> {time(step.at)} <span className={`sev ${step.severity}`}>{step.severity}</span>{' '}
+                      {f ? <button type="button" className="link" onClick={() => openEvidence(f)}>{step.title}</button> : step.title} <span className="muted">({step.identity})</span>
+                    </li>
+                  );
+                })}
+              </ol>
+            </article>
+          ))}
+        </section>
+      )}
       {shown.length > 0 && (
         <table aria-label="finding list" className="findings">
           <thead>

@@ -272,7 +272,10 @@ describe('web mode in a real browser', () => {
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     await page.goto(`${server.url}&case=${encodeURIComponent(casePath)}#findings`);
     await page.getByRole('button', { name: /^Run detections/ }).click();
-    await expect.poll(() => page.textContent('[data-testid=detect-status]'), { timeout: 30_000 }).toMatch(new RegExp(`^\\d+ findings from ${BUILTIN_RULES.length} rules`));
+    await expect.poll(() => page.textContent('[data-testid=detect-status]'), { timeout: 30_000 }).toMatch(new RegExp(`^\\d+ findings in \\d+ incident\\(s\\) and alone, from ${BUILTIN_RULES.length} rules`));
+    // The attack is the top incident: its story from the dormant key to the copy.
+    const story = page.locator('[data-testid=incident]').first();
+    expect(await story.textContent()).toMatch(/critical.*entry → .*exfiltration.*origin arn:aws:iam::111111111111:user\/svc-legacy-backup.*13\.9 GB moved.*Long-term key used after a long silence.*Data written to an external boundary/s);
     const first = page.locator('table[aria-label="finding list"] tbody tr').first();
     expect(await first.textContent()).toMatch(/critical.*Data written to an external boundary.*exfil-drop-7731.*999999999999.*role\/backend-svc.*140.*13\.9 GB/s);
     await page.screenshot({ path: join(SHOTS, 'findings.png'), fullPage: true });

@@ -14,6 +14,8 @@ const UNDO: Record<number, string[]> = {
     `ALTER TABLE credentials DROP COLUMN created_event_uid`,
     `ALTER TABLE findings DROP COLUMN bytes_read`,
     `ALTER TABLE findings DROP COLUMN bytes_written`,
+    `DROP TABLE incidents`,
+    `DROP TABLE incident_findings`,
   ],
   4: [
     `ALTER TABLE events DROP COLUMN record_sha256`,
