@@ -11,6 +11,7 @@ import { importBundles } from '../ingest/importer';
 import { appendJournal } from '../journal/journal';
 import { renderReportHtml } from '../report/report-html';
 import { type StoredFinding, listFindings, runDetections } from './engine';
+import { EVIDENCE_CAP } from './builtin-rules';
 import { listIncidents } from './incidents';
 
 const ROOT = resolve(__dirname, '../..');
@@ -310,6 +311,28 @@ describe('session keys replayed from elsewhere', () => {
       const found = await listFindings(store);
       expect(found.map((f) => [f.ruleId, f.severity, f.eventCount])).toEqual([['token-replay', 'high', 3], ['shared-credential', 'medium', 2]]);
       expect(found[0]!.explanation).toBe('Session key ASIAREPLAYED00000001 (arn:aws:sts::111111111111:assumed-role/web/i-1) was used from 2 networks: 10.0.1.0/24, 203.0.113.0/24.');
+    } finally {
+      store.close();
+    }
+  });
+});
+
+describe('evidence of long findings', () => {
+  it('keeps the telling events when a finding has more than the cap: rarest network and operation first', async () => {
+    const use = (n: number, ip: string, eventName = 'GetObject') =>
+      ctRecord(n, { eventName, sourceIPAddress: ip, eventID: `k-${n}`, eventTime: new Date(Date.UTC(2026, 3, 1) + n * 3_600_000).toISOString(),
+        userIdentity: { type: 'IAMUser', arn: 'arn:aws:iam::111111111111:user/etl', accountId: '111111111111', accessKeyId: 'AKIALONGHISTORY00001', userName: 'etl' } });
+    const recs = [...Array.from({ length: EVIDENCE_CAP + 100 }, (_, i) => use(i, '10.0.4.5')), use(900, '203.0.113.9', 'ListBuckets'), use(901, '203.0.113.9', 'GetObject'), use(902, '203.0.113.9', 'GetObject')];
+    const dir = tempDir();
+    writeFileSync(join(dir, 'trail.json'), envelope(recs));
+    const store = await CaseStore.open(join(dir, 'case.duckdb'), { create: true });
+    try {
+      await importBundles(store, [join(dir, 'trail.json')]);
+      await runDetections(store, { only: ['shared-credential'] });
+      const [f] = await listFindings(store);
+      expect(f!.eventCount).toBe(EVIDENCE_CAP + 103);
+      expect(f!.evidence).toHaveLength(EVIDENCE_CAP);
+      expect(f!.evidence).toEqual(expect.arrayContaining(['k-900', 'k-901', 'k-902']));
     } finally {
       store.close();
     }
