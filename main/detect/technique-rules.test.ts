@@ -99,6 +99,28 @@ describe('technique families', () => {
     }
   });
 
+  it('reports a habit at low: a rotation job creating keys every few days, but a one-off at high', async () => {
+    const job = (day: number) =>
+      ct(day, 'iam.amazonaws.com', 'CreateAccessKey', { userName: 'svc-etl' }, {
+        eventTime: new Date(Date.UTC(2026, 6, 1 + day * 3, 4, 0)).toISOString(), eventID: `rot-${day}`,
+        userIdentity: { type: 'AssumedRole', arn: 'arn:aws:sts::111111111111:assumed-role/key-rotator/lambda', accountId: '111111111111', accessKeyId: 'ASIAROTATOR000000001',
+          sessionContext: { sessionIssuer: { type: 'Role', arn: 'arn:aws:iam::111111111111:role/key-rotator', accountId: '111111111111', userName: 'key-rotator' } } },
+      });
+    const dir = tempDir();
+    writeFileSync(join(dir, 'trail.json'), envelope([job(0), job(1), job(2), job(3), ct(50, 'iam.amazonaws.com', 'CreateAccessKey', { userName: 'admin' })]));
+    const store = await CaseStore.open(join(dir, 'case.duckdb'), { create: true });
+    try {
+      await importBundles(store, [dir]);
+      await runDetections(store, { only: ['cloud-credential-added'] });
+      const found = await listFindings(store);
+      expect(found.filter((f) => f.identityUid?.endsWith('role/key-rotator')).map((f) => f.severity)).toEqual(['low', 'low', 'low', 'low']);
+      expect(found.find((f) => f.identityUid?.endsWith('role/key-rotator'))!.explanation).toContain('routine for this identity (it does this on 4 days of the case)');
+      expect(found.filter((f) => f.identityUid?.endsWith('role/backend-svc')).map((f) => f.severity)).toEqual(['high']);
+    } finally {
+      store.close();
+    }
+  });
+
   it('tags every built-in rule with an ATT&CK technique, and the README lists each one', async () => {
     const { readFileSync } = await import('node:fs');
     const readme = readFileSync(join(__dirname, '../../README.md'), 'utf8');

@@ -30,6 +30,8 @@ interface Technique {
 const ops = (...names: string[]) => `e.operation IN (${names.map((n) => `'${n}'`).join(', ')})`;
 const rawHas = (pattern: string) => `regexp_matches(e.raw, '${pattern}')`;
 const anyRaw = () => 'true';
+/** Days on which an identity must do one of these things before it counts as its habit. */
+const HABIT_DAYS = 3;
 
 const TECHNIQUES: Technique[] = [
   {
@@ -148,26 +150,35 @@ function techniqueRule(t: Technique): BuiltinRule {
         // Candidates by cheap columns first, then the raw-record tests on those rows only. The
         // window is a barrier: without it DuckDB pushes the raw test into the scan and
         // decompresses every record of the case (350 ms per rule on a million events, vs 2-20 ms).
-        `SELECT e.actor_uid AS identity_uid, strftime(date_trunc('day', e.time), '%Y-%m-%d') AS grp, e.event_uid, e.source, e.time, 0 AS bytes_in, 0 AS bytes_out,
-           e.operation, e.status, e.resource_uid, e.worse
-         FROM (
-           SELECT e.actor_uid, e.time, e.event_uid, e.source, e.operation, e.status, e.resource_uid,
-             ${t.match(rawHas)} AS hit, ${t.worse ?? 'false'} AS worse, row_number() OVER () AS barrier
-           FROM events e WHERE e.rowid IN (SELECT e.rowid FROM events e WHERE e.actor_uid IS NOT NULL AND ${t.match(anyRaw)})) e
-         WHERE e.hit`,
+        // A habit is not an event: an identity that does this on 3 or more days of the case (a
+        // rotation job, a backup) is reported at low.
+        `WITH hits AS (
+           SELECT e.* EXCLUDE (hit, barrier) FROM (
+             SELECT e.actor_uid, e.time, e.event_uid, e.source, e.operation, e.status, e.resource_uid,
+               ${t.match(rawHas)} AS hit, ${t.worse ?? 'false'} AS worse, row_number() OVER () AS barrier
+             FROM events e WHERE e.rowid IN (SELECT e.rowid FROM events e WHERE e.actor_uid IS NOT NULL AND ${t.match(anyRaw)})) e
+           WHERE e.hit),
+         habit AS (SELECT actor_uid, operation, count(DISTINCT time::DATE) AS days FROM hits WHERE status = 'success' GROUP BY ALL)
+         SELECT h.actor_uid AS identity_uid, strftime(date_trunc('day', h.time), '%Y-%m-%d') AS grp, h.event_uid, h.source, h.time, 0 AS bytes_in, 0 AS bytes_out,
+           h.operation, h.status, h.resource_uid, h.worse, coalesce(habit.days, 0) >= ${HABIT_DAYS} AS routine, coalesce(habit.days, 0) AS days
+         FROM hits h LEFT JOIN habit USING (actor_uid, operation)`,
         'true',
         [
           'list(DISTINCT operation ORDER BY operation) AS operations',
           "count(*) FILTER (WHERE status = 'success') AS succeeded",
           "count(*) FILTER (WHERE status = 'success' AND worse) AS worse",
+          "count(*) FILTER (WHERE status = 'success' AND NOT routine) AS unusual",
+          'max(days) AS habit_days',
           'list(DISTINCT resource_uid ORDER BY resource_uid) FILTER (WHERE resource_uid IS NOT NULL)[1:5] AS resources',
         ],
       ),
     magnitude: (r) => Number(r.facts.worse ?? 0) * 100 + Number(r.facts.succeeded ?? 0) * 10 + r.event_count,
-    severityOf: (r: FindingRow) => (Number(r.facts.succeeded ?? 0) === 0 ? 'low' : Number(r.facts.worse ?? 0) > 0 && t.worseSeverity ? t.worseSeverity : t.severity),
+    severityOf: (r: FindingRow) =>
+      Number(r.facts.succeeded ?? 0) === 0 || Number(r.facts.unusual ?? 0) === 0 ? 'low' : Number(r.facts.worse ?? 0) > 0 && t.worseSeverity ? t.worseSeverity : t.severity,
     explain: (r) => {
       const failed = r.event_count - Number(r.facts.succeeded ?? 0);
-      return `${r.event_count} ${t.what}: ${list(r.facts.operations)}${list(r.facts.resources) ? ` on ${list(r.facts.resources)}` : ''}${failed > 0 ? `; ${failed} denied or failed` : ''}. ATT&CK ${t.attack.map((a) => `${a.technique} ${a.name}`).join('; ')}.`;
+      const habit = Number(r.facts.unusual ?? 0) === 0 && Number(r.facts.succeeded ?? 0) > 0 ? `; routine for this identity (it does this on ${String(r.facts.habit_days)} days of the case)` : '';
+      return `${r.event_count} ${t.what}: ${list(r.facts.operations)}${list(r.facts.resources) ? ` on ${list(r.facts.resources)}` : ''}${failed > 0 ? `; ${failed} denied or failed` : ''}${habit}. ATT&CK ${t.attack.map((a) => `${a.technique} ${a.name}`).join('; ')}.`;
     },
   };
 }
