@@ -14,46 +14,50 @@ export const ACCESS_RULES: BuiltinRule[] = [
     title: 'Identity used from a network it never uses',
     severity: 'medium',
     description:
-      'After the baseline window, an identity calls from a network (/24, /64) that neither it, nor the other accounts of its principal, nor (when its own history is short) its peers used during the baseline: high when it used at most 3 networks, low when it hops between more than 8.',
+      'An identity calls from a network (/24, /64) that neither it nor the other accounts of its principal had used before, after at least 3 active days of its own (or, with less history, that none of its peers had used): high when it had kept to at most 3 networks; nothing for identities that pick up a new network on half their days or more (CI runners).',
     attack: [{ tactic: 'Initial Access', technique: 'T1078.004', name: 'Valid Accounts: Cloud Accounts' }],
-    thresholds: { min_active_days: 3, stable_networks: 3 },
+    thresholds: { min_active_days: 3 },
+    // History before each first use, not a baseline window: an intrusion the day before the
+    // case ends is inside any window that ends at its last day.
     sql: (t) =>
       grouped(
-        `WITH win AS (SELECT max(window_start) AS ws, max(window_end) AS we FROM identity_baselines),
-         seen AS (
-           SELECT actor_uid AS uid, ${networkSql('src_ip')} AS net, time::DATE AS day
-           FROM events, win WHERE time >= win.ws AND time < win.we AND time_flag IS NULL AND actor_uid IS NOT NULL AND src_ip IS NOT NULL),
-         own AS (SELECT uid, list(DISTINCT net) FILTER (WHERE ${IP_NETWORK('net')}) AS nets, count(DISTINCT day) AS days FROM seen GROUP BY uid),
-         fam AS (
-           -- The other names of the same principal (a person's Okta, cloud and cluster accounts).
-           SELECT a.uid, list_distinct(flatten(list(o.nets))) AS nets
-           FROM identity_links a JOIN identity_links b ON b.principal_uid = a.principal_uid AND b.uid <> a.uid JOIN own o ON o.uid = b.uid GROUP BY a.uid),
-         peer AS (
-           SELECT i.uid, list_distinct(flatten(list(o.nets))) AS nets, count(*) AS peers
-           FROM identities i JOIN identities p ON p.uid <> i.uid AND p.observed AND p.actor_type IS NOT DISTINCT FROM i.actor_type
+        `WITH ev AS (
+           SELECT actor_uid AS uid, ${networkSql('src_ip')} AS net, time, time::DATE AS day FROM events
+           WHERE actor_uid IS NOT NULL AND src_ip IS NOT NULL AND time_flag IS NULL AND ${IP_NETWORK(networkSql('src_ip'))}),
+         active AS (SELECT DISTINCT actor_uid AS uid, time::DATE AS day FROM events WHERE actor_uid IS NOT NULL AND time_flag IS NULL),
+         first_use AS (SELECT uid, net, min(time) AS first_at FROM ev GROUP BY uid, net),
+         family AS (SELECT a.uid, b.uid AS other FROM identity_links a JOIN identity_links b ON b.principal_uid = a.principal_uid AND b.uid <> a.uid),
+         peers AS (
+           SELECT i.uid, p.uid AS other FROM identities i JOIN identities p ON p.uid <> i.uid AND p.observed AND p.actor_type IS NOT DISTINCT FROM i.actor_type
              AND p.is_nhi IS NOT DISTINCT FROM i.is_nhi AND p.boundaries[1] IS NOT DISTINCT FROM i.boundaries[1]
-           JOIN own o ON o.uid = p.uid AND o.days >= ${t.min_active_days}
-           WHERE i.observed GROUP BY i.uid),
-         known AS (
-           SELECT i.uid,
-             list_distinct(list_concat(coalesce(o.nets, []), coalesce(f.nets, []), CASE WHEN coalesce(o.days, 0) < ${t.min_active_days} THEN coalesce(pe.nets, []) ELSE [] END)) AS nets,
-             coalesce(o.days, 0) >= ${t.min_active_days} AS own_history, len(coalesce(o.nets, [])) AS own_nets,
-             CASE WHEN coalesce(o.days, 0) >= ${t.min_active_days} THEN 'own' ELSE 'peers' END AS basis
-           FROM identities i LEFT JOIN own o ON o.uid = i.uid LEFT JOIN fam f ON f.uid = i.uid LEFT JOIN peer pe ON pe.uid = i.uid
-           WHERE coalesce(o.days, 0) >= ${t.min_active_days} OR pe.peers > 0)
-         SELECT e.actor_uid AS identity_uid, ${networkSql('e.src_ip')} || '|' || strftime(date_trunc('day', e.time), '%Y-%m-%d') AS grp, e.event_uid, e.source, e.time,
-           coalesce(e.bytes_in, 0) AS bytes_in, coalesce(e.bytes_out, 0) AS bytes_out, ${networkSql('e.src_ip')} AS net, e.src_ip, e.status,
-           k.nets AS usual, k.own_history, k.own_nets, k.basis
-         FROM events e JOIN known k ON k.uid = e.actor_uid, win
-         WHERE e.time >= win.we AND e.time_flag IS NULL AND e.src_ip IS NOT NULL AND ${IP_NETWORK(networkSql('e.src_ip'))}
-           AND NOT list_contains(k.nets, ${networkSql('e.src_ip')})`,
+           WHERE i.observed),
+         judged AS (
+           SELECT f.uid, f.net, f.first_at,
+             (SELECT count(*) FROM active a WHERE a.uid = f.uid AND a.day < f.first_at::DATE) AS own_days,
+             (SELECT count(DISTINCT o.net) FROM first_use o WHERE o.uid = f.uid AND o.first_at < f.first_at) AS own_nets,
+             EXISTS (SELECT 1 FROM family fa JOIN first_use o ON o.uid = fa.other WHERE fa.uid = f.uid AND o.net = f.net AND o.first_at < f.first_at) AS family_knew,
+             (SELECT count(DISTINCT pe.other) FROM peers pe WHERE pe.uid = f.uid
+                AND (SELECT count(*) FROM active a WHERE a.uid = pe.other AND a.day < f.first_at::DATE) >= ${t.min_active_days}) AS peers_with_history,
+             EXISTS (SELECT 1 FROM peers pe JOIN first_use o ON o.uid = pe.other WHERE pe.uid = f.uid AND o.net = f.net AND o.first_at < f.first_at) AS peers_knew,
+             (SELECT list(DISTINCT o.net) FROM first_use o WHERE o.uid = f.uid AND o.first_at < f.first_at)[1:6] AS usual
+           FROM first_use f),
+         news AS (
+           SELECT *, CASE WHEN own_days >= ${t.min_active_days} THEN 'own' ELSE 'peers' END AS basis FROM judged
+           WHERE NOT family_knew AND (own_days >= ${t.min_active_days} OR (peers_with_history > 0 AND NOT peers_knew))
+             -- An identity that picks up a new network on half its days or more (CI runners) is
+             -- not news when it does it again: no finding at all, not a low one a day.
+             AND NOT (own_days >= ${t.min_active_days} AND own_nets >= 0.5 * own_days))
+         SELECT e.actor_uid AS identity_uid, n.net || '|' || strftime(n.first_at, '%Y-%m-%d %H') AS grp, e.event_uid, e.source, e.time,
+           coalesce(e.bytes_in, 0) AS bytes_in, coalesce(e.bytes_out, 0) AS bytes_out, n.net, e.src_ip, e.status, n.usual, n.own_nets, n.own_days, n.basis
+         FROM news n JOIN events e ON e.actor_uid = n.uid AND ${networkSql('e.src_ip')} = n.net
+           AND e.time >= n.first_at AND e.time < n.first_at + INTERVAL 1 DAY`,
         'true',
         [
           'any_value(net) AS network',
           'list(DISTINCT src_ip ORDER BY src_ip)[1:5] AS addresses',
-          'any_value(usual)[1:6] AS usual',
-          'bool_and(own_history) AS own_history',
+          'any_value(usual) AS usual',
           'max(own_nets) AS own_nets',
+          'max(own_days) AS own_days',
           'any_value(basis) AS basis',
           "count(*) FILTER (WHERE status = 'success') AS succeeded",
         ],
@@ -61,14 +65,16 @@ export const ACCESS_RULES: BuiltinRule[] = [
     magnitude: (r) => Number(r.facts.succeeded ?? 0) * 10 + r.event_count,
     // Weighted by how stable its networks were: a new network is news for an identity that used
     // few, and the daily weather for one that hops (CI runners, a fleet behind many NATs).
+    // Stability is how often it picked up a network it had not used (hoppers are left out above).
     severityOf: (r) => {
       if (Number(r.facts.succeeded ?? 0) === 0) return 'low';
       if (r.facts.basis !== 'own') return 'medium';
       const nets = Number(r.facts.own_nets ?? 0);
-      return nets <= 3 ? 'high' : nets <= 8 ? 'medium' : 'low';
+      const rate = nets / Math.max(1, Number(r.facts.own_days ?? 1));
+      return nets > 8 ? 'low' : rate <= 0.25 && nets <= 3 ? 'high' : 'medium';
     },
     explain: (r) =>
-      `${r.event_count} call(s) from ${String(r.facts.network)} (${list(r.facts.addresses)}), a network ${r.facts.basis === 'own' ? 'this identity and its other accounts never used' : 'neither this identity nor its peers used'} during the baseline (${list(r.facts.usual) || 'none'}).`,
+      `${r.event_count} call(s) from ${String(r.facts.network)} (${list(r.facts.addresses)}), a network ${r.facts.basis === 'own' ? 'this identity and its other accounts had never used' : 'neither this identity (too little history of its own) nor its peers had used'} before (it had used ${list(r.facts.usual) || 'none'}).`,
   },
   {
     id: 'token-replay',

@@ -308,20 +308,26 @@ export const CORE_RULES: BuiltinRule[] = [
     title: 'Secret or key material read',
     severity: 'medium',
     description:
-      'Secrets Manager / SSM / KMS Decrypt, GCP Secret Manager, Azure Key Vault secrets, or Kubernetes secrets read by a service account, of a secret the identity did not read during its baseline.',
-    thresholds: { min_events: 1 },
+      'Secrets Manager / SSM / KMS Decrypt, GCP Secret Manager, Azure Key Vault secrets, or Kubernetes secrets read by a service account: the first day an identity reads a secret it had not read before, after the case\'s warm-up (its first tenth, when every identity reads its secrets for the first time).',
+    thresholds: { min_events: 1, warm_up_share: 0.1 },
+    // History before each first read, not a baseline window, so it works on short cases and on
+    // the day before a case ends.
     sql: (t) =>
       grouped(
-        `SELECT e.actor_uid AS identity_uid, strftime(date_trunc('day', e.time), '%Y-%m-%d') AS grp, e.event_uid, e.source, e.time, 0 AS bytes_in, 0 AS bytes_out,
-           e.operation, e.resource_uid, e.status
-         FROM events e LEFT JOIN identity_baselines b ON b.uid = e.actor_uid
-         WHERE ${SECRET_READS} AND (b.uid IS NULL OR (e.time >= b.window_end AND NOT list_contains(b.resources, coalesce(e.resource_uid, ''))))`,
+        `WITH span AS (SELECT min(time) AS lo, max(time) AS hi FROM events WHERE time_flag IS NULL),
+         warm AS (SELECT lo + to_microseconds(CAST((epoch_us(hi) - epoch_us(lo)) * ${t.warm_up_share} AS BIGINT)) AS until FROM span),
+         reads AS (SELECT e.*, coalesce(e.resource_uid, e.operation) AS secret FROM events e WHERE ${SECRET_READS} AND e.actor_uid IS NOT NULL),
+         first_read AS (SELECT actor_uid, secret, min(time) AS first_at FROM reads GROUP BY ALL)
+         SELECT r.actor_uid AS identity_uid, strftime(date_trunc('day', r.time), '%Y-%m-%d') AS grp, r.event_uid, r.source, r.time, 0 AS bytes_in, 0 AS bytes_out,
+           r.operation, r.resource_uid, r.status
+         FROM reads r JOIN first_read f USING (actor_uid, secret), warm
+         WHERE f.first_at >= warm.until AND r.time < f.first_at + INTERVAL 1 DAY`,
         `count(*) >= ${t.min_events}`,
         ['list(DISTINCT operation) AS operations', 'list(DISTINCT resource_uid)[1:5] AS resources', "count(*) FILTER (WHERE status = 'failure') AS failures"],
       ),
     magnitude: (r) => r.event_count,
     explain: (r) =>
-      `${r.event_count} secret reads (${list(r.facts.operations)}) of ${list(r.facts.resources) || 'secrets'} this identity did not read during its baseline; ${String(r.facts.failures)} denied.`,
+      `${r.event_count} secret reads (${list(r.facts.operations)}) of ${list(r.facts.resources) || 'secrets'} this identity had not read before in the case; ${String(r.facts.failures)} denied.`,
   },
   {
     id: 'privilege-change',
@@ -366,15 +372,18 @@ export const CORE_RULES: BuiltinRule[] = [
     attack: [{ tactic: 'Defense Evasion', technique: 'T1550.001', name: 'Use Alternate Authentication Material: Application Access Token' }],
     title: 'Credential shared across hosts or boundaries',
     severity: 'medium',
-    description: 'One credential used from several networks (/24, /64), by several kinds of client, or in several boundaries (e.g. prod and staging).',
+    description: "One credential used from several networks (/24, /64), in several boundaries (e.g. prod and staging), or — a machine's — by several kinds of client.",
     thresholds: { max_evidence_days: 3 },
     sql: () =>
       grouped(
         `SELECT coalesce(c.owner_uid, e.actor_uid) AS identity_uid, c.credential_uid AS grp, e.event_uid, e.source, e.time, 0 AS bytes_in, 0 AS bytes_out,
-           c.credential_uid, ${networkSql('e.src_ip')} AS network, ${clientFamilySql('e.user_agent')} AS client, e.actor_boundary
-         FROM credentials c JOIN events e ON e.credential_uid = c.credential_uid
+           c.credential_uid, ${networkSql('e.src_ip')} AS network, ${clientFamilySql('e.user_agent')} AS client, e.actor_boundary,
+           coalesce(o.is_nhi, false) AS machine
+         FROM credentials c JOIN events e ON e.credential_uid = c.credential_uid LEFT JOIN identities o ON o.uid = coalesce(c.owner_uid, e.actor_uid)
          WHERE c.shared AND c.credential_uid NOT IN (SELECT credential_uid FROM ${REPLAYED_KEYS})`,
-        'true',
+        // A person's key in Terraform and the CLI on one laptop is one person at work; a machine's
+        // key in a second kind of client, or anyone's from a second network, is not.
+        `count(DISTINCT network) > 1 OR count(DISTINCT actor_boundary) > 1 OR (count(DISTINCT client) > 1 AND bool_or(machine))`,
         [
           'any_value(credential_uid) AS credential',
           'list(DISTINCT network ORDER BY network) FILTER (network IS NOT NULL) AS networks',

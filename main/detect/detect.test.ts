@@ -89,12 +89,12 @@ describe('built-in detections on the 02:14 incident', () => {
     expect(findings.every((f) => f.score >= 0 && f.score <= 100)).toBe(true);
   });
 
-  it('sees the way in: the key and the role used from a network they never used; CI runners hopping networks stay low', () => {
+  it('sees the way in: the key and the role used from a network they never used; CI runners hopping networks do not count', () => {
     const fresh = findings.filter((f) => f.ruleId === 'new-network');
     expect(fresh.filter((f) => f.severity === 'high').map((f) => f.identityUid).sort()).toEqual([incident.key_owner_uid, incident.role_uid].sort());
     for (const f of fresh.filter((x) => x.severity === 'high')) expect(f.explanation).toContain(`${incident.source_ip.split('.').slice(0, 3).join('.')}.0/24`);
-    // gha-deploy's runners come from a new /24 every night: news only at low severity.
-    expect(fresh.filter((f) => f.identityUid?.endsWith(':role/gha-deploy')).map((f) => f.severity)).toEqual(['low', 'low']);
+    // gha-deploy's runners come from a new /24 every night: that is its nature, not news.
+    expect(fresh.filter((f) => f.identityUid?.endsWith(':role/gha-deploy') && f.severity !== 'low')).toEqual([]);
     // Every finding at medium or above is part of the attack.
     const attack = new Set([incident.role_uid, incident.key_owner_uid]);
     expect(findings.filter((f) => ['medium', 'high', 'critical'].includes(f.severity)).filter((f) => !attack.has(f.identityUid ?? ''))).toEqual([]);
