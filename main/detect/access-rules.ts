@@ -77,6 +77,40 @@ export const ACCESS_RULES: BuiltinRule[] = [
       `${r.event_count} call(s) from ${String(r.facts.network)} (${list(r.facts.addresses)}), a network ${r.facts.basis === 'own' ? 'this identity and its other accounts had never used' : 'neither this identity (too little history of its own) nor its peers had used'} before (it had used ${list(r.facts.usual) || 'none'}).`,
   },
   {
+    id: 'new-federated-subject',
+    title: 'Role assumed by a federated subject it never had',
+    severity: 'medium',
+    description:
+      'A role assumed through web identity, SAML or workload identity federation by a subject (a repository and ref, a SAML user, a workload) it had not been assumed by before, after 3 days of such assumptions: high when even the repository is new.',
+    attack: [{ tactic: 'Initial Access', technique: 'T1078.004', name: 'Valid Accounts: Cloud Accounts' }],
+    thresholds: { min_active_days: 3 },
+    sql: (t) =>
+      grouped(
+        `WITH fed AS (
+           SELECT role_uid, coalesce(subject, assumed_by) AS subj, assumed_at, assume_event_uid FROM sessions
+           WHERE via IN ('AssumeRoleWithWebIdentity', 'AssumeRoleWithSAML', 'WorkloadIdentityFederation') AND role_uid IS NOT NULL),
+         first_use AS (SELECT role_uid, subj, min(assumed_at) AS first_at FROM fed GROUP BY ALL),
+         news AS (
+           SELECT f.*,
+             (SELECT count(DISTINCT x.assumed_at::DATE) FROM fed x WHERE x.role_uid = f.role_uid AND x.assumed_at::DATE < f.first_at::DATE) AS days,
+             (SELECT list(DISTINCT x.subj) FROM fed x WHERE x.role_uid = f.role_uid AND x.assumed_at < f.first_at)[1:4] AS known,
+             NOT EXISTS (SELECT 1 FROM fed x WHERE x.role_uid = f.role_uid AND x.assumed_at < f.first_at
+               AND regexp_extract(x.subj, 'repo:([^:]+):', 1) = regexp_extract(f.subj, 'repo:([^:]+):', 1) AND regexp_extract(f.subj, 'repo:([^:]+):', 1) <> '') AS new_repo
+           FROM first_use f)
+         SELECT n.role_uid AS identity_uid, n.subj || '|' || strftime(n.first_at, '%Y-%m-%d') AS grp, e.event_uid, e.source, e.time,
+           0 AS bytes_in, 0 AS bytes_out, n.subj, n.known, n.new_repo
+         FROM news n JOIN fed x ON x.role_uid = n.role_uid AND x.subj = n.subj AND x.assumed_at < n.first_at + INTERVAL 1 DAY
+           JOIN events e ON e.event_uid = x.assume_event_uid
+         WHERE n.days >= ${t.min_active_days}`,
+        'true',
+        ['any_value(subj) AS subject', 'any_value(known) AS known', 'bool_or(new_repo) AS new_repo'],
+      ),
+    magnitude: (r) => r.event_count,
+    severityOf: (r) => (r.facts.new_repo ? 'high' : 'medium'),
+    explain: (r) =>
+      `Assumed ${r.event_count} time(s) by ${String(r.facts.subject)}, a subject this role had never been assumed by${r.facts.new_repo ? ' (not even from that repository)' : ''}; before, by ${list(r.facts.known)}.`,
+  },
+  {
     id: 'token-replay',
     title: 'Session key used from two networks',
     severity: 'high',

@@ -249,6 +249,13 @@ export const CORE_RULES: BuiltinRule[] = [
     magnitude: (r) => Number(r.facts.silent_days ?? 0),
     explain: (r) =>
       `Long-term key ${String(r.facts.credential)} was silent from ${String(r.facts.silent_since)} for ${String(r.facts.silent_days)} days, then made ${r.event_count} calls from ${list(r.facts.addresses)}.`,
+    // A case shorter than the silence can show no return from it: say so.
+    coverage: (t) => `
+      WITH span AS (SELECT date_diff('day', min(time), max(time)) AS days FROM events WHERE time_flag IS NULL),
+      keys AS (SELECT count(*) AS n FROM credentials WHERE kind = 'long_term')
+      SELECT CASE WHEN span.days >= ${t.silent_days} THEN keys.n ELSE 0 END::BIGINT AS judged, keys.n::BIGINT AS total, 0::BIGINT AS by_peers,
+        CASE WHEN span.days < ${t.silent_days} THEN 'the case spans ' || span.days || ' day(s): a key silent ${t.silent_days} days cannot be seen returning (new-network still sees a key used from a new place)' END AS note
+      FROM span, keys`,
   },
   {
     id: 'off-hours',
