@@ -75,7 +75,15 @@ export const API_REQUESTS = {
     })
     .strict(),
   'journal.list': z.object({ casePath, targetKind: z.enum(['event', 'identity', 'finding', 'case', 'view', 'rule']).optional(), targetId: z.string().max(1024).optional() }).strict(),
-  'report.save': z.object({ casePath, out: z.string().min(1).max(4096).refine((p) => /\.(html|pdf)$/.test(p), 'a report path ends in .html or .pdf'), force: z.boolean().optional() }).strict(),
+  /** `out` relative to the case's folder unless absolute; `zone` (IANA) for the report's times (UTC by default). */
+  'report.save': z
+    .object({
+      casePath,
+      out: z.string().min(1).max(4096).refine((p) => /\.(html|pdf)$/.test(p), 'a report path ends in .html or .pdf'),
+      force: z.boolean().optional(),
+      zone: z.string().max(64).optional(),
+    })
+    .strict(),
   'events.export': z
     .object({ casePath, filter: eventFilter, format: z.enum(['csv', 'jsonl', 'parquet', 'timesketch']), out: z.string().min(1).max(4096), force: z.boolean().optional(), rawCells: z.boolean().optional() })
     .strict(),
@@ -275,7 +283,8 @@ export interface ApiResponses {
   'detect.rules': RuleCatalogEntry[];
   'journal.add': JournalEntryView;
   'journal.list': JournalEntryView[];
-  'report.save': { path: string; sha256: string; bytes: number };
+  /** `download`: in web mode, where the browser fetches the file (`/download/<id>`). */
+  'report.save': { path: string; sha256: string; bytes: number; download?: string };
   'events.export': { path: string; format: string; rows: number; sha256: string };
   'graph.query': GraphWire;
   'graph.path': GraphPath;
@@ -302,6 +311,10 @@ export type ApiErrorCode =
   /** The case was made by an older build: `case.upgrade` migrates it (opening never does). */
   | 'case_needs_upgrade'
   | 'case_error'
+  /** A file the call would write exists: call again with `force` to replace it. */
+  | 'file_exists'
+  /** The folder to write into does not exist. */
+  | 'folder_missing'
   | 'sql_error'
   | 'unsupported'
   | 'internal';

@@ -73,6 +73,8 @@ export interface Incident {
   credentials: string[];
   networks: string[];
   resources: string[];
+  /** Boundaries its events reached that no identity of the case belongs to (an outside account). */
+  outside: string[];
   /** Data moved by its largest finding (a copy counts once). */
   bytes: number;
   story: { findingId: string; stage: string; at: string; severity: FindingSeverity; title: string; identity: string; text: string }[];

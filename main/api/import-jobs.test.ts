@@ -38,7 +38,7 @@ describe('cases and imports from the app', () => {
     const info = await ok<{ events: number; schemaVersion: number }>(handleApiCall('case.create', { casePath }, context));
     expect(info).toMatchObject({ events: 0, schemaVersion: SCHEMA_VERSION });
     const again = await handleApiCall('case.create', { casePath }, context);
-    expect(again).toMatchObject({ ok: false, error: { code: 'case_error' } });
+    expect(again).toMatchObject({ ok: false, error: { code: 'file_exists' } });
     expect((await handleApiCall('case.create', { casePath: join(tempDir(), 'no-extension') }, context)).ok).toBe(false);
     const recent = await ok<{ path: string; exists: boolean }[]>(handleApiCall('cases.recent', {}, context));
     expect(recent[0]).toMatchObject({ path: casePath, exists: true });

@@ -1,5 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { API_REQUESTS, type ApiError, type ApiMethod, type ApiRequest, type ApiResponses, type ApiResult, isApiMethod } from '../../shared/api';
 import { caseInfo } from '../case-store/case-info';
@@ -55,6 +56,8 @@ export interface ServiceContext {
   /** Where recent cases are remembered. */
   recentFile?: string;
   dialogs?: NativeDialogs;
+  /** Web mode: files offered for download by id (the browser cannot read the server's paths). */
+  downloads?: Map<string, string>;
   /** How to print HTML to PDF (Electron's printToPDF in the desktop app; headless Chromium otherwise). */
   pdf?: (html: string) => Promise<Buffer>;
 }
@@ -67,6 +70,14 @@ type Handlers = { [M in ApiMethod]: (request: ApiRequest<M>, context: ServiceCon
 class Forbidden extends Error {}
 class Unsupported extends Error {}
 class BadRequest extends Error {}
+class FolderMissing extends Error {}
+
+/** Web mode: a file the user asked for, fetched by the browser at `/download/<id>` (only files offered so). */
+function offerDownload(downloads: Map<string, string>, path: string): string {
+  const id = randomBytes(12).toString('hex');
+  downloads.set(id, path);
+  return id;
+}
 
 /** The absolute path of a case the user opened, or Forbidden. */
 function allowed(path: string, context: ServiceContext): string {
@@ -174,7 +185,13 @@ const HANDLERS: Handlers = {
     }),
   'report.save': async (request, context) => {
     const absolute = allowed(request.casePath, context);
-    return poolOf(context).write(absolute, (store) => saveReport(store, resolve(request.out), { force: request.force === true, ...(context.pdf ? { pdf: context.pdf } : {}) }));
+    // A bare name lands beside the case, not in whatever folder the server was started from.
+    const out = isAbsolute(request.out) ? request.out : resolve(dirname(absolute), request.out);
+    if (!existsSync(dirname(out))) throw new FolderMissing(`the folder ${dirname(out)} does not exist: create it, or name a file in an existing folder`);
+    const saved = await poolOf(context).write(absolute, (store) =>
+      saveReport(store, out, { force: request.force === true, ...(request.zone ? { zone: request.zone } : {}), ...(context.pdf ? { pdf: context.pdf } : {}) }),
+    );
+    return { ...saved, ...(context.downloads ? { download: offerDownload(context.downloads, saved.path) } : {}) };
   },
   'events.export': async (request, context) => {
     const absolute = allowed(request.casePath, context);
@@ -272,8 +289,10 @@ export async function handleApiCall(method: unknown, request: unknown, context: 
     if (err instanceof Forbidden) return failure('forbidden', err.message);
     if (err instanceof Unsupported) return failure('unsupported', err.message);
     if (err instanceof BadRequest) return failure('bad_request', err.message);
+    if (err instanceof FolderMissing) return failure('folder_missing', err.message);
     if (err instanceof SqlError) return failure('sql_error', err.message);
     if (err instanceof CaseError) {
+      if (err.code === 'case_exists') return failure('file_exists', err.message);
       return failure(err.code === 'case_not_found' || err.code === 'case_busy' || err.code === 'case_needs_upgrade' ? err.code : 'case_error', err.message);
     }
     return failure('internal', err instanceof Error ? err.message : String(err));

@@ -3,6 +3,7 @@ import { listValue } from '@duckdb/node-api';
 import type { Incident } from '../../shared/findings';
 import { chainForEvent } from '../analytics/chain';
 import { networkSql } from '../analytics/networks';
+import { isOutside } from '../analytics/boundaries';
 import type { CaseStore } from '../case-store/case-store';
 import { BUILTIN_RULES } from './all-rules';
 import type { Severity } from './rule';
@@ -116,13 +117,15 @@ export async function buildIncidents(store: CaseStore): Promise<number> {
     const chain = firstEvent ? await chainForEvent(store, firstEvent.event_uid) : null;
     const origin = chain?.links.at(-1)?.assumed?.by ?? chain?.links.at(-1)?.identity ?? first.identity_uid;
     const ids = rows.map((r) => r.finding_id);
-    const [facts] = await store.read<{ credentials: string[] | null; networks: string[] | null; resources: string[] | null }>(
+    const [facts] = await store.read<{ credentials: string[] | null; networks: string[] | null; resources: string[] | null; outside: string[] | null }>(
       `WITH ev AS (SELECT DISTINCT e.* FROM finding_events fe JOIN events e ON e.event_uid = fe.event_uid AND e.source = fe.source WHERE fe.finding_id IN (SELECT unnest($ids)))
        SELECT list(DISTINCT credential_uid ORDER BY credential_uid) FILTER (WHERE credential_uid IS NOT NULL)[1:5] AS credentials,
          list(DISTINCT ${networkSql('src_ip')} ORDER BY ${networkSql('src_ip')}) FILTER (WHERE src_ip IS NOT NULL)[1:5] AS networks,
          (SELECT list(r ORDER BY n DESC)[1:5] FROM (SELECT coalesce(c.resource_uid, ev.resource_uid) AS r, count(*) AS n FROM ev
             LEFT JOIN event_resources c ON c.event_uid = ev.event_uid AND c.source = ev.source AND c.role = 'container'
-            WHERE coalesce(c.resource_uid, ev.resource_uid) IS NOT NULL GROUP BY 1)) AS resources
+            WHERE coalesce(c.resource_uid, ev.resource_uid) IS NOT NULL GROUP BY 1)) AS resources,
+         (SELECT list(DISTINCT r.boundary ORDER BY r.boundary) FROM event_resources r JOIN ev ON ev.event_uid = r.event_uid AND ev.source = r.source
+            WHERE ${isOutside('r.boundary')}) AS outside
        FROM ev`,
       { ids: listValue(ids) },
     );
@@ -142,6 +145,7 @@ export async function buildIncidents(store: CaseStore): Promise<number> {
       credentials: facts?.credentials ?? [],
       networks: facts?.networks ?? [],
       resources: facts?.resources ?? [],
+      outside: facts?.outside ?? [],
       bytes: Math.max(0, ...rows.map((r) => r.bytes ?? 0)),
       story: ordered.map((r) => ({ findingId: r.finding_id, stage: stageOf(r).stage, at: r.window_start, severity: r.severity, title: r.title, identity: r.identity_uid!, text: r.explanation })),
       findingIds: ids,

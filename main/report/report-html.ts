@@ -1,4 +1,5 @@
 import { formatBytes, formatMoved } from '../../shared/format';
+import { formatTime, isValidZone, zoneLabel } from '../../shared/zone-math';
 import { isOutside } from '../analytics/boundaries';
 import { caseInfo } from '../case-store/case-info';
 import type { CaseStore } from '../case-store/case-store';
@@ -21,10 +22,22 @@ import { type DayCount, type Flow, flowsSvg, timelineSvg } from './report-charts
 const EVIDENCE_ROWS_PER_FINDING = 25;
 const number = (n: number | null | undefined) => (n ?? 0).toLocaleString('en-US');
 const gb = (n: number | null) => (n ? formatBytes(n) : '');
-const time = (iso: string | null | undefined) => (iso ? iso.replace('T', ' ').replace(/\.0+Z$|Z$/, '') : '');
+/** A time as the report shows it, in its zone: DuckDB's `2026-02-14 02:14:05` and ISO alike. */
+function timeIn(zone: string): (iso: string | null | undefined) => string {
+  return (iso) => {
+    if (!iso) return '';
+    const m = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(\.\d+)?Z?$/.exec(iso);
+    if (!m) return iso;
+    const fraction = (m[3] ?? '').replace(/0+$/, '').replace(/^\.$/, '');
+    return formatTime(`${m[1]}T${m[2]}${fraction}Z`, zone);
+  };
+}
 
-export async function renderReportHtml(store: CaseStore, options: { generatedAt?: string } = {}): Promise<string> {
+export async function renderReportHtml(store: CaseStore, options: { generatedAt?: string; zone?: string } = {}): Promise<string> {
   const generatedAt = options.generatedAt ?? new Date().toISOString();
+  const zone = options.zone && isValidZone(options.zone) ? options.zone : 'UTC';
+  const Z = esc(zoneLabel(zone));
+  const time = timeIn(zone);
   const info = await caseInfo(store, 10);
   // Findings of rules the analyst muted are left out of the list, and the muting is shown instead.
   const muted = await mutedRules(store);
@@ -52,6 +65,36 @@ export async function renderReportHtml(store: CaseStore, options: { generatedAt?
      LEFT JOIN identities i ON i.uid = e.actor_uid WHERE e.actor_uid IS NOT NULL
      GROUP BY e.actor_uid, r.resource_uid ORDER BY external DESC, bytes DESC, events DESC LIMIT 24`,
   );
+  // The first record behind each finding an incident tells, for the narrative's references.
+  const firstRecords = new Map(
+    (
+      await store.read<{ finding_id: string; evidence_id: number; record_no: number; path: string; record_sha256: string | null }>(
+        `SELECT fe.finding_id, arg_min(e.evidence_id, e.time) AS evidence_id, arg_min(e.record_no, e.time) AS record_no,
+           arg_min(v.bundle_name || ' ! ' || v.path_in_bundle, e.time) AS path, arg_min(lower(hex(e.record_sha256)), e.time) AS record_sha256
+         FROM finding_events fe JOIN events e ON e.event_uid = fe.event_uid AND e.source = fe.source JOIN evidence v USING (evidence_id)
+         WHERE fe.finding_id IN (SELECT finding_id FROM incident_findings) GROUP BY fe.finding_id`,
+      )
+    ).map((r) => [r.finding_id, r]),
+  );
+  const byId = new Map(findings.map((f) => [f.findingId, f]));
+  const narrative = incidents.slice(0, 3).map((inc, i) => {
+    const others = inc.identities.filter((x) => x !== inc.origin);
+    const lead = [
+      `<b>When:</b> ${esc(time(inc.windowStart))} → ${esc(time(inc.windowEnd))} ${Z}.`,
+      `<b>Who:</b> ${esc(inc.origin ?? 'an unknown actor')}${others.length ? `, acting as ${esc(others.join(', '))}` : ''}.`,
+      `<b>How:</b> ${inc.credentials.length ? `with ${esc(inc.credentials.join(', '))}` : 'with credentials the logs do not name'}${inc.networks.length ? ` from ${esc(inc.networks.join(', '))}` : ''}; ${esc(inc.stages.join(' → '))}.`,
+      `<b>What and how much:</b> ${inc.resources.length ? esc(inc.resources.slice(0, 5).join(', ')) : 'no resource named'}${inc.bytes ? `; ${esc(formatBytes(inc.bytes))} moved` : ''}${inc.outside.length ? ` — to ${esc(inc.outside.join(', '))}, outside every account of this case` : ''}.`,
+    ];
+    const steps = inc.story.map((st) => {
+      const r = firstRecords.get(st.findingId);
+      const f = byId.get(st.findingId);
+      const ref = r ? ` <span class="meta">Evidence: finding ${esc(st.findingId)}, first record ${esc(r.path)} #${number(r.record_no)}${r.record_sha256 ? ` (SHA-256 ${esc(r.record_sha256.slice(0, 16))}…)` : ''}.</span>` : '';
+      return `<li><b>${esc(st.stage)}</b>, ${esc(time(st.at))}: ${esc(f?.explanation ?? st.text)}${ref}</li>`;
+    });
+    return `<section class="finding"><h3>${i + 1}. ${esc(inc.title)} <span class="sev ${esc(inc.severity)}">${esc(inc.severity)}</span></h3>
+<p>${lead.join(' ')}</p>
+<ol>${steps.join('\n')}</ol></section>`;
+  });
   const shown = findings.slice(0, 30);
   const evidenceRows = new Map<string, { time: string; actor: string | null; operation: string; resource: string | null; evidence_id: number; sha256: string; record_no: number; record_sha256: string | null }[]>();
   for (const f of shown) {
@@ -74,8 +117,8 @@ export async function renderReportHtml(store: CaseStore, options: { generatedAt?
       return `<section class="finding">
   <h3>${i + 1}. <span class="sev ${esc(f.severity)}">${esc(f.severity)}</span> ${esc(f.title)} <span class="status">${esc(statuses.get(f.findingId) ?? 'new')}</span></h3>
   <p>${esc(f.explanation)}</p>
-  <p class="meta">Identity ${esc(f.identityUid ?? '—')} · ${esc(time(f.windowStart))} → ${esc(time(f.windowEnd))} UTC · ${number(f.eventCount)} events${f.bytes ? ` · ${esc(formatMoved(f))}` : ''} · finding ${esc(f.findingId)} (rule ${esc(f.ruleId)})</p>
-  <table class="evidence"><thead><tr><th>Time (UTC)</th><th>Actor</th><th>Operation</th><th>Resource</th><th>Source record (evidence file #, file SHA-256, record, record SHA-256)</th></tr></thead><tbody>
+  <p class="meta">Identity ${esc(f.identityUid ?? '—')} · ${esc(time(f.windowStart))} → ${esc(time(f.windowEnd))} ${Z} · ${number(f.eventCount)} events${f.bytes ? ` · ${esc(formatMoved(f))}` : ''} · finding ${esc(f.findingId)} (rule ${esc(f.ruleId)})</p>
+  <table class="evidence"><thead><tr><th>Time (${Z})</th><th>Actor</th><th>Operation</th><th>Resource</th><th>Source record (evidence file #, file SHA-256, record, record SHA-256)</th></tr></thead><tbody>
   ${rows.map((r) => `<tr><td class="nowrap">${esc(time(r.time))}</td><td>${esc(r.actor)}</td><td>${esc(r.operation)}</td><td class="wrap">${esc(r.resource)}</td><td class="nowrap">#${r.evidence_id} <span class="hash">${esc(r.sha256.slice(0, 16))}…</span> rec ${number(r.record_no)} <span class="hash">${esc((r.record_sha256 ?? '').slice(0, 16))}…</span></td></tr>`).join('\n  ')}
   </tbody></table>
   ${f.eventCount > rows.length ? `<p class="meta">…and ${number(f.eventCount - rows.length)} more evidence events in the case (finding_events).</p>` : ''}
@@ -103,15 +146,19 @@ svg .axis { font-size: 9px; fill: #555; } svg .grid { stroke: #eee; } svg .label
 @page { size: A4; margin: 14mm; }
 </style></head><body>
 <h1>Forensic report: non-human identities</h1>
-<p class="meta">Case ${esc(info.caseId)} (${esc(info.path)}), schema v${info.schemaVersion}, created ${esc(time(info.createdAt))} UTC. Report generated ${esc(time(generatedAt))} UTC. All times UTC.</p>
+<p class="meta">Case ${esc(info.caseId)} (${esc(info.path)}), schema v${info.schemaVersion}, created ${esc(time(info.createdAt))}. Report generated ${esc(time(generatedAt))}. All times ${Z}.</p>
 <p class="meta">Journal: ${journal.entries} entries, chain ${journal.ok ? 'intact' : `BROKEN at entry #${journal.broken?.seq}`}; head <span class="head" data-journal-head>${esc(`${journal.entries}:${journal.head}`)}</span>. To check that a case is the one this report was made from: <span class="head">nhi verify --case CASE --expect-head ${esc(`${journal.entries}:${journal.head}`)}</span></p>
+
+${narrative.length === 0 ? '' : `<h2>What happened</h2>
+<p class="meta">Each incident in the order of an intrusion, with the record behind each step (evidence file, record number, the record's SHA-256 as imported).</p>
+${narrative.join('\n')}`}
 
 <h2>Summary</h2>
 <div class="stats"><div><b>${number(info.events)}</b>events</div><div><b>${number(info.evidence.files)}</b>evidence files</div><div><b>${number(info.quarantined)}</b>quarantined</div>
 <div><b>${number(info.identities.machines)}</b>machine identities</div><div><b>${number(info.identities.humans)}</b>human identities</div><div><b>${number(findings.length)}</b>findings</div></div>
 <p>Time range ${esc(time(info.timeRange.first))} → ${esc(time(info.timeRange.last))}. Sources: ${info.sources.map((s) => `${esc(s.source)} (${number(s.events)})`).join(', ')}.</p>
 
-${integrityHtml(integrity, info)}
+${integrityHtml(integrity, info, time, Z)}
 
 <h2>Timeline</h2>
 ${timelineSvg(days, marks)}
@@ -122,9 +169,9 @@ ${incidents
   .map(
     (inc, i) => `<section class="finding">
   <h3>${i + 1}. <span class="sev ${esc(inc.severity)}">${esc(inc.severity)}</span> score ${inc.score.toFixed(0)} · ${esc(inc.title)}</h3>
-  <p class="meta">${esc(time(inc.windowStart))} → ${esc(time(inc.windowEnd))} UTC · origin ${esc(inc.origin ?? 'unknown')} · identities ${esc(inc.identities.join(', '))}${inc.bytes ? ` · ${esc(formatBytes(inc.bytes))} moved` : ''}</p>
+  <p class="meta">${esc(time(inc.windowStart))} → ${esc(time(inc.windowEnd))} ${Z} · origin ${esc(inc.origin ?? 'unknown')} · identities ${esc(inc.identities.join(', '))}${inc.bytes ? ` · ${esc(formatBytes(inc.bytes))} moved` : ''}</p>
   <p class="meta">Credentials ${esc(inc.credentials.join(', ') || '—')} · networks ${esc(inc.networks.join(', ') || '—')} · resources ${esc(inc.resources.join(', ') || '—')}</p>
-  <table><thead><tr><th>Stage</th><th>From (UTC)</th><th>Severity</th><th>Finding</th><th>Identity</th></tr></thead><tbody>
+  <table><thead><tr><th>Stage</th><th>From (${Z})</th><th>Severity</th><th>Finding</th><th>Identity</th></tr></thead><tbody>
   ${inc.story.map((st) => `<tr><td>${esc(st.stage)}</td><td class="nowrap">${esc(time(st.at))}</td><td>${esc(st.severity)}</td><td>${esc(st.title)} <span class="meta">(finding ${esc(st.findingId)})</span></td><td class="wrap">${esc(st.identity)}</td></tr>`).join('\n  ')}
   </tbody></table>
 </section>`,
@@ -137,7 +184,7 @@ ${findings.length > shown.length ? `<p class="meta">${number(findings.length - s
 
 ${muted.size === 0 ? '' : `<h3>Muted rules</h3>
 <p class="meta">The analyst muted these rules; their findings are in the case but not listed above.</p>
-<table><thead><tr><th>Rule</th><th>Muted by</th><th>When (UTC)</th><th>Why</th></tr></thead><tbody>
+<table><thead><tr><th>Rule</th><th>Muted by</th><th>When (${Z})</th><th>Why</th></tr></thead><tbody>
 ${[...muted.entries()].map(([rule, m]) => `<tr><td>${esc(rule)}</td><td>${esc(m.author)}</td><td>${esc(time(m.at))}</td><td>${esc(m.reason)}</td></tr>`).join('\n')}
 </tbody></table>`}
 
@@ -154,7 +201,7 @@ ${identities.map((i) => `<tr><td>${esc(i.uid)}</td><td>${i.is_nhi === null ? '?'
 </tbody></table>
 
 <h2>Analyst notes and decisions</h2>
-${notes.length === 0 ? '<p>None.</p>' : `<table><thead><tr><th>#</th><th>Time (UTC)</th><th>Author</th><th>Action</th><th>On</th><th>Content</th></tr></thead><tbody>
+${notes.length === 0 ? '<p>None.</p>' : `<table><thead><tr><th>#</th><th>Time (${Z})</th><th>Author</th><th>Action</th><th>On</th><th>Content</th></tr></thead><tbody>
 ${notes.map((n) => `<tr><td>${n.seq}</td><td>${esc(time(n.createdAt))}</td><td>${esc(n.author)}</td><td>${esc(n.action)}</td><td>${esc(`${n.targetKind} ${n.targetId}`)}</td><td>${esc(Object.values(n.body).filter((v) => v !== null).join(' · '))}</td></tr>`).join('\n')}
 </tbody></table>`}
 
@@ -168,7 +215,7 @@ ${evidence.map((e) => `<tr><td>${e.evidence_id}</td><td>${esc(e.bundle_name)}${e
 }
 
 /** What the evidence proves about itself and what it cannot show: digests, coverage, silences, logging changes, imports. */
-function integrityHtml(x: CaseIntegrity, info: CaseInfo): string {
+function integrityHtml(x: CaseIntegrity, info: CaseInfo, time: (iso: string | null | undefined) => string, Z: string): string {
   const d = x.digests;
   const g = info.integrity;
   const attention = [
@@ -189,18 +236,18 @@ ${
 <table><thead><tr><th>Account</th><th>Region</th><th>Digests</th><th>Chains</th><th>Listed</th><th>OK</th><th>Modified</th><th>Missing</th><th>Added</th><th>Not covered</th></tr></thead><tbody>
 ${d.trails.map((t) => `<tr><td>${esc(t.account)}</td><td>${esc(t.region)}</td><td>${number(t.digests)}</td><td>${number(t.chains)}</td><td>${number(t.logFiles.listed)}</td><td>${number(t.logFiles.ok)}</td><td>${number(t.logFiles.modified)}</td><td>${number(t.logFiles.missing)}</td><td>${number(t.logFiles.added)}</td><td>${number(t.logFiles.notCovered)}</td></tr>`).join('\n')}
 </tbody></table>
-${d.problems.length > 0 ? `<table><thead><tr><th>Problem</th><th>Window (UTC)</th><th>Detail</th></tr></thead><tbody>${d.problems.slice(0, 100).map((p) => `<tr><td>${esc(p.kind)}</td><td class="nowrap">${esc(time(p.windowStart))} → ${esc(time(p.windowEnd))}</td><td>${esc(p.detail)}</td></tr>`).join('\n')}</tbody></table>` : ''}`
+${d.problems.length > 0 ? `<table><thead><tr><th>Problem</th><th>Window (${Z})</th><th>Detail</th></tr></thead><tbody>${d.problems.slice(0, 100).map((p) => `<tr><td>${esc(p.kind)}</td><td class="nowrap">${esc(time(p.windowStart))} → ${esc(time(p.windowEnd))}</td><td>${esc(p.detail)}</td></tr>`).join('\n')}</tbody></table>` : ''}`
 }
 ${cannot.length > 0 ? `<h3>What this evidence cannot answer</h3>
 <table><thead><tr><th>Question</th><th>Answer</th><th>Why</th><th>Detections affected</th></tr></thead><tbody>
 ${cannot.map((q) => `<tr><td>${esc(q.question)}</td><td>${esc(q.answer)}</td><td>${esc(q.why)}</td><td>${esc(q.detections.join(', '))}</td></tr>`).join('\n')}
 </tbody></table>` : ''}
 ${x.coverage.loggingChanges.length > 0 ? `<h3>Logging changes recorded in the logs</h3>
-<table><thead><tr><th>Time (UTC)</th><th>Effect</th><th>Operation</th><th>By</th><th>Status</th></tr></thead><tbody>
+<table><thead><tr><th>Time (${Z})</th><th>Effect</th><th>Operation</th><th>By</th><th>Status</th></tr></thead><tbody>
 ${x.coverage.loggingChanges.map((c) => `<tr><td class="nowrap">${esc(time(c.time))}</td><td>${esc(c.effect)}</td><td>${esc(c.operation)}</td><td>${esc(c.actor)}</td><td>${esc(c.status)}</td></tr>`).join('\n')}
 </tbody></table>` : ''}
 ${silent.length > 0 ? `<h3>Silent periods</h3>
-<table><thead><tr><th>Source</th><th>Account / project / cluster</th><th>Region</th><th>No events (UTC)</th></tr></thead><tbody>
+<table><thead><tr><th>Source</th><th>Account / project / cluster</th><th>Region</th><th>No events (${Z})</th></tr></thead><tbody>
 ${silent.slice(0, 100).map(({ grp, s }) => `<tr><td>${esc(grp.source)}</td><td>${esc(grp.boundary)}</td><td>${esc(grp.region)}</td><td class="nowrap">${esc(time(s.from))} → ${esc(time(s.to))} (${s.hours} h)</td></tr>`).join('\n')}
 </tbody></table>` : ''}`;
 }

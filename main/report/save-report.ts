@@ -10,11 +10,11 @@ import { htmlToPdf } from './report-pdf';
 export async function saveReport(
   store: CaseStore,
   out: string,
-  options: { force?: boolean; author?: string; /** The desktop app prints with Electron's printToPDF instead. */ pdf?: (html: string) => Promise<Buffer> } = {},
+  options: { force?: boolean; author?: string; zone?: string; /** The desktop app prints with Electron's printToPDF instead. */ pdf?: (html: string) => Promise<Buffer> } = {},
 ): Promise<{ path: string; sha256: string; bytes: number }> {
   if (!['.html', '.pdf'].includes(extname(out))) throw new CaseError('case_exists', 'a report path ends in .html or .pdf');
   if (existsSync(out) && !options.force) throw new CaseError('case_exists', `${out} exists: choose another name or replace it`);
-  const html = await renderReportHtml(store);
+  const html = await renderReportHtml(store, options.zone ? { zone: options.zone } : {});
   const content = extname(out) === '.pdf' ? await (options.pdf ?? htmlToPdf)(html) : Buffer.from(html);
   // Written beside the target, then renamed: a reader never sees half a report.
   const temp = `${out}.${process.pid}.tmp`;

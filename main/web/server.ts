@@ -55,6 +55,9 @@ const MAX_BODY = 1024 * 1024;
 
 export async function startWebServer(options: WebOptions): Promise<WebServer> {
   const token = randomBytes(24).toString('hex');
+  // Files the API offered for download (reports): the browser fetches them by id, nothing else.
+  options.context.downloads ??= new Map();
+  const downloads = options.context.downloads;
   const root = resolve(options.rendererDir);
   let port = 0;
   const server: Server = createServer((req, res) => {
@@ -104,6 +107,22 @@ export async function startWebServer(options: WebOptions): Promise<WebServer> {
     const fromCookie = /(?:^|;\s*)nhi_token=([0-9a-f]+)/.exec(req.headers.cookie ?? '')?.[1];
     if (!sameToken(fromQuery) && !sameToken(fromCookie)) {
       return send(res, 401, failure('forbidden', 'open the URL nhi printed: it carries the session token'), true);
+    }
+    const offered = /^\/download\/([0-9a-f]{24})$/.exec(url.pathname);
+    if (offered) {
+      const file = downloads.get(offered[1]!);
+      if (!file || !existsSync(file)) return send(res, 404, failure('bad_request', 'no such download (offered files are kept for this session only)'), true);
+      res.writeHead(200, {
+        // Never rendered on the app's origin: an HTML report holds log content.
+        'Content-Type': extname(file) === '.pdf' ? 'application/pdf' : 'application/octet-stream',
+        'Content-Disposition': `attachment; filename="${basename(file).replace(/[^\w.-]/g, '_')}"`,
+        'Content-Length': statSync(file).size,
+        'X-Content-Type-Options': 'nosniff',
+        'Cache-Control': 'no-store',
+      });
+      if (req.method === 'HEAD') return void res.end();
+      createReadStream(file).pipe(res);
+      return;
     }
     const path = url.pathname === '/' ? '/index.html' : decodeURIComponent(url.pathname);
     const file = normalize(join(root, path));

@@ -212,8 +212,8 @@ export function EventsView({ casePath }: { casePath: string }) {
       <ExportBar casePath={casePath} filter={filter} />
       {error && <p className="error" role="alert">{error}</p>}
       <div className="event-layout">
-        <div className="event-table">
-          <div className="event-row header" role="row">
+        <div className="event-table" role="grid" aria-label="events" aria-rowcount={total + 1}>
+          <div className="event-row header" role="row" aria-rowindex={1}>
             {COLUMNS.map((c) =>
               c.key === 'is_nhi' ? (
                 <span key={c.key} role="columnheader">{c.label}</span>
@@ -227,7 +227,7 @@ export function EventsView({ casePath }: { casePath: string }) {
               ),
             )}
           </div>
-          <div ref={scroller} className="event-list" role="grid" aria-rowcount={total} tabIndex={0} onKeyDown={onKeyDown} data-testid="event-list">
+          <div ref={scroller} className="event-list" role="rowgroup" tabIndex={0} onKeyDown={onKeyDown} data-testid="event-list">
             <div style={{ height: virtual.getTotalSize() }} className="event-canvas">
               {items.map((item) => {
                 const row = rows[item.index];
@@ -235,7 +235,7 @@ export function EventsView({ casePath }: { casePath: string }) {
                   <div
                     key={item.key}
                     role="row"
-                    aria-rowindex={item.index + 1}
+                    aria-rowindex={item.index + 2}
                     aria-selected={row !== undefined && row.event_uid === selected}
                     className={`event-row${row && row.event_uid === selected ? ' selected' : ''}`}
                     style={{ transform: `translateY(${item.start}px)` }}
@@ -243,18 +243,18 @@ export function EventsView({ casePath }: { casePath: string }) {
                   >
                     {row ? (
                       <>
-                        <span title={String(row.time)}>{time(String(row.time))}</span>
-                        <span title={String(row.actor_uid ?? '')}>{String(row.actor_display ?? row.actor_uid ?? '')}</span>
-                        <span>{row.is_nhi === true ? 'machine' : row.is_nhi === false ? 'human' : '?'}</span>
-                        <span>{String(row.operation)}</span>
-                        <span title={String(row.resource_uid ?? '')}>{String(row.resource_uid ?? '')}</span>
-                        <span>{String(row.src_ip ?? '')}</span>
-                        <span className={row.status === 'failure' ? 'fail' : ''}>{String(row.status)}</span>
-                        <span className="num">{row.bytes_out ? bytes(row.bytes_out as number) : ''}</span>
-                        <span className="num">{row.bytes_in ? bytes(row.bytes_in as number) : ''}</span>
+                        <span role="gridcell" title={String(row.time)}>{time(String(row.time))}</span>
+                        <span role="gridcell" title={String(row.actor_uid ?? '')}>{String(row.actor_display ?? row.actor_uid ?? '')}</span>
+                        <span role="gridcell">{row.is_nhi === true ? 'machine' : row.is_nhi === false ? 'human' : '?'}</span>
+                        <span role="gridcell">{String(row.operation)}</span>
+                        <span role="gridcell" title={String(row.resource_uid ?? '')}>{String(row.resource_uid ?? '')}</span>
+                        <span role="gridcell">{String(row.src_ip ?? '')}</span>
+                        <span role="gridcell" className={row.status === 'failure' ? 'fail' : ''}>{String(row.status)}</span>
+                        <span role="gridcell" className="num">{row.bytes_out ? bytes(row.bytes_out as number) : ''}</span>
+                        <span role="gridcell" className="num">{row.bytes_in ? bytes(row.bytes_in as number) : ''}</span>
                       </>
                     ) : (
-                      <span className="muted">…</span>
+                      <span role="gridcell" className="muted">…</span>
                     )}
                   </div>
                 );

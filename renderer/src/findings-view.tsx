@@ -1,7 +1,8 @@
 import { useEffect, useState } from 'react';
 import type { Incident, RuleCatalogEntry, StoredFinding } from '../../shared/findings';
 import { call, number } from './api-client';
-import { formatBytes, formatMoved } from '../../shared/format';
+import { formatMoved } from '../../shared/format';
+import { IncidentCard } from './widgets/incident-card';
 import { useCase } from './case/case-store';
 import { JournalNotes } from './journal-notes';
 import { useTimeFormat, useZone, zoneLabel } from './time-zone';
@@ -101,31 +102,7 @@ export function FindingsView({ casePath }: { casePath: string }) {
       {findings && findings.length === 0 && <p className="muted">No findings yet: run the detections over this case.</p>}
       {incidents.length > 0 && (
         <section aria-label="incidents" className="incidents">
-          {incidents.map((inc) => (
-            <article key={inc.incidentId} className={`incident ${inc.severity}`} data-testid="incident">
-              <h3>
-                <span className={`sev ${inc.severity}`}>{inc.severity}</span> {inc.score.toFixed(0)} · {inc.title}
-              </h3>
-              <p className="muted small">
-                {time(inc.windowStart)} → {time(inc.windowEnd)} · origin{' '}
-                {inc.origin ? <button type="button" className="link" onClick={() => go('identity', { identity: inc.origin! })}>{inc.origin}</button> : 'unknown'}
-                {inc.bytes ? ` · ${formatBytes(inc.bytes)} moved` : ''}
-                {inc.networks.length ? ` · from ${inc.networks.join(', ')}` : ''}
-                {inc.credentials.length ? ` · keys ${inc.credentials.join(', ')}` : ''}
-              </p>
-              <ol className="story small">
-                {inc.story.map((step) => {
-                  const f = findings?.find((x) => x.findingId === step.findingId);
-                  return (
-                    <li key={step.findingId}>
-                      <span className="muted">{step.stage}</span> {time(step.at)} <span className={`sev ${step.severity}`}>{step.severity}</span>{' '}
-                      {f ? <button type="button" className="link" onClick={() => openEvidence(f)}>{step.title}</button> : step.title} <span className="muted">({step.identity})</span>
-                    </li>
-                  );
-                })}
-              </ol>
-            </article>
-          ))}
+          {incidents.map((inc) => <IncidentCard key={inc.incidentId} incident={inc} />)}
         </section>
       )}
       {shown.length > 0 && (

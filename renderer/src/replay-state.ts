@@ -17,3 +17,14 @@ export const useReplay = create<ReplayState>((set) => ({
   publish: (at) => set({ at }),
   request: (requested) => set({ requested }),
 }));
+
+/** A window the timeline should zoom to, asked for by a view that opens it (Investigate). */
+interface TimelineZoomState {
+  requested: { from: string; to: string } | null;
+  request(window: { from: string; to: string } | null): void;
+}
+
+export const useTimelineZoom = create<TimelineZoomState>((set) => ({
+  requested: null,
+  request: (requested) => set({ requested }),
+}));

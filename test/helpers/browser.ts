@@ -18,3 +18,12 @@ export function launchChromium(): Promise<Browser> {
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
 }
+
+/** axe-core's findings on the page at its current state: the rule id, its impact and where. */
+export async function axeViolations(page: import('playwright-core').Page): Promise<{ id: string; impact: string | null; help: string; targets: string[] }[]> {
+  const source = (await import('node:fs')).readFileSync(join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
+  // Evaluated through the debugger protocol, which the page's CSP does not govern (no inline script is added).
+  await page.evaluate(source);
+  const result = (await page.evaluate(`axe.run(document, { resultTypes: ['violations'] })`)) as { violations: { id: string; impact: string | null; help: string; nodes: { target: string[] }[] }[] };
+  return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.slice(0, 5).map((n) => n.target.join(' ')) }));
+}

@@ -5,8 +5,8 @@ import { useTimeFormat, useZone, zoneLabel } from '../time-zone';
 import { useView } from '../view-state';
 import { useCase } from './case-store';
 import { ImportPanel, QuarantineTable } from './import-panel';
+import { IncidentsPanel } from './incidents-panel';
 import { IntegrityPanel } from './integrity-panel';
-import { ReportPanel } from './report-panel';
 
 /**
  * The case at a glance: counts, time range, human and machine identities, sources, the evidence
@@ -29,6 +29,7 @@ export function CaseHome({ casePath, importRequests }: { casePath: string; impor
   const files = evidence.filter((e) => e.kind === 'file');
   return (
     <section aria-label="case summary" className="home">
+      {info.events > 0 && <IncidentsPanel casePath={casePath} />}
       <dl className="stats">
         <div><dt>Events</dt><dd data-testid="events">{number(info.events)}</dd></div>
         <div><dt>Evidence files</dt><dd data-testid="evidence-files">{number(info.evidence.files)}</dd></div>
@@ -52,7 +53,6 @@ export function CaseHome({ casePath, importRequests }: { casePath: string; impor
       </p>
       <ImportPanel casePath={casePath} openPicker={importRequests} />
       {info.evidence.files > 0 && <IntegrityPanel casePath={casePath} info={info} revision={revision} />}
-      {info.events > 0 && <ReportPanel casePath={casePath} />}
       {info.sources.length > 0 && (
         <>
           <h3>Sources</h3>

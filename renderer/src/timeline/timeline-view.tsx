@@ -5,6 +5,7 @@ import type { LiveClock } from '../graph/live-clock';
 import { useCase } from '../case/case-store';
 import { formatTime, useZone, zoneLabel } from '../time-zone';
 import { useView } from '../view-state';
+import { useTimelineZoom } from '../replay-state';
 import { TimelineStrip, stackColors } from './timeline-strip';
 
 const spansDays = (t: TimelineData) => t.from !== null && t.to !== null && Date.parse(t.to) - Date.parse(t.from) > 86_400_000;
@@ -25,6 +26,12 @@ export function TimelineView({ casePath, cursor = null, live, isStandalone = fal
   const [marks, setMarks] = useState<{ at: string; label: string; severity: string }[]>([]);
   const [error, setError] = useState<string | null>(null);
   const asked = useRef(0);
+  const zoomRequest = useTimelineZoom((s) => s.requested);
+  useEffect(() => {
+    if (!zoomRequest) return;
+    setZoomed(zoomRequest);
+    useTimelineZoom.getState().request(null);
+  }, [zoomRequest]);
 
   useEffect(() => {
     const { from: _f, to: _t, ...rest } = filter;
