@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatTime, zonedToUtc } from './zone-math';
+import { formatTime, zoneText, zonedToUtc } from './zone-math';
 
 describe('times in the zone on screen', () => {
   it('shows UTC times in a named zone, keeping the microseconds', () => {
@@ -26,5 +26,14 @@ describe('times in the zone on screen', () => {
     expect(zonedToUtc('2026-02-14T02:14:00+01:00', 'UTC')).toBe('2026-02-14T01:14:00.000Z');
     expect(zonedToUtc('yesterday', 'UTC')).toBeNull();
     expect(zonedToUtc('2026-02-14; DROP TABLE', 'UTC')).toBeNull();
+  });
+});
+
+describe('server text in the analyst\'s zone', () => {
+  it('rewrites every UTC time in a sentence and says the zone once', () => {
+    const text = 'PutObject at 2026-02-14T02:14:05.000000Z, issued by AssumeRole at 2026-02-14T02:11:52Z to svc.';
+    expect(zoneText(text, 'UTC')).toBe(text);
+    expect(zoneText(text, 'America/New_York')).toBe('PutObject at 2026-02-13 21:14:05, issued by AssumeRole at 2026-02-13 21:11:52 to svc. (times in America/New_York)');
+    expect(zoneText('no time here', 'Asia/Tokyo')).toBe('no time here');
   });
 });

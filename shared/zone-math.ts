@@ -21,8 +21,8 @@ export function isValidZone(zone: string): boolean {
 /** The IANA name of a zone setting ('local' is this machine's zone). */
 export const ianaOf = (zone: Zone): string => (zone === 'local' ? LOCAL : zone);
 
-/** A short label for the zone in use: `UTC`, `local (Europe/Berlin)`, `America/New_York`. */
-export const zoneLabel = (zone: Zone): string => (zone === 'local' ? `local (${LOCAL})` : zone);
+/** A short label for the zone in use: `UTC`, `local, Europe/Berlin`, `America/New_York` (no nested brackets in "Time (…)"). */
+export const zoneLabel = (zone: Zone): string => (zone === 'local' ? `local, ${LOCAL}` : zone);
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
@@ -77,4 +77,18 @@ export function zonedToUtc(text: string, zone: Zone): string | null {
   let utc = wall - zoneOffset(wall, iana);
   utc = wall - zoneOffset(utc, iana);
   return new Date(utc).toISOString();
+}
+
+/**
+ * Text written by the server (a chain, a finding's explanation) names times in UTC ISO form;
+ * shown in the analyst's zone, every such time is rewritten and the zone said once at the end.
+ */
+export function zoneText(text: string, zone: Zone): string {
+  if (zone === 'UTC') return text;
+  let changed = false;
+  const out = text.replace(/\b(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(\.\d+)?Z\b/g, (_m, day: string, clock: string, fraction: string | undefined) => {
+    changed = true;
+    return formatTime(`${day}T${clock}${(fraction ?? '').replace(/0+$/, '').replace(/^\.$/, '')}Z`, zone);
+  });
+  return changed ? `${out} (times in ${zoneLabel(zone)})` : out;
 }

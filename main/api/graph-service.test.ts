@@ -136,6 +136,9 @@ describe('graph queries on the 02:14 incident', () => {
     expect(t.bucketSeconds).toBe(21_600);
     expect(t.bins.reduce((s, b) => s + b.machine + b.human, 0)).toBe(5_373);
     const narrow = await timelineHistogram(store, { from: '2026-02-14T02:00:00Z', to: '2026-02-14T03:00:00Z' }, 120);
+    // The window is the axis even where events are sparse: a zoom never snaps to one event.
+    const sparse = await timelineHistogram(store, { from: '2026-02-14T02:11:00Z', to: '2026-02-14T02:11:30Z' }, 120);
+    expect([sparse.from, sparse.to, sparse.bucketSeconds]).toEqual(['2026-02-14T02:11:00.000Z', '2026-02-14T02:11:30.000Z', 1]);
     expect(narrow.bucketSeconds).toBe(30);
     // Stacked by operation category: the same events, split another way, biggest series first.
     const byCategory = await timelineHistogram(store, {}, 200, 'category');

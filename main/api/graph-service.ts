@@ -310,6 +310,13 @@ export async function timelineHistogram(store: CaseStore, filter: EventFilter, b
     params as SqlParams,
   );
   if (!range?.lo) return { from: null, to: null, bucketSeconds: 0, stackBy, keys: [], bins: [] };
+  // A window the analyst zoomed to is the axis, not the first and last event inside it: otherwise
+  // one wheel notch onto a sparse stretch snaps the axis to a single event's second.
+  if (filter.from && filter.to && Number.isFinite(Date.parse(filter.from)) && Number.isFinite(Date.parse(filter.to))) {
+    range.lo = new Date(Date.parse(filter.from)).toISOString();
+    range.hi = new Date(Date.parse(filter.to)).toISOString();
+    range.span = (Date.parse(filter.to) - Date.parse(filter.from)) / 1000;
+  }
   const NICE = [1, 5, 10, 30, 60, 300, 600, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86400, 7 * 86400];
   const wanted = Math.max(1, (range.span ?? 0) / buckets);
   const bucketSeconds = NICE.find((s) => s >= wanted) ?? NICE[NICE.length - 1]!;

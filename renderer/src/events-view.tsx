@@ -6,7 +6,7 @@ import { base64Bytes, bytes, call, number } from './api-client';
 import { useCase } from './case/case-store';
 import { JournalNotes } from './journal-notes';
 import { ExportBar } from './export-bar';
-import { formatTime, useTimeFormat, useZone, zoneLabel, zonedToUtc } from './time-zone';
+import { formatTime, useTimeFormat, useZone, zoneLabel, zoneText, zonedToUtc } from './time-zone';
 import { type SortColumn, useView } from './view-state';
 
 type EventRow = Record<(typeof EVENT_PAGE_COLUMNS)[number], unknown>;
@@ -298,7 +298,7 @@ function EventPanel({ casePath, eventUid, onClose }: { casePath: string; eventUi
         <button type="button" className="link" onClick={onClose} aria-label="close event detail">✕</button>
       </div>
       <h3>Who stands behind it</h3>
-      <p data-testid="chain">{detail.chain?.summary ?? 'no chain'}</p>
+      <p data-testid="chain">{detail.chain ? zoneText(detail.chain.summary, zone) : 'no chain'}</p>
       {actor && <button type="button" className="link" onClick={() => go('identity', { identity: actor })}>Open the profile of {actor}</button>}
       <h3>Provenance</h3>
       <dl className="provenance" data-testid="provenance">

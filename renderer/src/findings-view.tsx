@@ -5,7 +5,7 @@ import { formatMoved } from '../../shared/format';
 import { IncidentCard } from './widgets/incident-card';
 import { useCase } from './case/case-store';
 import { JournalNotes } from './journal-notes';
-import { useTimeFormat, useZone, zoneLabel } from './time-zone';
+import { useTimeFormat, useZone, zoneLabel, zoneText } from './time-zone';
 import { useView } from './view-state';
 
 /**
@@ -116,7 +116,7 @@ export function FindingsView({ casePath }: { casePath: string }) {
                 <td><span className={`sev ${f.severity}`}>{f.severity}</span></td>
                 <td>
                   <button type="button" className="link" onClick={() => openEvidence(f)} title="Show its evidence events">{f.title}</button>
-                  <div className="muted small explanation">{f.explanation}</div>
+                  <div className="muted small explanation">{zoneText(f.explanation, zone)}</div>
                   <button type="button" className="link small" onClick={() => openInGraph(f)}>graph &amp; timeline</button>{' '}
                   {f.muted ? (
                     <button type="button" className="link small" onClick={() => void mute(f.ruleId, null)}>unmute rule</button>

@@ -1,7 +1,7 @@
 import { create } from 'zustand';
 import { type Zone, formatTime, isValidZone } from '../../shared/zone-math';
 
-export { COMMON_ZONES, type Zone, formatTime, ianaOf, isValidZone, zoneLabel, zonedToUtc } from '../../shared/zone-math';
+export { COMMON_ZONES, type Zone, formatTime, ianaOf, isValidZone, zoneLabel, zoneText, zonedToUtc } from '../../shared/zone-math';
 
 /** The zone the analyst picked, kept in this browser between sessions. */
 const KEY = 'nhi-time-zone';

@@ -173,6 +173,10 @@ describe('web mode in a real browser', () => {
     // 02:1x UTC on 14 February is 21:1x the evening before in New York (UTC-5).
     await expect.poll(() => page.locator('.event-list [role=row] span').first().textContent()).toMatch(/^2026-02-13 21:1\d:\d\d\.\d{6}$/);
     await page.screenshot({ path: join(SHOTS, 'events-new-york.png') });
+    // The chain the server wrote in UTC reads in the zone too, and says so.
+    await page.locator('.event-list [role=row]').first().click();
+    await expect.poll(() => page.textContent('[data-testid=chain]'), { timeout: 15_000 }).toMatch(/2026-02-13 21:1\d:\d\d.*\(times in America\/New_York\)$/);
+    await page.keyboard.press('Escape');
     // A time typed into the filter is read in the zone on screen: 21:14 in New York is 02:14 UTC.
     expect(await page.textContent('section[aria-label=events] .filters')).toContain('from (America/New_York)');
     await page.getByLabel('filter from').fill('2026-02-13 21:14');

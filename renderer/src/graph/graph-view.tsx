@@ -3,7 +3,7 @@ import { memo, useEffect, useMemo, useRef, useState } from 'react';
 import { GRAPH_LAYERS, type GraphData, type GraphLayer, type GraphPath, type ResourceToucher } from '../../../shared/graph';
 import { base64Bytes, call, number } from '../api-client';
 import { useCase } from '../case/case-store';
-import { formatTime, useZone, zoneLabel } from '../time-zone';
+import { formatTime, useZone, zoneLabel, zoneText, zonedToUtc } from '../time-zone';
 import { useReplay } from '../replay-state';
 import { useView } from '../view-state';
 import { GraphCanvas, type SimNode } from './graph-canvas';
@@ -293,14 +293,17 @@ export function GraphView({ casePath }: { casePath: string }) {
             </select>
             <input
               aria-label="jump to time"
-              value={typedTime ?? new Date(clock.at).toISOString().slice(0, 19)}
+              // In the zone on screen, like every other time: typed the same way, read back to UTC.
+              value={typedTime ?? formatTime(new Date(clock.at).toISOString(), zone).slice(0, 19)}
+              title={`a time in ${zoneLabel(zone)}`}
               size={20}
               onFocus={(e) => setTypedTime(e.currentTarget.value)}
               onChange={(e) => setTypedTime(e.currentTarget.value)}
               onBlur={() => setTypedTime(null)}
               onKeyDown={(e) => {
                 if (e.key !== 'Enter') return;
-                const at = Date.parse(`${e.currentTarget.value.replace(/Z$/, '')}Z`);
+                const utc = zonedToUtc(e.currentTarget.value, zone);
+                const at = utc ? Date.parse(utc) : Number.NaN;
                 if (Number.isFinite(at)) setClock({ ...current(), at: Math.max(clock.from, Math.min(clock.to, at)), playing: false });
                 setTypedTime(null);
               }}
@@ -377,7 +380,7 @@ export function GraphView({ casePath }: { casePath: string }) {
               ) : (
                 <p className="small">No path in this case.</p>
               )}
-              {path.proof && <p className="small wrap" data-testid="graph-path-proof">First time: <span className="muted">{formatTime(path.proof.time, zone)}</span> {path.proof.summary}</p>}
+              {path.proof && <p className="small wrap" data-testid="graph-path-proof">First time: <span className="muted">{formatTime(path.proof.time, zone)}</span> {zoneText(path.proof.summary, zone)}</p>}
             </div>
           )}
           {touchers && (

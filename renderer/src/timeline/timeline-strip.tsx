@@ -153,7 +153,7 @@ const Bars = memo(function Bars({ data, x, y, barWidth }: { data: TimelineData; 
             {b.stacks.map((n, i) => {
               if (n === 0) return null;
               const top = below + n;
-              const rect = <rect key={i} x={x0} y={y(top)} width={barWidth} height={y(below) - y(top)} fill={colors[i]}><title>{`${data.keys[i]}: ${n}`}</title></rect>;
+              const rect = <rect key={i} x={x0} y={y(top)} width={barWidth} height={y(below) - y(top)} fill={colors[i]}><title>{`${b.start.slice(0, 19).replace('T', ' ')} UTC, ${data.bucketSeconds} s bucket · ${data.keys[i]}: ${n}`}</title></rect>;
               below = top;
               return rect;
             })}

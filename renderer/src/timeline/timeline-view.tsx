@@ -8,7 +8,7 @@ import { useView } from '../view-state';
 import { useTimelineZoom } from '../replay-state';
 import { TimelineStrip, stackColors } from './timeline-strip';
 
-const spansDays = (t: TimelineData) => t.from !== null && t.to !== null && Date.parse(t.to) - Date.parse(t.from) > 86_400_000;
+const spanSeconds = (t: TimelineData) => (t.from !== null && t.to !== null ? (Date.parse(t.to) - Date.parse(t.from)) / 1000 : 0);
 const bucketLabel = (s: number) => (s >= 86400 ? `${s / 86400} d` : s >= 3600 ? `${s / 3600} h` : s >= 60 ? `${s / 60} min` : `${s} s`);
 
 /**
@@ -95,7 +95,11 @@ export function TimelineView({ casePath, cursor = null, live, isStandalone = fal
         onZoom={(from, to) => setZoomed({ from: new Date(from).toISOString(), to: new Date(to).toISOString() })}
         height={isStandalone ? 240 : 110}
         // Over a day: month, day and minute; within one: the time to the second.
-        formatTick={(ms) => (spansDays(timeline) ? formatTime(new Date(ms).toISOString(), zone).slice(5, 16) : formatTime(new Date(ms).toISOString(), zone).slice(11, 19))}
+        // Every tick carries its date; seconds when the view is a few minutes wide or less.
+        formatTick={(ms) => {
+          const text = formatTime(new Date(ms).toISOString(), zone);
+          return spanSeconds(timeline) > 600 ? text.slice(5, 16) : text.slice(5, 19);
+        }}
       />
     </div>
   );
