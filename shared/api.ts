@@ -61,7 +61,8 @@ export const API_REQUESTS = {
   'dialog.pickEvidence': z.object({ folders: z.boolean().optional() }).strict(),
   'findings.list': z.object({ casePath }).strict(),
   'incidents.list': z.object({ casePath }).strict(),
-  'detect.run': z.object({ casePath }).strict(),
+  /** `sigmaDir`: a Sigma folder to use and remember for this case; `null` for built-in rules only; absent: as last time. */
+  'detect.run': z.object({ casePath, sigmaDir: z.string().min(1).max(4096).nullable().optional() }).strict(),
   'detect.rules': z.object({}).strict(),
   'journal.add': z
     .object({

@@ -42,6 +42,9 @@ export interface DetectRunSummary {
   /** Incidents the findings were linked into. */
   incidents: number;
   elapsedMs: number;
+  /** The Sigma folder the run used (remembered per case), and why none when one was chosen but is gone. */
+  sigmaDir?: string | null;
+  sigmaProblem?: string | null;
 }
 
 /** A built-in rule as the rule list and the ATT&CK coverage table show it. */

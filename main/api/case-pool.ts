@@ -24,8 +24,16 @@ export interface WriteOptions {
   exclusive?: boolean;
 }
 
+/**
+ * How long an unused read-only instance stays open. DuckDB lets one process write a file only when
+ * no other holds it, so an app that kept its cases open would lock the CLI out (`nhi detect`,
+ * `nhi note` on the case the app shows): idle cases are let go after this, reopened on demand.
+ */
+const IDLE_CLOSE_MS = 2_000;
+
 export class CasePool {
   private readonly entries = new Map<string, Entry>();
+  private readonly idleTimers = new Map<string, ReturnType<typeof setTimeout>>();
   private readonly transitions = new Map<string, Promise<unknown>>();
   private readonly exclusive = new Set<string>();
 
@@ -50,7 +58,24 @@ export class CasePool {
       }
     } finally {
       release(entry);
+      if (entry.mode === 'read' && entry.users === 0) this.closeWhenIdle(path, entry);
     }
+  }
+
+  /** Closes a read-only instance nobody used for IDLE_CLOSE_MS. */
+  private closeWhenIdle(path: string, entry: Entry): void {
+    clearTimeout(this.idleTimers.get(path));
+    const timer = setTimeout(() => {
+      this.idleTimers.delete(path);
+      void this.serial(path, async () => {
+        if (this.entries.get(path) !== entry || entry.users > 0) return;
+        entry.store.close();
+        this.entries.delete(path);
+      });
+    }, IDLE_CLOSE_MS);
+    // An idle case must not keep a CLI or a test process alive.
+    timer.unref?.();
+    this.idleTimers.set(path, timer);
   }
 
   /**
@@ -139,6 +164,8 @@ export class CasePool {
 
   /** Closes every open case once its users finish (app quit, server close). */
   async closeAll(): Promise<void> {
+    for (const timer of this.idleTimers.values()) clearTimeout(timer);
+    this.idleTimers.clear();
     for (const path of [...this.entries.keys()]) {
       await this.serial(path, async () => {
         const entry = this.entries.get(path);

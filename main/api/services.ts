@@ -11,7 +11,8 @@ import { deriveIdentities } from '../analytics/derive';
 import { identityProfile, overrideIdentity } from '../analytics/profile';
 import { aliasIdentity } from '../analytics/links';
 import { defaultAuthor } from '../journal/journal';
-import { listFindings, runDetections } from '../detect/engine';
+import { listFindings } from '../detect/engine';
+import { detectWithRuleSets } from '../detect/rule-sets';
 import { ruleCatalog } from '../detect/rule-catalog';
 import { listIncidents } from '../detect/incidents';
 import { exportEvents } from '../export/export-events';
@@ -159,8 +160,8 @@ const HANDLERS: Handlers = {
   'detect.rules': async () => ruleCatalog(),
   'detect.run': async (request, context) => {
     const absolute = allowed(request.casePath, context);
-    const report = await poolOf(context).write(absolute, (store) => runDetections(store));
-    return { rules: report.rules, findings: report.findings, incidents: report.incidents, elapsedMs: report.elapsedMs };
+    const report = await poolOf(context).write(absolute, (store) => detectWithRuleSets(store, request.sigmaDir === undefined ? {} : { sigmaDir: request.sigmaDir }));
+    return { rules: report.rules, findings: report.findings, incidents: report.incidents, elapsedMs: report.elapsedMs, sigmaDir: report.sigmaDir, sigmaProblem: report.sigmaProblem };
   },
   'journal.add': async (request, context) => {
     const absolute = allowed(request.casePath, context);

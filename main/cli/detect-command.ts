@@ -1,7 +1,7 @@
 import { BUILTIN_RULES } from '../detect/all-rules';
 import type { Thresholds } from '../detect/builtin-rules';
-import { listFindings, runDetections } from '../detect/engine';
-import { loadSigmaRules } from '../detect/sigma';
+import { listFindings } from '../detect/engine';
+import { detectWithRuleSets } from '../detect/rule-sets';
 import { EXIT } from './exit-codes';
 import { table, tail } from './format';
 import { formatBytes, formatMoved } from '../../shared/format';
@@ -29,12 +29,15 @@ export async function runDetect(args: ParsedArgs): Promise<number> {
   const casePath = requireCase(args);
   const raw = args.values.threshold;
   const thresholds = parseThresholds(Array.isArray(raw) ? raw : typeof raw === 'string' ? [raw] : []);
-  const rulesDir = typeof args.values.rules === 'string' ? args.values.rules : null;
-  const sigma = rulesDir ? await loadSigmaRules(rulesDir) : { rules: [], skipped: [] };
+  // --rules DIR is remembered for the case (the app runs the same), --no-rules forgets it.
+  const chosen = typeof args.values.rules === 'string' ? args.values.rules : args.values['no-rules'] === true ? null : undefined;
   const { report, findings, incidents } = await withCase(casePath, {}, async (store) => {
-    const report = await runDetections(store, { thresholds, sigma: sigma.rules });
+    const report = await detectWithRuleSets(store, { thresholds, ...(chosen === undefined ? {} : { sigmaDir: chosen }) });
     return { report, findings: await listFindings(store, 10_000), incidents: await listIncidents(store) };
   });
+  const rulesDir = report.sigmaDir;
+  const sigma = { rules: report.rules.filter((r) => r.kind === 'sigma'), skipped: report.sigmaSkipped };
+  if (report.sigmaProblem) process.stderr.write(`nhi: ${report.sigmaProblem}\n`);
   const hidden = findings.filter((f) => f.muted).length;
   if (args.values.json === true) {
     process.stdout.write(`${JSON.stringify({ rules: report.rules, sigmaSkipped: sigma.skipped, incidents, findings }, null, 2)}\n`);

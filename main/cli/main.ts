@@ -48,13 +48,13 @@ Usage:
       networks, resources, data moved and one score on the findings' scale.
   nhi rules [--markdown|--json]
       The built-in rules with their MITRE ATT&CK techniques and the log sources each needs.
-  nhi detect --case FILE [--rules SIGMA_DIR] [--threshold RULE.KEY=N ...] [--json]
-      Run the built-in detections (large transfers, external boundaries, dormant keys, off-hours
-      activity, first-seen operations, secret reads, privilege changes, denied bursts, shared,
-      stale and orphaned credentials, machines acting like people) and list the findings, most
-      important first, each with its evidence events. Re-running replaces the rules' findings.
+  nhi detect --case FILE [--rules SIGMA_DIR | --no-rules] [--threshold RULE.KEY=N ...] [--json]
+      Run every built-in rule (nhi rules lists them) and list the incidents, then the findings,
+      most important first, each with its evidence events. A run replaces every finding.
       --rules adds SigmaHQ-format YAML rules for the cloud log sources (compiled to SQL; a rule
-      using something unsupported is skipped whole and listed with the reason).
+      using something unsupported is skipped whole and listed with the reason); the folder is
+      remembered for the case, so later runs (and the app's Run detections) use it too, until
+      --no-rules.
   nhi note|bookmark --case FILE --event ID|--identity UID|--finding ID [--text T] [--author A]
   nhi tag|untag --case FILE --event ID|--identity UID|--finding ID --tag WORD [--author A]
   nhi finding-status --case FILE FINDING_ID new|confirmed|false_positive|resolved [--note T]
@@ -137,7 +137,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       case 'rules':
         return runRules(parse(rest, { markdown: { type: 'boolean' }, json: { type: 'boolean' } }, false));
       case 'detect':
-        return await runDetect(parse(rest, { ...COMMON_OPTIONS, threshold: { type: 'string', multiple: true }, rules: { type: 'string' } }, false));
+        return await runDetect(parse(rest, { ...COMMON_OPTIONS, threshold: { type: 'string', multiple: true }, rules: { type: 'string' }, 'no-rules': { type: 'boolean' } }, false));
       case 'note':
       case 'tag':
       case 'untag':
@@ -238,8 +238,27 @@ export function positiveNumber(args: ParsedArgs, name: string): number | undefin
   return value;
 }
 
+/**
+ * Opens a case, waiting up to 10 s while another process (the app) holds it: the app lets an idle
+ * case go within seconds (main/api/case-pool.ts), so `nhi detect` beside an open app just waits.
+ */
+async function openWaiting(path: string, options: OpenOptions): Promise<CaseStore> {
+  const deadline = Date.now() + 10_000;
+  let told = false;
+  for (;;) {
+    try {
+      return await CaseStore.open(path, options);
+    } catch (err) {
+      if (!(err instanceof CaseError) || err.code !== 'case_locked' || Date.now() > deadline) throw err;
+      if (!told) process.stderr.write(`nhi: ${path} is open in another process; waiting for it to let go…\n`);
+      told = true;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}
+
 export async function withCase<T>(path: string, options: OpenOptions, fn: (store: CaseStore) => Promise<T>): Promise<T> {
-  const store = await CaseStore.open(path, options);
+  const store = await openWaiting(path, options);
   try {
     return await fn(store);
   } finally {

@@ -187,6 +187,11 @@ export async function runDetections(store: CaseStore, options: DetectOptions = {
     }
   }
   await store.transaction(async () => {
+    // A full run replaces every finding: none of a rule that did not run this time stays behind.
+    if (!options.only) {
+      await store.run(`DELETE FROM finding_events`);
+      await store.run(`DELETE FROM findings`);
+    }
     for (const { ruleId, findings } of results) {
       await store.run(`DELETE FROM finding_events WHERE finding_id IN (SELECT finding_id FROM findings WHERE rule_id = $r)`, { r: ruleId });
       await store.run(`DELETE FROM findings WHERE rule_id = $r`, { r: ruleId });

@@ -25,6 +25,8 @@ export function FindingsView({ casePath }: { casePath: string }) {
   const [open, setOpen] = useState<string | null>(null);
   const [showMuted, setShowMuted] = useState(false);
   const [muting, setMuting] = useState<string | null>(null);
+  const [sigmaDir, setSigmaDir] = useState('');
+  const [builtinOnly, setBuiltinOnly] = useState(false);
 
   async function mute(ruleId: string, reason: string | null) {
     const r = await call('journal.add', { casePath, action: reason === null ? 'rule_unmuted' : 'rule_muted', targetKind: 'rule', targetId: ruleId, ...(reason ? { text: reason } : {}) });
@@ -53,14 +55,15 @@ export function FindingsView({ casePath }: { casePath: string }) {
   async function detect() {
     setRunning(true);
     setError(null);
-    const r = await call('detect.run', { casePath });
+    // A folder typed here is used and remembered for the case; "built-in only" forgets it; else as last time (the CLI's too).
+    const r = await call('detect.run', { casePath, ...(builtinOnly ? { sigmaDir: null } : sigmaDir.trim() ? { sigmaDir: sigmaDir.trim() } : {}) });
     setRunning(false);
     if (!r.ok) return setError(r.error.message);
     const failed = r.value.rules.filter((x) => x.error);
     // No rule is silently off: say which ones the evidence limited, and why.
     const limited = r.value.rules.filter((x) => x.coverage?.note).map((x) => `${x.id}: ${x.coverage!.note}`);
     setStatus(
-      `${number(r.value.findings)} findings in ${number(r.value.incidents)} incident(s) and alone, from ${r.value.rules.length} rules in ${(r.value.elapsedMs / 1000).toFixed(2)} s${failed.length ? `; failed: ${failed.map((f) => f.id).join(', ')}` : ''}` +
+      `${number(r.value.findings)} findings in ${number(r.value.incidents)} incident(s) and alone, from ${r.value.rules.length} rules${r.value.sigmaDir ? ` (Sigma from ${r.value.sigmaDir})` : ''}${r.value.sigmaProblem ? ` (${r.value.sigmaProblem})` : ''} in ${(r.value.elapsedMs / 1000).toFixed(2)} s${failed.length ? `; failed: ${failed.map((f) => f.id).join(', ')}` : ''}` +
         (limited.length ? `. Limited by the evidence: ${limited.join('; ')}` : ''),
     );
     await load();
@@ -84,6 +87,8 @@ export function FindingsView({ casePath }: { casePath: string }) {
     <section aria-label="findings">
       <div className="toolbar">
         <button type="button" onClick={() => void detect()} disabled={running}>{running ? 'Running detections…' : findings?.length ? 'Run detections again' : 'Run detections'}</button>
+        <input aria-label="Sigma rules folder" value={sigmaDir} onChange={(e) => setSigmaDir(e.target.value)} placeholder="Sigma folder (as last time)" size={28} spellCheck={false} disabled={builtinOnly} />
+        <label className="inline-label"><input type="checkbox" checked={builtinOnly} onChange={(e) => setBuiltinOnly(e.target.checked)} /> built-in only</label>
         <label className="inline-label">
           severity
           <select aria-label="filter severity" value={severity} onChange={(e) => setSeverity(e.target.value)}>
