@@ -110,7 +110,8 @@ export const API_REQUESTS = {
     .strict(),
   'events.count': z.object({ casePath, filter: eventFilter }).strict(),
   'event.detail': z.object({ casePath, eventUid: z.string().min(1).max(512) }).strict(),
-  'identity.profile': z.object({ casePath, uid: z.string().min(1).max(1024) }).strict(),
+  /** `sessions`/`credentials`: how many to list (20 and 100 by default; the totals always come). */
+  'identity.profile': z.object({ casePath, uid: z.string().min(1).max(1024), sessions: z.number().int().min(1).max(100_000).optional(), credentials: z.number().int().min(1).max(100_000).optional() }).strict(),
   'identity.override': z
     .object({ casePath, uid: z.string().min(1).max(1024), isNhi: z.boolean().nullable(), type: z.string().max(64).optional(), reason: z.string().trim().min(3, 'say why').max(2000) })
     .strict(),

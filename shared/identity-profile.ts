@@ -57,11 +57,14 @@ export interface IdentityProfile {
   };
   /** Activity after the baseline window in hours that are not usual for this identity. */
   unusualHours: { day: string; hour: number; events: number; bytes_out: number }[];
-  topOperations: { operation: string; events: number }[];
+  /** `newSinceBaseline`: first seen after the baseline window (false when there is no baseline). */
+  topOperations: { operation: string; events: number; newSinceBaseline: boolean }[];
   /** Resources rolled up to their bucket or container, outside boundaries first, with true totals. */
-  topResources: { resource_uid: string; boundary: string | null; outside: boolean; events: number; bytes_out: number; bytes_in: number }[];
-  srcIps: { src_ip: string; events: number }[];
-  userAgents: { user_agent: string; events: number }[];
+  topResources: { resource_uid: string; boundary: string | null; outside: boolean; events: number; bytes_out: number; bytes_in: number; newSinceBaseline: boolean }[];
+  srcIps: { src_ip: string; events: number; newSinceBaseline: boolean }[];
+  userAgents: { user_agent: string; events: number; newSinceBaseline: boolean }[];
+  /** Events and failures per day over the whole case (days without events are absent). */
+  daily: { day: string; events: number; failures: number }[];
   /** Events per weekday (0 = Monday) and hour, over the whole case. */
   heatmap: { weekday: number; hour: number; events: number }[];
 }

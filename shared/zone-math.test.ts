@@ -5,6 +5,7 @@ describe('times in the zone on screen', () => {
   it('shows UTC times in a named zone, keeping the microseconds', () => {
     expect(formatTime('2026-02-14T02:14:05.123456Z', 'UTC')).toBe('2026-02-14 02:14:05.123456');
     expect(formatTime('2026-02-14T02:14:05.123456Z', 'America/New_York')).toBe('2026-02-13 21:14:05.123456');
+    expect(formatTime('2026-02-14T02:14:05.000000Z', 'UTC')).toBe('2026-02-14 02:14:05');
     expect(formatTime('2026-07-14T02:14:05Z', 'America/New_York')).toBe('2026-07-13 22:14:05');
     expect(formatTime('2026-02-14T02:14:05Z', 'Asia/Kolkata')).toBe('2026-02-14 07:44:05');
   });

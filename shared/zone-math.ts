@@ -34,7 +34,8 @@ export function formatTime(iso: string | null | undefined, zone: Zone): string {
   if (!iso) return '';
   const match = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(\.\d+)?Z$/.exec(iso);
   if (!match) return iso;
-  const fraction = match[3] ?? '';
+  // Sub-second digits are kept when they say something; an all-zero fraction is noise.
+  const fraction = /^\.0+$/.test(match[3] ?? '') ? '' : (match[3] ?? '');
   if (zone === 'UTC') return `${match[1]} ${match[2]}${fraction}`;
   const name = ianaOf(zone);
   let format = formatters.get(name);

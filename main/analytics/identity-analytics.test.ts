@@ -114,6 +114,22 @@ describe('identity analytics on the 02:14 incident', () => {
     const attackEvents = incident.event_ids.staging.length + incident.event_ids.exfiltration_get.length + incident.event_ids.exfiltration_put.length;
     expect(profile.unusualHours).toEqual([{ day: '2026-02-14', hour: 2, events: attackEvents, bytes_out: incident.bytes_copied + 2048 }]);
     expect(profile.baseline!.srcIps).toEqual(['10.0.12.34']);
+    // What the identity did for the first time after its baseline is marked; its usual address is not.
+    expect(profile.srcIps.find((i) => i.src_ip === '10.0.12.34')!.newSinceBaseline).toBe(false);
+    expect(profile.srcIps.find((i) => i.src_ip === incident.source_ip)?.newSinceBaseline ?? true).toBe(true);
+    expect(profile.topResources.find((r) => r.resource_uid === `arn:aws:s3:::${incident.destination_bucket}`)!.newSinceBaseline).toBe(true);
+  });
+
+  it('counts the dormant key owner per day, with its month of silence as missing days, and pages its credentials', async () => {
+    const profile = (await identityProfile(store, incident.key_owner_uid, { credentials: 1 }))!;
+    const days = profile.daily.map((d) => d.day);
+    expect(days.at(-1)).toBe('2026-02-14');
+    const gap = (Date.parse(days.at(-1)!) - Date.parse(days.at(-2)!)) / 86_400_000;
+    expect(gap).toBeGreaterThanOrEqual(28);
+    const [row] = await store.read<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM events WHERE actor_uid = $a AND time_flag IS NULL`, { a: incident.key_owner_uid });
+    expect(profile.daily.reduce((s, d) => s + d.events, 0)).toBe(row!.n);
+    expect(profile.credentials.length).toBeLessThanOrEqual(1);
+    expect(profile.credentialCount).toBeGreaterThanOrEqual(profile.credentials.length);
   });
 
   it('profiles top resources by bucket, the outside one first, with totals equal to SQL over the case', async () => {

@@ -9,7 +9,7 @@ export type { IdentityProfile };
 /** An hour is usual when the identity was active in it on at least this share of its active days. */
 const USUAL_SHARE = 0.05;
 
-export async function identityProfile(store: CaseStore, uid: string): Promise<IdentityProfile | null> {
+export async function identityProfile(store: CaseStore, uid: string, limits: { sessions?: number; credentials?: number } = {}): Promise<IdentityProfile | null> {
   const [row] = await store.read<{
     uid: string; display: string | null; label: string | null; type: string; is_nhi: boolean | null; confidence: number; overridden: boolean;
     reasons: IdentityProfile['reasons']; sources: string[]; boundaries: string[]; first_seen: string; last_seen: string;
@@ -46,14 +46,18 @@ export async function identityProfile(store: CaseStore, uid: string): Promise<Id
     : [];
   const sessions = await store.read<IdentityProfile['sessions'][number]>(
     `SELECT session_uid, credential_uid, role_uid, assumed_by, via, assumed_at, src_ip, events FROM sessions
-     WHERE role_uid = $uid OR assumed_by = $uid ORDER BY assumed_at DESC LIMIT 20`,
-    { uid },
+     WHERE role_uid = $uid OR assumed_by = $uid ORDER BY assumed_at DESC LIMIT $n`,
+    { uid, n: Math.max(1, limits.sessions ?? 20) },
   );
   const [{ n: sessionCount } = { n: 0 }] = await store.read<{ n: number }>(
     `SELECT count(*)::BIGINT AS n FROM sessions WHERE role_uid = $uid OR assumed_by = $uid`,
     { uid },
   );
-  const top = <T extends object>(sql: string) => store.read<T>(sql, { actors: actorsParam });
+  const windowEnd = b ? b.window_end.replace('Z', '') : null;
+  // DuckDB refuses a named parameter the statement does not use, so $we goes only where it is read.
+  const top = <T extends object>(sql: string) => store.read<T>(sql, sql.includes('$we') ? { actors: actorsParam, we: windowEnd } : { actors: actorsParam });
+  // First seen after the baseline window: what is new for this identity (none without a baseline).
+  const NEW = `coalesce(min(time) >= CAST($we AS TIMESTAMP), false) AS "newSinceBaseline"`;
   return {
     uid: row.uid,
     display: row.label ?? row.display,
@@ -75,8 +79,8 @@ export async function identityProfile(store: CaseStore, uid: string): Promise<Id
     principal: principal ?? null,
     linkedAccounts,
     credentials: await store.read(
-      `SELECT credential_uid, kind, first_seen, last_seen, events, src_ips, boundaries, created_by, created_at FROM credentials WHERE owner_uid = $uid ORDER BY last_seen DESC LIMIT 100`,
-      { uid },
+      `SELECT credential_uid, kind, first_seen, last_seen, events, src_ips, boundaries, created_by, created_at FROM credentials WHERE owner_uid = $uid ORDER BY last_seen DESC LIMIT $n`,
+      { uid, n: Math.max(1, limits.credentials ?? 100) },
     ),
     credentialCount: ((await store.read<{ n: number }>(`SELECT count(*)::BIGINT AS n FROM credentials WHERE owner_uid = $uid`, { uid }))[0]?.n ?? 0) as number,
     sessions,
@@ -99,18 +103,21 @@ export async function identityProfile(store: CaseStore, uid: string): Promise<Id
         }
       : null,
     unusualHours,
-    topOperations: await top(`SELECT operation, count(*)::BIGINT AS events FROM events WHERE ${ACTORS} GROUP BY ALL ORDER BY events DESC, operation LIMIT 10`),
+    topOperations: await top(`SELECT operation, count(*)::BIGINT AS events, ${NEW} FROM events WHERE ${ACTORS} GROUP BY ALL ORDER BY events DESC, operation LIMIT 10`),
     // Objects roll up to their bucket (the container the event names); outside boundaries first.
     topResources: await top(`
       WITH r AS (
-        SELECT coalesce(c.resource_uid, e.resource_uid) AS resource_uid, coalesce(c.boundary, e.boundary) AS boundary, e.bytes_out, e.bytes_in
+        SELECT coalesce(c.resource_uid, e.resource_uid) AS resource_uid, coalesce(c.boundary, e.boundary) AS boundary, e.bytes_out, e.bytes_in, e.time
         FROM events e LEFT JOIN event_resources c ON c.event_uid = e.event_uid AND c.source = e.source AND c.role = 'container'
         WHERE e.${ACTORS} AND coalesce(c.resource_uid, e.resource_uid) IS NOT NULL)
       SELECT resource_uid, any_value(boundary) AS boundary, bool_or(${isOutside('boundary')}) AS outside,
-        count(*)::BIGINT AS events, coalesce(sum(bytes_out), 0)::BIGINT AS bytes_out, coalesce(sum(bytes_in), 0)::BIGINT AS bytes_in
+        count(*)::BIGINT AS events, coalesce(sum(bytes_out), 0)::BIGINT AS bytes_out, coalesce(sum(bytes_in), 0)::BIGINT AS bytes_in, ${NEW}
       FROM r GROUP BY resource_uid ORDER BY outside DESC, events DESC, resource_uid LIMIT 10`),
-    srcIps: await top(`SELECT src_ip, count(*)::BIGINT AS events FROM events WHERE ${ACTORS} AND src_ip IS NOT NULL GROUP BY ALL ORDER BY events DESC, src_ip LIMIT 10`),
-    userAgents: await top(`SELECT user_agent, count(*)::BIGINT AS events FROM events WHERE ${ACTORS} AND user_agent IS NOT NULL GROUP BY ALL ORDER BY events DESC, user_agent LIMIT 5`),
+    srcIps: await top(`SELECT src_ip, count(*)::BIGINT AS events, ${NEW} FROM events WHERE ${ACTORS} AND src_ip IS NOT NULL GROUP BY ALL ORDER BY events DESC, src_ip LIMIT 10`),
+    userAgents: await top(`SELECT user_agent, count(*)::BIGINT AS events, ${NEW} FROM events WHERE ${ACTORS} AND user_agent IS NOT NULL GROUP BY ALL ORDER BY events DESC, user_agent LIMIT 5`),
+    // Calls per day over its whole life in the case: a month of silence shows as a gap.
+    daily: await top(`SELECT strftime(time::DATE, '%Y-%m-%d') AS day, count(*)::BIGINT AS events, count(*) FILTER (WHERE status = 'failure')::BIGINT AS failures
+      FROM events WHERE ${ACTORS} AND time_flag IS NULL GROUP BY 1 ORDER BY 1`),
     heatmap: await top(`SELECT isodow(time)::INTEGER - 1 AS weekday, hour(time)::INTEGER AS hour, count(*)::BIGINT AS events FROM events WHERE ${ACTORS} GROUP BY ALL ORDER BY ALL`),
   };
 }

@@ -240,7 +240,7 @@ const HANDLERS: Handlers = {
   'events.query': (request, context) => withReadOnlyCase(request.casePath, context, (store) => queryEvents(store, request)),
   'identity.profile': (request, context) =>
     withReadOnlyCase(request.casePath, context, async (store) => {
-      const profile = await identityProfile(store, request.uid);
+      const profile = await identityProfile(store, request.uid, { ...(request.sessions ? { sessions: request.sessions } : {}), ...(request.credentials ? { credentials: request.credentials } : {}) });
       if (!profile) throw new CaseError('case_not_found', `no identity ${request.uid} in this case`);
       return profile;
     }),

@@ -1,7 +1,9 @@
 import { scaleSequential } from 'd3-scale';
 import { interpolateInferno } from 'd3-scale-chromatic';
 import { useEffect, useState } from 'react';
+import type { Incident, StoredFinding } from '../../shared/findings';
 import type { IdentityProfile } from '../../shared/identity-profile';
+import { IncidentCard } from './widgets/incident-card';
 import { bytes, call, number } from './api-client';
 import { useTimeFormat, useZone, zoneLabel } from './time-zone';
 import { useCase } from './case/case-store';
@@ -10,30 +12,88 @@ import { useView } from './view-state';
 const DAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
 const CELL = 18;
 
-/** Hour × weekday activity, UTC: d3 picks the colours, React draws the SVG. */
-function Heatmap({ cells }: { cells: IdentityProfile['heatmap'] }) {
+/**
+ * Hour × weekday activity, UTC: d3 picks the colours, React draws the SVG. Cells in hours outside
+ * the baseline's usual ones are outlined; the legend gives the scale.
+ */
+function Heatmap({ cells, usual }: { cells: IdentityProfile['heatmap']; usual: number[] | null }) {
   const max = Math.max(1, ...cells.map((c) => c.events));
   const color = scaleSequential(interpolateInferno).domain([0, max]);
   const at = new Map(cells.map((c) => [`${c.weekday}:${c.hour}`, c.events]));
+  const legend = [...new Set([0, 0.25, 0.5, 0.75, 1].map((f) => Math.round(f * max)))];
   return (
-    <svg className="heatmap" width={44 + 24 * CELL} height={20 + 7 * CELL} role="img" aria-label="activity by weekday and hour (UTC)">
+    <svg className="heatmap" width={44 + 24 * CELL + 120} height={20 + 7 * CELL + 8} role="img" aria-label="activity by weekday and hour (UTC)">
       {Array.from({ length: 24 }, (_, h) => (h % 3 === 0 ? <text key={`h${h}`} x={44 + h * CELL} y={12} className="axis">{String(h).padStart(2, '0')}</text> : null))}
       {DAYS.map((d, w) => (
         <g key={d}>
           <text x={0} y={20 + w * CELL + 13} className="axis">{d}</text>
           {Array.from({ length: 24 }, (_, h) => {
             const n = at.get(`${w}:${h}`) ?? 0;
+            const outside = usual !== null && n > 0 && !usual.includes(h);
             return (
-              <rect key={h} data-testid="heat-cell" x={44 + h * CELL} y={20 + w * CELL} width={CELL - 2} height={CELL - 2} rx={2} fill={n === 0 ? '#171a21' : color(n)}>
-                <title>{`${d} ${String(h).padStart(2, '0')}:00 UTC: ${n} events`}</title>
+              <rect key={h} data-testid="heat-cell" data-outside={outside ? 'true' : undefined} x={44 + h * CELL} y={20 + w * CELL} width={CELL - 2} height={CELL - 2} rx={2}
+                fill={n === 0 ? '#171a21' : color(n)} stroke={outside ? '#ff5a6e' : 'none'} strokeWidth={outside ? 2 : 0}>
+                <title>{`${d} ${String(h).padStart(2, '0')}:00 UTC: ${n} events${outside ? ' (outside its usual hours)' : ''}`}</title>
               </rect>
             );
           })}
         </g>
       ))}
+      <g transform={`translate(${52 + 24 * CELL}, 22)`} aria-label="legend">
+        <text x={0} y={-6} className="axis">events</text>
+        {legend.map((v, i) => (
+          <g key={i} transform={`translate(0, ${i * 16})`}>
+            <rect width={12} height={12} rx={2} fill={v === 0 ? '#171a21' : color(v)} />
+            <text x={18} y={10} className="axis">{v}</text>
+          </g>
+        ))}
+        {usual !== null && (
+          <g transform={`translate(0, ${legend.length * 16 + 4})`}>
+            <rect width={12} height={12} rx={2} fill="none" stroke="#ff5a6e" strokeWidth={2} />
+            <text x={18} y={10} className="axis">unusual hour</text>
+          </g>
+        )}
+      </g>
     </svg>
   );
 }
+
+/** Calls per day over the case: a month of silence before a burst shows as a gap. */
+function ActivityStrip({ daily }: { daily: IdentityProfile['daily'] }) {
+  if (daily.length === 0) return null;
+  const first = Date.parse(`${daily[0]!.day}T00:00:00Z`);
+  const last = Date.parse(`${daily[daily.length - 1]!.day}T00:00:00Z`);
+  const days = Math.round((last - first) / 86_400_000) + 1;
+  const width = 720;
+  const bar = Math.max(1, width / days - 1);
+  const max = Math.max(1, ...daily.map((d) => d.events));
+  const scale = (n: number) => Math.max(1, Math.round((Math.log1p(n) / Math.log1p(max)) * 46));
+  return (
+    <svg className="activity-strip" width={width + 8} height={70} role="img" aria-label="events per day">
+      {daily.map((d) => {
+        const x = ((Date.parse(`${d.day}T00:00:00Z`) - first) / 86_400_000) * (width / days);
+        return (
+          <rect key={d.day} data-testid="activity-day" x={x} y={50 - scale(d.events)} width={bar} height={scale(d.events)} fill={d.failures > d.events / 2 ? '#d9534f' : '#8fa6ff'}>
+            <title>{`${d.day}: ${d.events} events, ${d.failures} failed`}</title>
+          </rect>
+        );
+      })}
+      {daily.slice(1).map((d, i) => {
+        // A silence of a week or more is named: a dormant identity waking up is the story.
+        const gap = Math.round((Date.parse(`${d.day}T00:00:00Z`) - Date.parse(`${daily[i]!.day}T00:00:00Z`)) / 86_400_000) - 1;
+        if (gap < 7) return null;
+        const mid = ((Date.parse(`${daily[i]!.day}T00:00:00Z`) - first) / 86_400_000 + 1 + gap / 2) * (width / days);
+        return <text key={`gap${d.day}`} data-testid="silence" x={mid} y={30} className="axis" textAnchor="middle">{gap} days silent</text>;
+      })}
+      <line x1={0} x2={width} y1={51} y2={51} className="baseline" />
+      <text x={0} y={66} className="axis">{daily[0]!.day}</text>
+      <text x={width} y={66} className="axis" textAnchor="end">{daily[daily.length - 1]!.day}</text>
+    </svg>
+  );
+}
+
+/** Marks what the identity started doing after its baseline. */
+const New = ({ on }: { on: boolean }) => (on ? <span className="tag new" title="first seen after the baseline window">new</span> : null);
 
 const hours = (list: number[]) => (list.length === 0 ? 'none' : list.map((h) => String(h).padStart(2, '0')).join(' '));
 
@@ -44,10 +104,19 @@ export function IdentityPage({ casePath }: { casePath: string }) {
   const zone = useZone((s) => s.zone);
   const [profile, setProfile] = useState<IdentityProfile | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [limits, setLimits] = useState<{ sessions?: number; credentials?: number }>({});
+  const [findings, setFindings] = useState<StoredFinding[]>([]);
+  const [incidents, setIncidents] = useState<Incident[]>([]);
+  useEffect(() => setLimits({}), [uid]);
   useEffect(() => {
-    setProfile(null);
     setError(null);
-    if (uid) void call('identity.profile', { casePath, uid }).then((r) => (r.ok ? setProfile(r.value) : setError(r.error.message)));
+    if (uid) void call('identity.profile', { casePath, uid, ...limits }).then((r) => (r.ok ? setProfile(r.value) : setError(r.error.message)));
+  }, [casePath, uid, limits]);
+  useEffect(() => {
+    if (!uid) return;
+    // Its incidents and findings: the names of its principal count too.
+    void call('findings.list', { casePath }).then((r) => r.ok && setFindings(r.value.filter((f) => f.identityUid === uid)));
+    void call('incidents.list', { casePath }).then((r) => r.ok && setIncidents(r.value.filter((i) => i.identities.includes(uid) || i.origin === uid)));
   }, [casePath, uid]);
   if (!uid) return <p className="muted">Pick an identity in the Identities view.</p>;
   if (error) return <section className="error">{error}</section>;
@@ -102,8 +171,29 @@ export function IdentityPage({ casePath }: { casePath: string }) {
           </li>
         ))}
       </ul>
+      {incidents.length > 0 && (
+        <section aria-label="its incidents" className="incidents">
+          <h3>Incidents ({incidents.length})</h3>
+          {incidents.map((inc) => <IncidentCard key={inc.incidentId} incident={inc} compact />)}
+        </section>
+      )}
+      {findings.length > 0 && (
+        <>
+          <h3>Findings ({findings.length})</h3>
+          <ul className="plain small" data-testid="identity-findings">
+            {findings.slice(0, 20).map((f) => (
+              <li key={f.findingId}>
+                <span className={`sev ${f.severity}`}>{f.severity}</span> {f.title} <span className="muted">{time(f.windowStart)} · {number(f.eventCount)} events</span>{' '}
+                <button type="button" className="link small" onClick={() => { setFilter({ finding: f.findingId, from: undefined, to: undefined, actor: undefined }); go('events'); }}>evidence</button>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+      <h3>Activity per day</h3>
+      <ActivityStrip daily={profile.daily} />
       <h3>Activity by weekday and hour (UTC)</h3>
-      <Heatmap cells={profile.heatmap} />
+      <Heatmap cells={profile.heatmap} usual={b ? b.usualHours : null} />
       {b && (
         <p className="muted" data-testid="usual-hours">
           Baseline {b.windowStart.slice(0, 10)} → {b.windowEnd.slice(0, 10)}, {b.activeDays} active days; usual hours: {hours(b.usualHours)}
@@ -116,22 +206,25 @@ export function IdentityPage({ casePath }: { casePath: string }) {
             <thead><tr><th>Day</th><th>Hour (UTC)</th><th>Events</th><th>Bytes out</th></tr></thead>
             <tbody>
               {profile.unusualHours.map((u) => (
-                <tr key={`${u.day}${u.hour}`}><td>{u.day}</td><td>{String(u.hour).padStart(2, '0')}:00</td><td>{number(u.events)}</td><td>{u.bytes_out.toLocaleString('en-US')}</td></tr>
+                <tr key={`${u.day}${u.hour}`}><td>{u.day}</td><td>{String(u.hour).padStart(2, '0')}:00</td><td>{number(u.events)}</td><td>{bytes(u.bytes_out)}</td></tr>
               ))}
             </tbody>
           </table>
         </>
       )}
-      <h3>Sessions ({profile.sessionCount})</h3>
+      <h3>Sessions ({number(profile.sessionCount)}{profile.sessions.length < profile.sessionCount ? `, ${number(profile.sessions.length)} shown` : ''})</h3>
       <table>
         <thead><tr><th>Assumed at ({zoneLabel(zone)})</th><th>Via</th><th>By</th><th>From</th><th>Events</th></tr></thead>
         <tbody>
-          {profile.sessions.slice(0, 10).map((s) => (
+          {profile.sessions.map((s) => (
             <tr key={`${s.assumed_at}${s.assumed_by}${s.credential_uid}`}><td>{time(s.assumed_at)}</td><td>{s.via}</td><td>{s.assumed_by}</td><td>{s.src_ip}</td><td>{s.events}</td></tr>
           ))}
         </tbody>
       </table>
-      <h3>Credentials ({number(profile.credentialCount)})</h3>
+      {profile.sessions.length < profile.sessionCount && (
+        <button type="button" className="link small" onClick={() => setLimits((l) => ({ ...l, sessions: profile.sessionCount }))}>Show all {number(profile.sessionCount)} sessions</button>
+      )}
+      <h3>Credentials ({number(profile.credentialCount)}{profile.credentials.length < profile.credentialCount ? `, ${number(profile.credentials.length)} shown` : ''})</h3>
       <table aria-label="credentials">
         <thead><tr><th>Credential</th><th>Kind</th><th>First seen</th><th>Last seen</th><th>Events</th><th>From</th><th>Created</th></tr></thead>
         <tbody>
@@ -143,9 +236,12 @@ export function IdentityPage({ casePath }: { casePath: string }) {
           ))}
         </tbody>
       </table>
+      {profile.credentials.length < profile.credentialCount && (
+        <button type="button" className="link small" onClick={() => setLimits((l) => ({ ...l, credentials: profile.credentialCount }))}>Show all {number(profile.credentialCount)} credentials</button>
+      )}
       <h3>Top operations</h3>
       <table aria-label="top operations">
-        <tbody>{profile.topOperations.map((o) => <tr key={`op${o.operation}`}><td>{o.operation}</td><td>{number(o.events)}</td></tr>)}</tbody>
+        <tbody>{profile.topOperations.map((o) => <tr key={`op${o.operation}`}><td>{o.operation} <New on={o.newSinceBaseline} /></td><td>{number(o.events)}</td></tr>)}</tbody>
       </table>
       <h3>Top resources (objects under their bucket, outside boundaries first)</h3>
       <table aria-label="top resources">
@@ -153,14 +249,18 @@ export function IdentityPage({ casePath }: { casePath: string }) {
         <tbody>
           {profile.topResources.map((r) => (
             <tr key={`r${r.resource_uid}`} className={r.outside ? 'outside' : ''}>
-              <td className="wrap">{r.resource_uid}</td><td>{r.boundary ?? ''}{r.outside ? ' (outside)' : ''}</td><td>{number(r.events)}</td><td>{bytes(r.bytes_out)}</td><td>{bytes(r.bytes_in)}</td>
+              <td className="wrap">{r.resource_uid} <New on={r.newSinceBaseline} /></td><td>{r.boundary ?? ''}{r.outside ? ' (outside)' : ''}</td><td>{number(r.events)}</td><td>{bytes(r.bytes_out)}</td><td>{bytes(r.bytes_in)}</td>
             </tr>
           ))}
         </tbody>
       </table>
       <h3>Addresses and user agents</h3>
-      <p>{profile.srcIps.map((i) => `${i.src_ip} (${i.events})`).join(', ')}</p>
-      <p className="muted">{profile.userAgents.map((u) => u.user_agent).join(' · ')}</p>
+      <ul className="plain small" data-testid="addresses">
+        {profile.srcIps.map((i) => <li key={i.src_ip}>{i.src_ip} <span className="muted">({number(i.events)})</span> <New on={i.newSinceBaseline} /></li>)}
+      </ul>
+      <ul className="plain small muted" data-testid="user-agents">
+        {profile.userAgents.map((u) => <li key={u.user_agent}>{u.user_agent} <New on={u.newSinceBaseline} /></li>)}
+      </ul>
     </section>
   );
 }

@@ -62,6 +62,21 @@ describe('the story, from the case home to a downloaded report', () => {
     const card = page.locator('[data-testid=incident]').first();
     await card.getByLabel('chain').getByRole('button', { name: /svc-legacy-backup/ }).first().click();
     await expect.poll(() => page.textContent('section[aria-label="identity profile"] h2, section[aria-label="identity profile"]'), { timeout: 15_000 }).toContain(incident.key_owner_uid);
+    // An entity page: its incident and findings, its life per day (28 silent days show as a gap),
+    // the attacker's address marked new since the baseline, unusual hours outlined on the heatmap.
+    const profile = page.locator('section[aria-label="identity profile"]');
+    await expect.poll(() => profile.locator('[data-testid=incident]').count(), { timeout: 15_000 }).toBe(1);
+    expect(await profile.getByTestId('identity-findings').textContent()).toContain('Long-term key used after a long silence');
+    const days = await profile.locator('[data-testid=activity-day] title').allTextContents();
+    expect(days[0]).toMatch(/^2026-01-1\d/);
+    expect(days.at(-1)).toMatch(/^2026-02-14/);
+    expect(days.some((d) => /^2026-01-2\d|^2026-02-0/.test(d))).toBe(false);
+    const silent = (Date.parse(days.at(-1)!.slice(0, 10)) - Date.parse(days.at(-2)!.slice(0, 10))) / 86_400_000 - 1;
+    expect(silent).toBeGreaterThanOrEqual(20);
+    expect(await profile.getByTestId('silence').textContent()).toBe(`${silent} days silent`);
+    expect(await profile.getByTestId('addresses').textContent()).toMatch(new RegExp(`${incident.source_ip.replaceAll('.', '\\.')} \\(\\d+\\) new`));
+    expect(await profile.locator('[data-testid=heat-cell][data-outside=true]').count()).toBeGreaterThan(0);
+    await page.screenshot({ path: join(SHOTS, 'story-origin-profile.png'), fullPage: true });
     expect(await serious()).toEqual([]);
     await page.goBack();
     await expect.poll(() => page.locator('[data-testid=incident]').count(), { timeout: 15_000 }).toBeGreaterThan(0);
