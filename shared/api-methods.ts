@@ -36,6 +36,7 @@ export const API_METHODS = [
   'sql.query',
   'events.query',
   'events.count',
+  'events.values',
   'event.detail',
   'identity.profile',
   'identity.override',

@@ -6,6 +6,7 @@ import type { DetectRunSummary, Incident, RuleCatalogEntry, StoredFinding } from
 import { type GraphPath, type GraphWire, GRAPH_LAYERS, type ResourceToucher, type TimelineData } from './graph';
 import type { MenuAction } from './menu-actions';
 import type { IdentityProfile } from './identity-profile';
+import { EVENT_SORT_COLUMNS, RAW_FIELD, VALUE_FIELDS } from './event-columns';
 
 export { API_METHODS, type ApiMethod, channelOf, isApiMethod };
 
@@ -15,10 +16,12 @@ export { API_METHODS, type ApiMethod, channelOf, isApiMethod };
  * the type of its answer. Electron IPC and web mode both serve exactly this.
  */
 
-/** bytes_out: read out of the resource (GetObject); bytes_in: written into it (PutObject, a copy's target). */
-export const EVENT_SORT_COLUMNS = ['time', 'actor_uid', 'operation', 'resource_uid', 'src_ip', 'status', 'bytes_out', 'bytes_in', 'source'] as const;
+export { EVENT_PAGE_COLUMNS, EVENT_SORT_COLUMNS, VALUE_FIELDS } from './event-columns';
 
 const casePath = z.string().min(1, 'a case path is required').max(4096);
+const valueField = z.union([z.enum(VALUE_FIELDS), z.string().regex(RAW_FIELD, 'a raw field is raw:/json/pointer')]);
+const valueMatch = z.object({ field: valueField, value: z.string().max(4096).nullable(), not: z.boolean() }).strict();
+export type ValueMatch = z.infer<typeof valueMatch>;
 const eventFilter = z
   .object({
     from: z.string().max(40).optional(),
@@ -35,6 +38,11 @@ const eventFilter = z
     /** Exact service (s3, iam, kubernetes…) and operation category (read, write, auth…). */
     service: z.string().max(128).optional(),
     category: z.string().max(64).optional(),
+    /** Exact values, in or out: a normalized field, or a field of the raw record by JSON pointer. */
+    match: z.array(valueMatch).max(16).optional(),
+    /** Events the analyst bookmarked, tagged, or tagged with this tag. */
+    marked: z.enum(['bookmarked', 'tagged']).optional(),
+    tag: z.string().regex(/^[\w.:-]{1,64}$/).optional(),
   })
   .strict();
 /** A saved view: the URL hash (view, filters, window, selection, sort) and the replay clock. */
@@ -109,6 +117,8 @@ export const API_REQUESTS = {
     })
     .strict(),
   'events.count': z.object({ casePath, filter: eventFilter }).strict(),
+  /** The commonest values of one field among the filtered events, with their counts. */
+  'events.values': z.object({ casePath, filter: eventFilter, field: valueField, limit: z.number().int().min(1).max(500).optional() }).strict(),
   'event.detail': z.object({ casePath, eventUid: z.string().min(1).max(512) }).strict(),
   /** `sessions`/`credentials`: how many to list (20 and 100 by default; the totals always come). */
   'identity.profile': z.object({ casePath, uid: z.string().min(1).max(1024), sessions: z.number().int().min(1).max(100_000).optional(), credentials: z.number().int().min(1).max(100_000).optional() }).strict(),
@@ -161,8 +171,12 @@ export interface EventPage {
   arrow: string;
 }
 
-/** The columns of an events page, in order. */
-export const EVENT_PAGE_COLUMNS = ['event_uid', 'time', 'source', 'actor_uid', 'actor_display', 'is_nhi', 'operation', 'resource_uid', 'src_ip', 'status', 'bytes_out', 'bytes_in'] as const;
+/** The commonest values of a field, and how many distinct values it has in all. */
+export interface ValueCounts {
+  field: string;
+  distinct: number;
+  values: { value: string | null; events: number }[];
+}
 
 export interface EventDetail {
   event: Record<string, unknown>;
@@ -298,6 +312,7 @@ export interface ApiResponses {
   'sql.query': SqlResult;
   'events.query': EventPage;
   'events.count': { total: number };
+  'events.values': ValueCounts;
   'event.detail': EventDetail;
   'identity.profile': IdentityProfile;
   'identity.override': IdentityProfile;

@@ -1,5 +1,6 @@
 import { tableFromJSON, tableToIPC } from 'apache-arrow';
-import { EVENT_PAGE_COLUMNS, type EventDetail, type EventFilter, type EventPage } from '../../shared/api';
+import { EVENT_PAGE_COLUMNS, type EventDetail, type EventFilter, type EventPage, type ValueCounts } from '../../shared/api';
+import { VALUE_FIELDS, type ValueField } from '../../shared/event-columns';
 import { chainForEvent } from '../analytics/chain';
 import type { CaseStore, SqlParams } from '../case-store/case-store';
 
@@ -8,9 +9,25 @@ import type { CaseStore, SqlParams } from '../case-store/case-store';
  * record, provenance and the chain behind it. Filters are bound parameters, never SQL text.
  */
 
-export function eventWhere(filter: EventFilter): { sql: string; params: Record<string, string | boolean> } {
+/** Current tags of each event: a tag counts when its last journal entry adds it. */
+const EVENT_TAGS = `SELECT target_id AS event_uid, body->>'tag' AS tag FROM journal
+  WHERE target_kind = 'event' AND action IN ('tag', 'untag') GROUP BY ALL HAVING arg_max(action, seq) = 'tag'`;
+const EVENT_BOOKMARKS = `SELECT DISTINCT target_id FROM journal WHERE target_kind = 'event' AND action = 'bookmark'`;
+
+/**
+ * The SQL of a value field: a normalized column (from the fixed list, so it may be spliced) or a
+ * field of the raw record by JSON pointer, bound as a parameter. CSV records are not JSON and have
+ * no raw fields.
+ */
+function fieldSql(field: string, param: string, params: Record<string, string | boolean | null>): string {
+  if ((VALUE_FIELDS as readonly string[]).includes(field)) return `e.${field as ValueField}`;
+  params[param] = field.slice('raw:'.length);
+  return `json_extract_string(CASE WHEN left(e.raw, 1) = '{' THEN e.raw END, $${param})`;
+}
+
+export function eventWhere(filter: EventFilter): { sql: string; params: Record<string, string | boolean | null> } {
   const parts: string[] = [];
-  const params: Record<string, string | boolean> = {};
+  const params: Record<string, string | boolean | null> = {};
   if (filter.from) {
     parts.push(`e.time >= try_cast($from AS TIMESTAMPTZ)::TIMESTAMP`);
     params.from = filter.from;
@@ -55,6 +72,21 @@ export function eventWhere(filter: EventFilter): { sql: string; params: Record<s
     parts.push(`e.event_uid IN (SELECT event_uid FROM finding_events WHERE finding_id = $finding)`);
     params.finding = filter.finding;
   }
+  (filter.match ?? []).forEach((m, i) => {
+    const column = fieldSql(m.field, `mf${i}`, params);
+    // A null binds as no type at all, so "no value" is written as IS NULL.
+    if (m.value === null) parts.push(`${column} IS ${m.not ? 'NOT ' : ''}NULL`);
+    else {
+      parts.push(`${column} IS ${m.not ? '' : 'NOT '}DISTINCT FROM $mv${i}`);
+      params[`mv${i}`] = m.value;
+    }
+  });
+  if (filter.marked === 'bookmarked') parts.push(`e.event_uid IN (${EVENT_BOOKMARKS})`);
+  if (filter.marked === 'tagged') parts.push(`e.event_uid IN (SELECT event_uid FROM (${EVENT_TAGS}))`);
+  if (filter.tag) {
+    parts.push(`e.event_uid IN (SELECT event_uid FROM (${EVENT_TAGS}) WHERE tag = $tag)`);
+    params.tag = filter.tag;
+  }
   if (filter.text) {
     // Free text over the verbatim record: what the analyst saw in the raw log is findable.
     // contains() over lower() runs 3-4x faster than ILIKE here; a needle with no letters (an
@@ -75,6 +107,20 @@ export async function countEvents(store: CaseStore, filter: EventFilter): Promis
   return { total: row?.total ?? 0 };
 }
 
+/** The commonest values of one field among the filtered events (for a column's value list). */
+export async function eventValues(store: CaseStore, filter: EventFilter, field: string, limit = 50): Promise<ValueCounts> {
+  const { sql, params } = eventWhere(filter);
+  const join = filter.nhi === undefined ? '' : 'LEFT JOIN identities i ON i.uid = e.actor_uid';
+  const column = fieldSql(field, 'vf', params);
+  const rows = await store.read<{ value: string | null; events: number; distinct: number }>(
+    `SELECT value, events, count(*) OVER ()::BIGINT AS distinct FROM (
+       SELECT ${column}::VARCHAR AS value, count(*)::BIGINT AS events FROM events e ${join} ${sql} GROUP BY 1)
+     ORDER BY events DESC, value NULLS LAST LIMIT ${Math.max(1, Math.min(500, limit))}`,
+    params as SqlParams,
+  );
+  return { field, distinct: rows[0]?.distinct ?? 0, values: rows.map((r) => ({ value: r.value, events: r.events })) };
+}
+
 export async function queryEvents(
   store: CaseStore,
   request: { filter: EventFilter; sort?: { column: string; descending: boolean } | undefined; offset: number; limit: number; withTotal?: boolean | undefined },
@@ -88,11 +134,21 @@ export async function queryEvents(
     total = row?.total ?? 0;
   }
   // The column comes from a fixed list (validated by the API schema), so it can be spliced in.
-  const order = request.sort ? `e.${request.sort.column} ${request.sort.descending ? 'DESC' : 'ASC'} NULLS LAST, e.event_uid` : 'e.time, e.event_uid';
+  // Ties fall back on time, then the id: equal values read in the order they happened.
+  const sort = request.sort;
+  const order = (t: string, time: string) => (sort && sort.column !== 'time'
+    ? `${t}.${sort.column} ${sort.descending ? 'DESC' : 'ASC'} NULLS LAST, ${t}.${time}, ${t}.event_uid`
+    : `${t}.${time} ${sort?.descending ? 'DESC' : 'ASC'}, ${t}.event_uid`);
   const rows = await store.read<Record<string, unknown>>(
-    `SELECT e.event_uid, strftime(e.time, '%Y-%m-%dT%H:%M:%S.%fZ') AS time, e.source, e.actor_uid, coalesce(i.label, i.display, e.actor_display) AS actor_display,
-       i.is_nhi, e.operation, e.resource_uid, e.src_ip, e.status, e.bytes_out, e.bytes_in
-     ${from} ORDER BY ${order} LIMIT ${request.limit} OFFSET ${request.offset}`,
+    `WITH page AS (
+       SELECT e.event_uid, e.time AS at, strftime(e.time, '%Y-%m-%dT%H:%M:%S.%fZ') AS time, e.source, e.actor_uid, coalesce(i.label, i.display, e.actor_display) AS actor_display,
+         i.is_nhi, e.operation, e.resource_uid, e.src_ip, e.status, e.bytes_out, e.bytes_in,
+         e.boundary, e.region, e.user_agent, e.credential_uid, e.session_uid, e.error_code, e.service
+       ${from} ORDER BY ${order('e', 'time')} LIMIT ${request.limit} OFFSET ${request.offset}),
+     -- Marks are looked up for the page only: the journal is small, the page smaller.
+     tags AS (SELECT event_uid, string_agg(tag, ' ' ORDER BY tag) AS tags FROM (${EVENT_TAGS}) WHERE event_uid IN (SELECT event_uid FROM page) GROUP BY 1)
+     SELECT page.*, tags.tags, page.event_uid IN (${EVENT_BOOKMARKS}) AS bookmarked
+     FROM page LEFT JOIN tags USING (event_uid) ORDER BY ${order('page', 'at')}`,
     params as SqlParams,
   );
   const plain = rows.map((r) => Object.fromEntries(EVENT_PAGE_COLUMNS.map((c) => [c, r[c] ?? null])));

@@ -22,7 +22,7 @@ import { CasePool } from './case-pool';
 import { graphQuery, graphWire, timelineHistogram } from './graph-service';
 import { graphPath, resourceTouchers } from './session-paths';
 import { evidenceList, quarantineList } from './evidence-service';
-import { countEvents, eventDetail, queryEvents } from './events-service';
+import { countEvents, eventDetail, eventValues, queryEvents } from './events-service';
 import { cancelImportJob, importJobStatus, startImportJob } from './import-jobs';
 import { defaultRecentFile, readRecentCases, rememberCase } from './recent-cases';
 import { SqlError, runAnalystSql } from './sql-console';
@@ -245,6 +245,7 @@ const HANDLERS: Handlers = {
       return profile;
     }),
   'events.count': (request, context) => withReadOnlyCase(request.casePath, context, (store) => countEvents(store, request.filter)),
+  'events.values': (request, context) => withReadOnlyCase(request.casePath, context, (store) => eventValues(store, request.filter, request.field, request.limit)),
   'identity.override': async (request, context) => {
     const absolute = allowed(request.casePath, context);
     return poolOf(context).write(absolute, async (store) => {

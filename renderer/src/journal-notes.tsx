@@ -7,7 +7,7 @@ import { useTimeFormat } from './time-zone';
  * Notes, tags and bookmarks on one event, identity or finding: written to the case's journal
  * (append-only, hash-chained, with author and time) and listed back from it.
  */
-export function JournalNotes({ casePath, targetKind, targetId }: { casePath: string; targetKind: 'event' | 'identity' | 'finding'; targetId: string }) {
+export function JournalNotes({ casePath, targetKind, targetId, onChange }: { casePath: string; targetKind: 'event' | 'identity' | 'finding'; targetId: string; onChange?: () => void }) {
   const time = useTimeFormat();
   const [entries, setEntries] = useState<JournalEntryView[]>([]);
   const [text, setText] = useState('');
@@ -24,6 +24,7 @@ export function JournalNotes({ casePath, targetKind, targetId }: { casePath: str
     if (!r.ok) return setError(r.error.message);
     setText('');
     await load();
+    onChange?.();
   }
 
   return (

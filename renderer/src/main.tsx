@@ -1,4 +1,4 @@
-import { StrictMode, useEffect, useState } from 'react';
+import { StrictMode, useEffect, useRef, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import type { MenuAction } from '../../shared/menu-actions';
 import { call } from './api-client';
@@ -10,6 +10,7 @@ import { useKeyboard } from './shortcuts';
 import { useView } from './view-state';
 import { installWebBridge } from './web-bridge';
 import { ZonePicker } from './zone-picker';
+import { useFocusTrap } from './widgets/focus-trap';
 
 installWebBridge();
 
@@ -89,9 +90,11 @@ function App() {
 
 function ShortcutHelp({ onClose }: { onClose: () => void }) {
   const tabs = ROUTES.filter((r) => r.tab);
+  const sheet = useRef<HTMLDivElement>(null);
+  useFocusTrap(sheet, onClose);
   return (
-    <div className="overlay" role="dialog" aria-label="keyboard shortcuts" onClick={onClose}>
-      <div className="sheet" onClick={(e) => e.stopPropagation()}>
+    <div className="overlay" onClick={onClose}>
+      <div className="sheet" ref={sheet} role="dialog" aria-modal="true" aria-label="keyboard shortcuts" onClick={(e) => e.stopPropagation()}>
         <h2>Keyboard</h2>
         <table>
           <tbody>
@@ -102,6 +105,10 @@ function ShortcutHelp({ onClose }: { onClose: () => void }) {
             <tr><td><kbd>t</kbd></td><td>Switch times between UTC and local</td></tr>
             <tr><td><kbd>Ctrl</kbd>+<kbd>I</kbd></td><td>Import evidence</td></tr>
             <tr><td><kbd>Ctrl</kbd>+<kbd>Enter</kbd></td><td>Run the SQL query</td></tr>
+            <tr><td>Right-click a cell, click a raw value</td><td>Only / hide that value</td></tr>
+            <tr><td><kbd>≡</kbd> in a column header</td><td>The column's commonest values, with counts</td></tr>
+            <tr><td><kbd>←</kbd> <kbd>→</kbd> on a column's edge</td><td>Narrower / wider</td></tr>
+            <tr><td><kbd>Esc</kbd></td><td>Close a dialog or menu; clear the filter being typed</td></tr>
             <tr><td><kbd>?</kbd></td><td>This help</td></tr>
           </tbody>
         </table>

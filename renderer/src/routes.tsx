@@ -1,6 +1,6 @@
 import type { ReactNode } from 'react';
 import { CaseHome } from './case/case-home';
-import { EventsView } from './events-view';
+import { EventsView } from './events/events-view';
 import { FindingsView } from './findings-view';
 import { GraphView } from './graph/graph-view';
 import { IdentitiesView } from './identities-view';

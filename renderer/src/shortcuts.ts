@@ -18,6 +18,8 @@ export function useKeyboard({ onAction, toggleHelp, enabled }: { onAction: (a: M
       const { onAction, toggleHelp, enabled } = latest.current;
       const target = e.target as HTMLElement | null;
       const typing = target !== null && (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName));
+      // Keys typed in a dialog are the dialog's; a modal one (the help) blocks the app behind it.
+      if (target?.closest?.('[role=dialog]') || document.querySelector('[aria-modal=true]')) return;
       if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'i' && enabled) {
         e.preventDefault();
         return onAction('evidence.import');

@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import { EVENT_SORT_COLUMNS, type EventFilter } from '../../shared/api';
+import { API_REQUESTS, EVENT_SORT_COLUMNS, type EventFilter } from '../../shared/api';
 
 /**
  * What the analyst is looking at: the view, the event filters (shared by every view: a window
@@ -26,12 +26,16 @@ interface ViewState {
   sort: Sort;
   go(view: ViewName, patch?: { identity?: string | null }): void;
   setFilter(patch: Partial<EventFilter>): void;
+  /** Every filter off (the sort and the view stay). */
+  clearFilter(): void;
   select(eventUid: string | null): void;
   selectIdentity(uid: string | null): void;
   setSort(sort: Sort): void;
 }
 
-const FILTER_KEYS = ['from', 'to', 'source', 'actor', 'operation', 'resource', 'status', 'text', 'finding', 'service', 'category'] as const;
+const FILTER_KEYS = ['from', 'to', 'source', 'actor', 'operation', 'resource', 'status', 'text', 'finding', 'service', 'category', 'tag'] as const;
+/** Exact-value matches travel as JSON, checked by the API's own schema on the way in. */
+const matchSchema = API_REQUESTS['events.query'].shape.filter.shape.match;
 const DEFAULT_SORT: Sort = { column: 'time', descending: false };
 
 interface Parsed {
@@ -53,6 +57,13 @@ export function parseHash(hash: string): Parsed {
   }
   if (params.get('nhi') === 'true' || params.get('nhi') === 'false') filter.nhi = params.get('nhi') === 'true';
   if (filter.status !== 'success' && filter.status !== 'failure') delete filter.status;
+  if (params.get('marked') === 'bookmarked' || params.get('marked') === 'tagged') filter.marked = params.get('marked');
+  try {
+    const match = matchSchema.safeParse(JSON.parse(params.get('match') ?? 'null'));
+    if (match.success && match.data && match.data.length > 0) filter.match = match.data;
+  } catch {
+    // A hand-edited address with broken JSON: no value filters.
+  }
   const column = params.get('sort');
   const sort: Sort = (EVENT_SORT_COLUMNS as readonly string[]).includes(column ?? '') ? { column: column as SortColumn, descending: params.get('desc') === '1' } : DEFAULT_SORT;
   return { view, filter: filter as EventFilter, selected: params.get('event'), identity: params.get('uid'), sort };
@@ -60,7 +71,11 @@ export function parseHash(hash: string): Parsed {
 
 export function formatHash(state: Parsed): string {
   const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(state.filter)) if (value !== undefined && value !== '') params.set(key, String(value));
+  for (const [key, value] of Object.entries(state.filter)) {
+    if (key === 'match') {
+      if (Array.isArray(value) && value.length > 0) params.set(key, JSON.stringify(value));
+    } else if (value !== undefined && value !== '') params.set(key, String(value));
+  }
   if (state.selected) params.set('event', state.selected);
   if (state.identity) params.set('uid', state.identity);
   if (state.sort.column !== DEFAULT_SORT.column || state.sort.descending !== DEFAULT_SORT.descending) {
@@ -86,8 +101,12 @@ export const useView = create<ViewState>((set, get) => ({
   },
   setFilter(patch) {
     const filter = { ...get().filter, ...patch };
-    for (const key of Object.keys(filter) as (keyof EventFilter)[]) if (filter[key] === '' || filter[key] === undefined) delete filter[key];
+    for (const key of Object.keys(filter) as (keyof EventFilter)[]) if (filter[key] === '' || filter[key] === undefined || (key === 'match' && filter.match?.length === 0)) delete filter[key];
     set({ filter, selected: null });
+    write(get(), false);
+  },
+  clearFilter() {
+    set({ filter: {}, selected: null });
     write(get(), false);
   },
   select(selected) {

@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react';
 import type { EventFilter } from '../../../shared/api';
+import { shortenMiddle } from '../../../shared/event-columns';
 import { useView } from '../view-state';
 
 /**
@@ -9,11 +10,7 @@ import { useView } from '../view-state';
  */
 export type EntityKind = 'identity' | 'credential' | 'resource' | 'network' | 'boundary' | 'text';
 
-export function shortName(value: string, max = 42): string {
-  if (value.length <= max) return value;
-  const keep = Math.floor((max - 1) / 2);
-  return `${value.slice(0, keep)}…${value.slice(value.length - keep)}`;
-}
+export const shortName = (value: string, max = 42): string => shortenMiddle(value, max);
 
 const FILTER_OF: Record<Exclude<EntityKind, 'identity' | 'text'>, (v: string) => Partial<EventFilter>> = {
   credential: (v) => ({ text: v }),

@@ -1,0 +1,96 @@
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { tableFromIPC } from 'apache-arrow';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { IncidentGroundTruth } from '../../fixtures/generate/incident-bundle';
+import { API_REQUESTS, type EventFilter } from '../../shared/api';
+import { tempDir } from '../../test/helpers/builders';
+import { CaseStore } from '../case-store/case-store';
+import { importBundles } from '../ingest/importer';
+import { appendJournal } from '../journal/journal';
+import { countEvents, eventValues, queryEvents } from './events-service';
+
+const ROOT = resolve(__dirname, '../..');
+const truth = JSON.parse(readFileSync(join(ROOT, 'fixtures/incident-0214/ground-truth.json'), 'utf8')) as IncidentGroundTruth;
+const incident = truth.incident!;
+
+type Row = Record<string, unknown>;
+const rowsOf = (arrow: string): Row[] => (arrow ? [...tableFromIPC(Buffer.from(arrow, 'base64'))].map((r) => r.toJSON() as Row) : []);
+
+describe('the events grid queries on the 02:14 incident', () => {
+  let store: CaseStore;
+  const page = async (filter: EventFilter, sort?: { column: 'time' | 'operation' | 'region'; descending: boolean }) =>
+    rowsOf((await queryEvents(store, { filter, sort, offset: 0, limit: 1000 })).arrow);
+  beforeAll(async () => {
+    store = await CaseStore.open(join(tempDir(), 'e.duckdb'), { create: true });
+    await importBundles(store, [join(ROOT, 'fixtures/incident-0214/bundle.zip')]);
+  });
+  afterAll(() => store?.close());
+
+  it('breaks ties in any sort by time, then id, and carries the columns the chooser offers', async () => {
+    const rows = await page({}, { column: 'operation', descending: false });
+    for (let i = 1; i < rows.length; i++) {
+      const [a, b] = [rows[i - 1]!, rows[i]!];
+      if (a.operation === b.operation) expect(String(a.time) <= String(b.time)).toBe(true);
+      else expect(String(a.operation) < String(b.operation)).toBe(true);
+    }
+    const [copy] = await page({ operation: 'PutObject', resource: incident.destination_bucket });
+    expect(copy).toMatchObject({ source: expect.any(String), boundary: expect.any(String), region: expect.any(String), user_agent: expect.any(String), credential_uid: expect.any(String) });
+    const newest = await page({}, { column: 'time', descending: true });
+    expect(String(newest[0]!.time) >= String(newest.at(-1)!.time)).toBe(true);
+  });
+
+  it('filters on and out by exact value, of a column or of the raw record, as SQL counts them', async () => {
+    const [{ n: copies }] = (await store.read<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM events WHERE operation = 'PutObject'`)) as [{ n: number }];
+    const [{ n: all }] = (await store.read<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM events`)) as [{ n: number }];
+    expect(copies).toBeGreaterThan(0);
+    expect((await countEvents(store, { match: [{ field: 'operation', value: 'PutObject', not: false }] })).total).toBe(copies);
+    expect((await countEvents(store, { match: [{ field: 'operation', value: 'PutObject', not: true }] })).total).toBe(all - copies);
+    // A null is a value too: events with no error code, and those with one.
+    const [{ n: noError }] = (await store.read<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM events WHERE error_code IS NULL`)) as [{ n: number }];
+    expect((await countEvents(store, { match: [{ field: 'error_code', value: null, not: false }] })).total).toBe(noError);
+    // The raw record's own field, by JSON pointer; CSV or other non-JSON records simply do not match.
+    const [{ n: inBucket }] = (await store.read<{ n: number }>(
+      `SELECT count(*)::INTEGER AS n FROM events WHERE json_extract_string(raw, '$.requestParameters.bucketName') = $b`, { b: incident.destination_bucket },
+    )) as [{ n: number }];
+    expect(inBucket).toBeGreaterThan(0);
+    expect((await countEvents(store, { match: [{ field: 'raw:/requestParameters/bucketName', value: incident.destination_bucket, not: false }] })).total).toBe(inBucket);
+    const both = await page({ match: [{ field: 'raw:/requestParameters/bucketName', value: incident.destination_bucket, not: false }, { field: 'operation', value: 'PutObject', not: true }] });
+    expect(both.every((r) => r.operation !== 'PutObject')).toBe(true);
+  });
+
+  it('counts the values of a column among the filtered events', async () => {
+    const counts = await eventValues(store, { actor: 'backend-svc' }, 'operation', 5);
+    const sql = await store.read<{ value: string; events: number }>(
+      `SELECT operation AS value, count(*)::BIGINT AS events FROM events WHERE actor_uid ILIKE '%backend-svc%' OR actor_display ILIKE '%backend-svc%' GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 5`,
+    );
+    expect(counts.values).toEqual(sql);
+    const [{ d }] = (await store.read<{ d: number }>(`SELECT count(DISTINCT operation)::INTEGER AS d FROM events WHERE actor_uid ILIKE '%backend-svc%' OR actor_display ILIKE '%backend-svc%'`)) as [{ d: number }];
+    expect(counts.distinct).toBe(d);
+  });
+
+  it('shows and filters tags and bookmarks: a tag removed later is gone', async () => {
+    const [a, b] = (await page({ operation: 'PutObject' })).map((r) => String(r.event_uid));
+    await appendJournal(store, { action: 'tag', targetKind: 'event', targetId: a!, body: { tag: 'exfil' } });
+    await appendJournal(store, { action: 'tag', targetKind: 'event', targetId: b!, body: { tag: 'exfil' } });
+    await appendJournal(store, { action: 'tag', targetKind: 'event', targetId: b!, body: { tag: 'later' } });
+    await appendJournal(store, { action: 'untag', targetKind: 'event', targetId: b!, body: { tag: 'exfil' } });
+    await appendJournal(store, { action: 'bookmark', targetKind: 'event', targetId: b!, body: {} });
+    const rows = await page({ operation: 'PutObject' });
+    expect(rows.find((r) => r.event_uid === a)).toMatchObject({ bookmarked: false });
+    expect(rows.find((r) => r.event_uid === a)!.tags).toBe('exfil');
+    expect(rows.find((r) => r.event_uid === b)!.tags).toBe('later');
+    expect(rows.find((r) => r.event_uid === b)).toMatchObject({ bookmarked: true });
+    expect((await page({ tag: 'exfil' })).map((r) => r.event_uid)).toEqual([a]);
+    expect((await page({ marked: 'bookmarked' })).map((r) => r.event_uid)).toEqual([b]);
+    expect(new Set((await page({ marked: 'tagged' })).map((r) => r.event_uid))).toEqual(new Set([a, b]));
+  });
+
+  it('refuses a field that is neither a column nor a raw pointer, before any SQL', () => {
+    const schema = API_REQUESTS['events.values'];
+    expect(schema.safeParse({ casePath: 'c.duckdb', filter: {}, field: 'raw; DROP TABLE events' }).success).toBe(false);
+    expect(schema.safeParse({ casePath: 'c.duckdb', filter: {}, field: 'event_uid' }).success).toBe(false);
+    expect(schema.safeParse({ casePath: 'c.duckdb', filter: {}, field: "raw:/a') OR 1=1 --" }).success).toBe(true); // bound, never spliced
+    expect(API_REQUESTS['events.query'].safeParse({ casePath: 'c', filter: { match: [{ field: 'bogus', value: 'x', not: false }] }, offset: 0, limit: 1 }).success).toBe(false);
+  });
+});
