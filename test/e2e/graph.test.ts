@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -252,6 +252,35 @@ describe('graph, timeline and replay in a real browser', () => {
     await expect.poll(() => table.textContent(), { timeout: 20_000 }).toContain(`used ${truth.incident!.access_key}`);
     await page.waitForFunction(() => (window as unknown as { __nhiPerf: { stableAt: number | null } }).__nhiPerf.stableAt !== null);
     await page.screenshot({ path: join(SHOTS, 'graph-layers.png') });
+    await page.close();
+  });
+
+  it('exports the whole graph, not the part on screen, captioned, as SVG and as a PNG at twice the pixels, from a canvas drawn at the screen ratio', async () => {
+    const page = await browser.newPage({ viewport: { width: 1500, height: 1200 }, deviceScaleFactor: 2, acceptDownloads: true });
+    await page.goto(`${server.url}&perf&case=${encodeURIComponent(casePath)}#graph?from=2026-02-14T02:00:00Z&to=2026-02-14T02:40:00Z`);
+    await expect.poll(() => page.textContent('[data-testid=graph-stats]'), { timeout: 20_000 }).toMatch(/^\d+ nodes/);
+    await page.waitForFunction(() => (window as unknown as { __nhiPerf: { stableAt: number | null } }).__nhiPerf.stableAt !== null, undefined, { timeout: 20_000 });
+    const canvas = page.getByTestId('graph-canvas');
+    const [bitmap, box] = await canvas.evaluate((el: HTMLCanvasElement) => [el.width, el.getBoundingClientRect().width]);
+    expect(bitmap).toBe(Math.round(box * 2));
+    // Zoom far in: the screen shows a corner, the export still holds everything.
+    const b = (await canvas.boundingBox())!;
+    await page.mouse.move(b.x + 40, b.y + 40);
+    for (let i = 0; i < 8; i++) await page.mouse.wheel(0, -400);
+    const names = await page.locator('table[aria-label="graph edges"] tbody tr td:first-child').allTextContents();
+    const [svgDownload] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'SVG', exact: true }).click()]);
+    const svg = readFileSync((await svgDownload.path())!, 'utf8');
+    const caseId = (await page.locator('.case-bar .muted').first().textContent())!.slice(0, 8);
+    expect(svg).toMatch(new RegExp(`Case ${caseId}[0-9a-f-]* · 2026-02-14 02:00:00 → 2026-02-14 02:40:00 · times in UTC`));
+    expect(svg).toContain(`${truth.incident!.destination_account} (outside)</text>`);
+    expect(svg).toContain('>machine identity</text>');
+    for (const name of new Set(names)) expect(svg).toContain(`>${name.replaceAll('&', '&#38;')}</text>`);
+    const [pngDownload] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'PNG', exact: true }).click()]);
+    const png = readFileSync((await pngDownload.path())!);
+    expect(png.subarray(1, 4).toString()).toBe('PNG');
+    writeFileSync(join(SHOTS, 'graph-export.png'), png);
+    const svgWidth = Number(/width="(\d+)"/.exec(svg)![1]);
+    expect(png.readUInt32BE(16)).toBe(Math.round(svgWidth * 2));
     await page.close();
   });
 });

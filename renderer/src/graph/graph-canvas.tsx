@@ -6,6 +6,7 @@ import { type ZoomTransform, zoom, zoomIdentity } from 'd3-zoom';
 import { useEffect, useRef, useState } from 'react';
 import type { GraphEdge, GraphNode } from '../../../shared/graph';
 import { COLOR, edgeColor, formatBytes, nodeColor, nodeRadius } from './graph-style';
+import { boundaryDiscs, labelRequest, placeLabels, separateBoundaries } from './graph-layout';
 import type { LiveClock } from './live-clock';
 import { perfHook } from './perf-hook';
 import { FADE_FLOOR, edgeOpacity } from './replay-clock';
@@ -43,8 +44,9 @@ export interface CanvasProps {
 const EDGE = { full: 1, fading: 2, faded: 3 } as const;
 const DASH = { none: [] as number[], assumes: [4, 3], flows: [10, 5], dotted: [1, 3] };
 
-const WIDTH = 1200;
-const HEIGHT = 640;
+/** The canvas follows its box's width (in CSS pixels, times the device pixel ratio): crisp text. */
+const ASPECT = 640 / 1200;
+const MIN_HEIGHT = 420;
 
 /** Clears a cached layer, resizing it only when the canvas changed size (a resize reallocates it). */
 function fitLayer(layer: HTMLCanvasElement, like: HTMLCanvasElement): void {
@@ -78,7 +80,10 @@ export function GraphCanvas(props: CanvasProps) {
   const sim = useRef<Simulation<SimNode, SimLink> | null>(null);
   const simNodes = useRef<SimNode[]>([]);
   const simLinks = useRef<SimLink[]>([]);
-  const transform = useRef<ZoomTransform>(zoomIdentity.translate(WIDTH / 2, HEIGHT / 2));
+  const size = useRef({ width: 1200, height: 640 });
+  const transform = useRef<ZoomTransform>(zoomIdentity.translate(600, 320));
+  /** Label widths by text, measured once: measuring every label every frame costs. */
+  const labelWidths = useRef(new Map<string, number>());
   const latest = useRef(props);
   latest.current = props;
   const frame = useRef(0);
@@ -110,6 +115,7 @@ export function GraphCanvas(props: CanvasProps) {
     if (!ctx || !element) return;
     const started = performance.now();
     const p = latest.current;
+    const { width: WIDTH, height: HEIGHT } = size.current;
     const t = transform.current;
     const ratio = window.devicePixelRatio || 1;
     const inputs = [layoutVersion.current, t, p.selected, p.search, p.hidden, p.highlight, element.width, element.height];
@@ -177,28 +183,13 @@ export function GraphCanvas(props: CanvasProps) {
 
   function drawBoundaries(ctx: CanvasRenderingContext2D, p: CanvasProps, t: ZoomTransform) {
     // Each trust boundary is a faint disc around its nodes, named at its top; a boundary that
-    // holds an outside resource is tinted red.
-    const groups = new Map<string, { x: number; y: number; n: number; r: number; isOutside: boolean; members: SimNode[] }>();
-    for (const n of simNodes.current) {
-      if (p.hidden.has(n.id) || n.kind === 'boundary') continue;
-      const g = groups.get(n.boundary ?? '?') ?? { x: 0, y: 0, n: 0, r: 0, isOutside: false, members: [] };
-      g.x += n.x ?? 0;
-      g.y += n.y ?? 0;
-      g.n += 1;
-      g.isOutside ||= n.external;
-      g.members.push(n);
-      groups.set(n.boundary ?? '?', g);
-    }
-    // Text keeps its screen size whatever the zoom.
+    // holds an outside resource is tinted red. The layout keeps the discs apart.
     ctx.font = `${13 / t.k}px system-ui, sans-serif`;
     ctx.textAlign = 'center';
-    for (const [b, g] of groups) {
-      const cx = g.x / g.n;
-      const cy = g.y / g.n;
-      for (const m of g.members) g.r = Math.max(g.r, Math.hypot((m.x ?? 0) - cx, (m.y ?? 0) - cy) + m.r);
-      const r = g.r + 18;
+    for (const g of boundaryDiscs(simNodes.current, p.hidden)) {
+      const b = g.boundary;
       ctx.beginPath();
-      ctx.arc(cx, cy, r, 0, 2 * Math.PI);
+      ctx.arc(g.cx, g.cy, g.r, 0, 2 * Math.PI);
       ctx.fillStyle = g.isOutside ? 'rgba(255,77,79,0.07)' : b === '?' ? 'rgba(138,147,166,0.04)' : 'rgba(91,141,239,0.05)';
       ctx.fill();
       ctx.strokeStyle = g.isOutside ? 'rgba(255,77,79,0.45)' : 'rgba(168,173,183,0.18)';
@@ -207,7 +198,7 @@ export function GraphCanvas(props: CanvasProps) {
       ctx.stroke();
       ctx.setLineDash([]);
       ctx.fillStyle = g.isOutside ? 'rgba(255,120,120,0.8)' : 'rgba(168,173,183,0.6)';
-      ctx.fillText(b === '?' ? 'unknown boundary' : g.isOutside ? `${b} (outside)` : b, cx, cy - r - 5 / t.k);
+      ctx.fillText(b === '?' ? 'unknown boundary' : g.isOutside ? `${b} (outside)` : b, g.cx, g.cy - g.r - 5 / t.k);
     }
   }
 
@@ -370,15 +361,43 @@ export function GraphCanvas(props: CanvasProps) {
         ctx.fillStyle = '#fff';
         ctx.fillRect(x - 1.5, y - n.r - 5, 3, 3);
       }
-      if (n.external || n.r > 11 || n.kind === 'group' || n.kind === 'boundary' || matched || n.id === p.selected || p.highlight.has(n.id) || t.k > 1.6) {
-        ctx.fillStyle = n.external ? COLOR.external : '#d5d9e0';
-        const text = n.label.length > 42 ? `…${n.label.slice(-41)}` : n.label;
-        // Outside-boundary nodes carry a thick red edge: their label goes above, clear of it.
-        if (n.external) ctx.fillText(text, x - n.r, y - n.r - 5 / t.k);
-        else ctx.fillText(text, x + n.r + 3 / t.k, y + 4 / t.k);
-      }
     }
     ctx.globalAlpha = 1;
+    drawLabels(ctx, p, t, needle);
+  }
+
+  /**
+   * Labels in screen space at a fixed size, placed so they do not overlap: identities, outside
+   * nodes, the selection and the path always; the rest where there is room.
+   */
+  function drawLabels(ctx: CanvasRenderingContext2D, p: CanvasProps, t: ZoomTransform, needle: string) {
+    ctx.save();
+    const ratio = window.devicePixelRatio || 1;
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    ctx.font = '11px system-ui, sans-serif';
+    ctx.textAlign = 'left';
+    const { width, height } = size.current;
+    const requests = [];
+    for (const n of simNodes.current) {
+      if (p.hidden.has(n.id)) continue;
+      const [x, y] = t.apply([n.x ?? 0, n.y ?? 0]);
+      if (x < -200 || y < -50 || x > width + 200 || y > height + 50) continue;
+      const matched = needle !== '' && (n.id.toLowerCase().includes(needle) || n.label.toLowerCase().includes(needle));
+      requests.push(labelRequest(n, { x, y, r: n.r * t.k }, { selected: n.id === p.selected, highlighted: p.highlight.has(n.id), matched }));
+    }
+    const widths = labelWidths.current;
+    const measure = (text: string) => widths.get(text) ?? widths.set(text, ctx.measureText(text).width).get(text)!;
+    const outside = new Set(simNodes.current.filter((n) => n.external).map((n) => n.id));
+    // A halo in the background colour keeps a label legible where it crosses an edge.
+    ctx.strokeStyle = '#0f1115';
+    ctx.lineWidth = 3;
+    ctx.lineJoin = 'round';
+    for (const l of placeLabels(requests, measure)) {
+      ctx.strokeText(l.text, l.x, l.y);
+      ctx.fillStyle = outside.has(l.id) ? COLOR.external : '#d5d9e0';
+      ctx.fillText(l.text, l.x, l.y);
+    }
+    ctx.restore();
   }
 
   const redraw = () => {
@@ -413,11 +432,18 @@ export function GraphCanvas(props: CanvasProps) {
       // A big graph polishes for fewer ticks: each costs about a frame at 2,000 nodes.
       .alphaDecay(nodes.length > 800 ? 0.08 : 0.05)
       .on('tick', () => {
+        // Boundaries pushed apart a little every tick; fully once the layout settles.
+        separateBoundaries(nodes, latest.current.hidden, 2);
         moved();
         for (const n of nodes) latest.current.positions.set(n.id, { x: n.x ?? 0, y: n.y ?? 0, fx: n.fx ?? null, fy: n.fy ?? null });
         redraw();
       })
       .on('end', () => {
+        if (separateBoundaries(nodes, latest.current.hidden)) {
+          for (const n of nodes) latest.current.positions.set(n.id, { x: n.x ?? 0, y: n.y ?? 0, fx: n.fx ?? null, fy: n.fy ?? null });
+          moved();
+          redraw();
+        }
         // A new picture is framed to fit; a re-filtered one keeps the analyst's zoom.
         if (fresh) zoomer.current?.fit();
         if (perfHook) perfHook.stableAt = performance.now();
@@ -425,7 +451,10 @@ export function GraphCanvas(props: CanvasProps) {
       });
     // A new layout settles off screen first (a few hundred ms even for thousands of nodes), so
     // the first picture drawn is already readable; the animation then only polishes it.
-    if (known < nodes.length * 0.5) simulation.tick(Math.min(300, Math.ceil(60_000 / Math.max(1, nodes.length))));
+    if (known < nodes.length * 0.5) {
+      simulation.tick(Math.min(300, Math.ceil(60_000 / Math.max(1, nodes.length))));
+      separateBoundaries(nodes, p.hidden);
+    }
     moved();
     redraw();
     if (perfHook) perfHook.firstLayoutAt = performance.now();
@@ -443,7 +472,7 @@ export function GraphCanvas(props: CanvasProps) {
     const element = canvas.current!;
     const nodeAt = (clientX: number, clientY: number): SimNode | undefined => {
       const rect = element.getBoundingClientRect();
-      const [x, y] = transform.current.invert([((clientX - rect.left) * WIDTH) / rect.width, ((clientY - rect.top) * HEIGHT) / rect.height]);
+      const [x, y] = transform.current.invert([clientX - rect.left, clientY - rect.top]);
       hitTree.current ??= quadtree<SimNode>().x((n) => n.x ?? 0).y((n) => n.y ?? 0).addAll(simNodes.current.filter((n) => !latest.current.hidden.has(n.id)));
       const found = hitTree.current.find(x, y, 20 / transform.current.k);
       return found && Math.hypot((found.x ?? 0) - x, (found.y ?? 0) - y) <= found.r + 4 / transform.current.k ? found : undefined;
@@ -464,8 +493,9 @@ export function GraphCanvas(props: CanvasProps) {
         const ys = shown.map((n) => n.y ?? 0);
         // Room for the boundaries' discs and the names above them.
         const [x0, x1, y0, y1] = [Math.min(...xs) - 60, Math.max(...xs) + 160, Math.min(...ys) - 80, Math.max(...ys) + 50];
-        const k = Math.max(0.1, Math.min(1.8, WIDTH / (x1 - x0), HEIGHT / (y1 - y0)));
-        select(element).call(behaviour.transform, zoomIdentity.translate(WIDTH / 2, HEIGHT / 2).scale(k).translate(-(x0 + x1) / 2, -(y0 + y1) / 2));
+        const { width, height } = size.current;
+        const k = Math.max(0.1, Math.min(1.8, width / (x1 - x0), height / (y1 - y0)));
+        select(element).call(behaviour.transform, zoomIdentity.translate(width / 2, height / 2).scale(k).translate(-(x0 + x1) / 2, -(y0 + y1) / 2));
       },
     };
     const onDown = (e: PointerEvent) => {
@@ -478,7 +508,7 @@ export function GraphCanvas(props: CanvasProps) {
     const onMove = (e: PointerEvent) => {
       if (dragging.current) {
         const rect = element.getBoundingClientRect();
-        const [x, y] = transform.current.invert([((e.clientX - rect.left) * WIDTH) / rect.width, ((e.clientY - rect.top) * HEIGHT) / rect.height]);
+        const [x, y] = transform.current.invert([e.clientX - rect.left, e.clientY - rect.top]);
         // Move just this node while dragging; the others settle once it is dropped. Re-running
         // the whole simulation every frame cost 20 ms a tick at 2,000 nodes.
         dragging.current.fx = x;
@@ -527,17 +557,32 @@ export function GraphCanvas(props: CanvasProps) {
     };
   }, []);
 
+  // The bitmap matches the box it is shown in, at the device's pixel ratio: no scaled, soft text.
   useEffect(() => {
     const element = canvas.current!;
-    const ratio = window.devicePixelRatio || 1;
-    element.width = WIDTH * ratio;
-    element.height = HEIGHT * ratio;
-    redraw();
+    const fit = () => {
+      const width = Math.max(320, Math.round(element.parentElement?.clientWidth ?? 1200));
+      const height = Math.max(MIN_HEIGHT, Math.round(width * ASPECT));
+      const ratio = window.devicePixelRatio || 1;
+      if (width === size.current.width && height === size.current.height && element.width === Math.round(width * ratio)) return;
+      // Keep the picture centred where it was when the box changes size.
+      const t = transform.current;
+      transform.current = t.translate((width - size.current.width) / 2 / t.k, (height - size.current.height) / 2 / t.k);
+      size.current = { width, height };
+      element.width = Math.round(width * ratio);
+      element.height = Math.round(height * ratio);
+      element.style.height = `${height}px`;
+      redraw();
+    };
+    fit();
+    const observer = new ResizeObserver(fit);
+    if (element.parentElement) observer.observe(element.parentElement);
+    return () => observer.disconnect();
   }, []);
 
   return (
     <div className="graph-canvas-wrap">
-      <canvas ref={canvas} className="graph-canvas" style={{ width: '100%', aspectRatio: `${WIDTH} / ${HEIGHT}` }} aria-label="identity to resource graph" role="img" data-testid="graph-canvas" />
+      <canvas ref={canvas} className="graph-canvas" style={{ width: '100%' }} aria-label="identity to resource graph" role="img" data-testid="graph-canvas" />
       {hover && (
         <div className="graph-tip" style={{ left: hover.x + 14, top: hover.y + 14 }} role="tooltip">
           <strong>{hover.node.label}</strong>
@@ -554,4 +599,3 @@ export function GraphCanvas(props: CanvasProps) {
   );
 }
 
-export const GRAPH_SIZE = { width: WIDTH, height: HEIGHT };

@@ -11,7 +11,8 @@ export const COLOR = {
   cross: '#f0a030',
   assumes: '#9aa3b5',
   selected: '#ffffff',
-  path: '#ffd84d',
+  // Cyan: apart from every edge and node colour (the yellow of an unknown boundary, the credentials' gold).
+  path: '#22d3ee',
   credential: '#e0b341',
   address: '#7f8796',
   session: '#c9a3f5',

@@ -7,7 +7,7 @@ import { formatTime, useZone, zoneLabel, zoneText, zonedToUtc } from '../time-zo
 import { useReplay } from '../replay-state';
 import { useView } from '../view-state';
 import { GraphCanvas, type SimNode } from './graph-canvas';
-import { download, graphSvg } from './graph-export';
+import { download, graphSvg, svgToPng } from './graph-export';
 import { COLOR, formatBytes } from './graph-style';
 import { createLiveClock } from './live-clock';
 import { type Clock, SPEEDS, tick } from './replay-clock';
@@ -27,6 +27,7 @@ type Layout = { nodes: SimNode[]; links: { source: SimNode; target: SimNode; edg
 export function GraphView({ casePath }: { casePath: string }) {
   const { filter, setFilter, identity, selectIdentity, go } = useView();
   const revision = useCase((s) => s.revision);
+  const caseId = useCase((s) => s.info?.caseId ?? 'unknown');
   const zone = useZone((s) => s.zone);
   const [base, setBase] = useState<GraphData | null>(null);
   /** Neighbours the analyst expanded beyond the filter, merged into the picture. */
@@ -239,6 +240,12 @@ export function GraphView({ casePath }: { casePath: string }) {
   const highlight = useMemo(() => new Set(path?.nodes ?? []), [path]);
   const clockState = useMemo(() => (clock ? { at: clock.at, fadeMs: Math.max(60_000, (clock.to - clock.from) / 20), isPlaying: clock.playing } : null), [clock?.at, clock?.from, clock?.to, clock?.playing]);
   const label = (id: string) => byId.get(id)?.label ?? id;
+  /** The export: the whole laid-out graph, captioned with the case, the window and the zone. */
+  const exportSvg = () => {
+    if (!layout.current) return null;
+    const window = filter.from || filter.to ? `${filter.from ? formatTime(filter.from, zone) : 'case start'} → ${filter.to ? formatTime(filter.to, zone) : 'case end'}` : 'the whole case';
+    return graphSvg(layout.current.nodes, layout.current.links, hidden, { caseId, window, zone: zoneLabel(zone), highlight });
+  };
   const time = (ms: number) => formatTime(new Date(ms).toISOString(), zone);
 
   return (
@@ -276,8 +283,8 @@ export function GraphView({ casePath }: { casePath: string }) {
         ))}
         <input aria-label="search the graph" data-find value={search} onChange={(e) => setSearch(e.target.value)} placeholder="search nodes" />
         {hidden.size > 0 && <button type="button" className="link" onClick={() => setHidden(new Set())}>show {hidden.size} hidden</button>}
-        <button type="button" onClick={() => layout.current && download('graph.svg', new Blob([graphSvg(layout.current.nodes, layout.current.links, hidden)], { type: 'image/svg+xml' }))}>SVG</button>
-        <button type="button" onClick={() => canvasWrap.current?.querySelector('canvas')?.toBlob((b) => b && download('graph.png', b))}>PNG</button>
+        <button type="button" title="the whole graph with its boundaries, legend, case, window and zone" onClick={() => { const svg = exportSvg(); if (svg) download('graph.svg', new Blob([svg], { type: 'image/svg+xml' })); }}>SVG</button>
+        <button type="button" title="the whole graph as a picture, at twice the screen's pixels" onClick={() => { const svg = exportSvg(); if (svg) void svgToPng(svg).then((b) => download('graph.png', b)); }}>PNG</button>
         <span className="muted small" data-testid="graph-stats">{data ? `${number(data.nodes.length)} nodes · ${number(data.edges.length)} edges · ${Math.round(data.elapsedMs)} ms${data.omitted.nodes ? ` · ${number(data.omitted.nodes)} small nodes folded` : ''}` : 'loading…'}</span>
       </div>
       <div className="toolbar replay" aria-label="replay">
