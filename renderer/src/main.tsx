@@ -5,11 +5,11 @@ import { call } from './api-client';
 import { CasePicker } from './case/case-picker';
 import { useCase } from './case/case-store';
 import { ROUTES } from './routes';
-import { SavedViews } from './saved-views';
-import { useKeyboard } from './shortcuts';
+import { SavedViews } from './shell/saved-views';
+import { useKeyboard } from './shell/shortcuts';
 import { useView } from './view-state';
 import { installWebBridge } from './web-bridge';
-import { ZonePicker } from './zone-picker';
+import { ZonePicker } from './shell/zone-picker';
 import { useFocusTrap } from './widgets/focus-trap';
 
 installWebBridge();

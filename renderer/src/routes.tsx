@@ -1,11 +1,11 @@
 import type { ReactNode } from 'react';
 import { CaseHome } from './case/case-home';
 import { EventsView } from './events/events-view';
-import { FindingsView } from './findings-view';
+import { FindingsView } from './findings/findings-view';
 import { GraphView } from './graph/graph-view';
-import { IdentitiesView } from './identities-view';
-import { IdentityPage } from './identity-profile';
-import { SqlConsole } from './sql-console';
+import { IdentitiesView } from './identities/identities-view';
+import { IdentityPage } from './identities/identity-profile';
+import { SqlConsole } from './sql/sql-console';
 import { TimelineView } from './timeline/timeline-view';
 import type { ViewName } from './view-state';
 

@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { EventFilter } from '../../../shared/api';
 import { formatTime, useZone, zoneLabel, zonedToUtc } from '../time-zone';
 import { useView } from '../view-state';
-import { MatchChips } from './value-filter';
+import { MatchChips } from '../widgets/value-filter';
 
 type TextKey = 'actor' | 'operation' | 'resource' | 'text' | 'source';
 /** Typing pauses this long before the filter runs: a word, not every letter, starts a query. */

@@ -2,11 +2,11 @@ import { useEffect, useState } from 'react';
 import type { EventDetail } from '../../../shared/api';
 import { VALUE_FIELDS } from '../../../shared/event-columns';
 import { call, number } from '../api-client';
-import { JournalNotes } from '../journal-notes';
+import { JournalNotes } from '../widgets/journal-notes';
 import { formatTime, useZone, zoneLabel, zoneText } from '../time-zone';
 import { useView } from '../view-state';
 import { RawRecord } from './raw-record';
-import { type ValueTarget, ValueMenu, fieldLabel } from './value-filter';
+import { type ValueTarget, ValueMenu, fieldLabel } from '../widgets/value-filter';
 
 /** The raw record as written in the evidence, where it came from, and who stands behind it. */
 export function EventPanel({ casePath, eventUid, onClose, onMarked }: { casePath: string; eventUid: string; onClose: () => void; onMarked: () => void }) {

@@ -5,13 +5,13 @@ import type { EVENT_PAGE_COLUMNS } from '../../../shared/api';
 import { EVENT_SORT_COLUMNS, GRID_COLUMNS, type GridColumnKey, type SortColumn, shortenMiddle } from '../../../shared/event-columns';
 import { base64Bytes, bytes, call, number } from '../api-client';
 import { useCase } from '../case/case-store';
-import { ExportBar } from '../export-bar';
+import { ExportBar } from './export-bar';
 import { useTimeFormat, useZone, zoneLabel } from '../time-zone';
 import { useView } from '../view-state';
 import { EventFilters } from './event-filters';
 import { EventPanel } from './event-panel';
 import { columnOf, gridTemplate, useGridColumns, widthOf } from './grid-columns';
-import { ColumnValues, type ValueTarget, ValueMenu, isValueColumn } from './value-filter';
+import { ColumnValues, type ValueTarget, ValueMenu, isValueColumn } from '../widgets/value-filter';
 
 type EventRow = Record<(typeof EVENT_PAGE_COLUMNS)[number], unknown>;
 const PAGE = 200;

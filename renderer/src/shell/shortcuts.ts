@@ -1,7 +1,7 @@
 import { useEffect, useRef } from 'react';
-import type { MenuAction } from '../../shared/menu-actions';
-import { ROUTES } from './routes';
-import { useZone } from './time-zone';
+import type { MenuAction } from '../../../shared/menu-actions';
+import { ROUTES } from '../routes';
+import { useZone } from '../time-zone';
 
 /**
  * Shortcuts that work in the browser as in the desktop app (where the menu has its own

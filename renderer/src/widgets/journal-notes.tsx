@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
-import type { JournalEntryView } from '../../shared/api';
-import { call } from './api-client';
-import { useTimeFormat } from './time-zone';
+import type { JournalEntryView } from '../../../shared/api';
+import { call } from '../api-client';
+import { useTimeFormat } from '../time-zone';
 
 /**
  * Notes, tags and bookmarks on one event, identity or finding: written to the case's journal

@@ -1,9 +1,9 @@
 import { useEffect, useMemo, useState } from 'react';
-import type { IdentitySummary } from '../../shared/api';
-import { call, number } from './api-client';
-import { useCase } from './case/case-store';
-import { useTimeFormat } from './time-zone';
-import { useView } from './view-state';
+import type { IdentitySummary } from '../../../shared/api';
+import { call, number } from '../api-client';
+import { useCase } from '../case/case-store';
+import { useTimeFormat } from '../time-zone';
+import { useView } from '../view-state';
 
 type SortKey = 'display' | 'isNhi' | 'type' | 'confidence' | 'events' | 'lastSeen';
 

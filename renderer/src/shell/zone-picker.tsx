@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { COMMON_ZONES, isValidZone, useZone, zoneLabel } from './time-zone';
+import { COMMON_ZONES, isValidZone, useZone, zoneLabel } from '../time-zone';
 
 /** The one toggle for the zone every time is shown in; the zone in use is always on screen. */
 export function ZonePicker() {

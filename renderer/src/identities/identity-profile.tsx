@@ -1,13 +1,13 @@
 import { scaleSequential } from 'd3-scale';
 import { interpolateInferno } from 'd3-scale-chromatic';
 import { useEffect, useState } from 'react';
-import type { Incident, StoredFinding } from '../../shared/findings';
-import type { IdentityProfile } from '../../shared/identity-profile';
-import { IncidentCard } from './widgets/incident-card';
-import { bytes, call, number } from './api-client';
-import { useTimeFormat, useZone, zoneLabel } from './time-zone';
-import { useCase } from './case/case-store';
-import { useView } from './view-state';
+import type { Incident, StoredFinding } from '../../../shared/findings';
+import type { IdentityProfile } from '../../../shared/identity-profile';
+import { IncidentCard } from '../widgets/incident-card';
+import { bytes, call, number } from '../api-client';
+import { useTimeFormat, useZone, zoneLabel } from '../time-zone';
+import { useCase } from '../case/case-store';
+import { useView } from '../view-state';
 
 const DAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
 const CELL = 18;

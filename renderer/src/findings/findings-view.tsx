@@ -1,12 +1,12 @@
 import { useEffect, useState } from 'react';
-import type { Incident, RuleCatalogEntry, StoredFinding } from '../../shared/findings';
-import { call, number } from './api-client';
-import { formatMoved } from '../../shared/format';
-import { IncidentCard } from './widgets/incident-card';
-import { useCase } from './case/case-store';
-import { JournalNotes } from './journal-notes';
-import { useTimeFormat, useZone, zoneLabel, zoneText } from './time-zone';
-import { useView } from './view-state';
+import type { Incident, RuleCatalogEntry, StoredFinding } from '../../../shared/findings';
+import { call, number } from '../api-client';
+import { formatMoved } from '../../../shared/format';
+import { IncidentCard } from '../widgets/incident-card';
+import { useCase } from '../case/case-store';
+import { JournalNotes } from '../widgets/journal-notes';
+import { useTimeFormat, useZone, zoneLabel, zoneText } from '../time-zone';
+import { useView } from '../view-state';
 
 /**
  * What the detections found, most important first. Selecting a finding opens its evidence in the

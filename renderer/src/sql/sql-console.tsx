@@ -1,8 +1,8 @@
 import { tableFromIPC } from 'apache-arrow';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useRef, useState } from 'react';
-import type { SqlResult } from '../../shared/api';
-import { csvText } from '../../shared/csv-cells';
+import type { SqlResult } from '../../../shared/api';
+import { csvText } from '../../../shared/csv-cells';
 
 interface Grid {
   columns: string[];

@@ -3,7 +3,7 @@ import type { EventFilter, ValueCounts, ValueMatch } from '../../../shared/api';
 import { GRID_COLUMNS, VALUE_FIELDS, shortenMiddle } from '../../../shared/event-columns';
 import { call, number } from '../api-client';
 import { useView } from '../view-state';
-import { Popover } from '../widgets/popover';
+import { Popover } from './popover';
 
 /**
  * Filtering on a value the analyst is looking at: a cell of the grid, a field of the raw record, a

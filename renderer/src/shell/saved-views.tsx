@@ -1,8 +1,8 @@
 import { useEffect, useState } from 'react';
-import type { SavedView } from '../../shared/api';
-import { call } from './api-client';
-import { useReplay } from './replay-state';
-import { parseHash, useView } from './view-state';
+import type { SavedView } from '../../../shared/api';
+import { call } from '../api-client';
+import { useReplay } from '../replay-state';
+import { parseHash, useView } from '../view-state';
 
 /**
  * Named views kept in the case (and journaled): the view, its filters and window, the selection,

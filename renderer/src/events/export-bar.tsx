@@ -1,6 +1,6 @@
 import { useState } from 'react';
-import type { EventFilter } from '../../shared/api';
-import { call, number } from './api-client';
+import type { EventFilter } from '../../../shared/api';
+import { call, number } from '../api-client';
 
 type Format = 'csv' | 'jsonl' | 'parquet' | 'timesketch';
 const EXTENSION: Record<Format, string> = { csv: 'csv', jsonl: 'jsonl', parquet: 'parquet', timesketch: 'timesketch.csv' };
