@@ -283,4 +283,24 @@ describe('graph, timeline and replay in a real browser', () => {
     expect(png.readUInt32BE(16)).toBe(Math.round(svgWidth * 2));
     await page.close();
   });
+
+  it('collapses a boundary into one node that keeps its flows, and opens it again', async () => {
+    const page = await open('#graph');
+    const stats = () => page.textContent('[data-testid=graph-stats]');
+    const before = Number((await stats())!.match(/^(\d+) nodes/)![1]);
+    const account = truth.incident!.destination_account;
+    const home = await page.getByRole('group', { name: 'collapse boundaries' }).getByRole('button').filter({ hasNotText: account }).first();
+    const name = (await home.textContent())!.replace(/^▾ /, '');
+    await home.click();
+    expect(await home.getAttribute('aria-pressed')).toBe('true');
+    await expect.poll(async () => Number((await stats())!.match(/^(\d+) nodes/)![1])).toBeLessThan(before);
+    // The flow into the outside bucket now starts at the collapsed account, with every byte.
+    const row = page.locator('table[aria-label="graph edges"] tbody tr').first();
+    await expect.poll(() => row.textContent()).toMatch(new RegExp(`${name} \\(\\d+ collapsed\\).*exfil-drop-7731.*13\\.9 GB.*OUTSIDE`));
+    await page.waitForFunction(() => (window as unknown as { __nhiPerf: { stableAt: number | null } }).__nhiPerf.stableAt !== null);
+    await page.screenshot({ path: join(SHOTS, 'graph-collapsed.png') });
+    await home.click();
+    await expect.poll(async () => Number((await stats())!.match(/^(\d+) nodes/)![1])).toBe(before);
+    await page.close();
+  });
 });

@@ -87,6 +87,7 @@ export function GraphCanvas(props: CanvasProps) {
   const latest = useRef(props);
   latest.current = props;
   const frame = useRef(0);
+  const settle = useRef<number | undefined>(undefined);
   const dragging = useRef<SimNode | null>(null);
   const zoomer = useRef<{ fit(): void } | null>(null);
   const [hover, setHover] = useState<{ node: SimNode; x: number; y: number } | null>(null);
@@ -142,7 +143,10 @@ export function GraphCanvas(props: CanvasProps) {
       }
       const maxWeight = links.reduce((m, l) => Math.max(m, p.widthBy === 'bytes' ? l.edge.bytes : l.edge.events), 1);
       strokeEdges(ctx, p, shown, (i) => (replayAt === null ? 1 : edgeOpacity(links[i]!.firstMs, links[i]!.lastMs, replayAt, p.clock!.fadeMs)), scaleSqrt().domain([0, maxWeight]).range([0.6, 10]));
-      drawNodes(ctx, p, t);
+      drawNodes(ctx, p, t, true);
+      // Once the picture holds still, one more frame draws it whole (every label, with halos).
+      window.clearTimeout(settle.current);
+      settle.current = window.setTimeout(redraw, 150);
       if (layers.current) layers.current.inputs = [];
       if (edgeLayer.current) edgeLayer.current.inputs = [];
       perfHook?.draws.push(performance.now() - started);
@@ -164,7 +168,7 @@ export function GraphCanvas(props: CanvasProps) {
       front.setTransform(ratio, 0, 0, ratio, 0, 0);
       front.translate(t.x, t.y);
       front.scale(t.k, t.k);
-      drawNodes(front, p, t);
+      drawNodes(front, p, t, false);
       cache.inputs = inputs;
       if (perfHook) perfHook.layerRenders.nodes += 1;
     }
@@ -312,7 +316,7 @@ export function GraphCanvas(props: CanvasProps) {
     ctx.globalAlpha = 1;
   }
 
-  function drawNodes(ctx: CanvasRenderingContext2D, p: CanvasProps, t: ZoomTransform) {
+  function drawNodes(ctx: CanvasRenderingContext2D, p: CanvasProps, t: ZoomTransform, moving: boolean) {
     const needle = p.search.trim().toLowerCase();
     ctx.textAlign = 'left';
     ctx.font = `${11 / t.k}px system-ui, sans-serif`;
@@ -363,14 +367,16 @@ export function GraphCanvas(props: CanvasProps) {
       }
     }
     ctx.globalAlpha = 1;
-    drawLabels(ctx, p, t, needle);
+    drawLabels(ctx, p, t, needle, moving);
   }
 
   /**
    * Labels in screen space at a fixed size, placed so they do not overlap: identities, outside
-   * nodes, the selection and the path always; the rest where there is room.
+   * nodes, the selection and the path always; the rest where there is room. While the picture
+   * moves (zoom, pan, drag) only the labels that must show are drawn, without their halo: text is
+   * the costliest thing a software-rendered frame draws, and the full set returns when it stops.
    */
-  function drawLabels(ctx: CanvasRenderingContext2D, p: CanvasProps, t: ZoomTransform, needle: string) {
+  function drawLabels(ctx: CanvasRenderingContext2D, p: CanvasProps, t: ZoomTransform, needle: string, moving: boolean) {
     ctx.save();
     const ratio = window.devicePixelRatio || 1;
     ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
@@ -392,8 +398,8 @@ export function GraphCanvas(props: CanvasProps) {
     ctx.strokeStyle = '#0f1115';
     ctx.lineWidth = 3;
     ctx.lineJoin = 'round';
-    for (const l of placeLabels(requests, measure)) {
-      ctx.strokeText(l.text, l.x, l.y);
+    for (const l of placeLabels(moving ? requests.filter((q) => q.mustShow) : requests, measure, moving ? 0 : 600)) {
+      if (!moving) ctx.strokeText(l.text, l.x, l.y);
       ctx.fillStyle = outside.has(l.id) ? COLOR.external : '#d5d9e0';
       ctx.fillText(l.text, l.x, l.y);
     }

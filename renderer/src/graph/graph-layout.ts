@@ -137,39 +137,75 @@ const LINE = 13;
  * test cheap for thousands of labels.
  */
 export function placeLabels(requests: LabelRequest[], measure: (text: string) => number, maxLabels = 600): PlacedLabel[] {
+  // Rectangles as numbers in one array, buckets keyed by a number: this runs on every frame of a
+  // zoom or a drag, for thousands of nodes (strings and objects per test cost 3 ms a frame).
   const CELL = 64;
-  const buckets = new Map<string, { x0: number; y0: number; x1: number; y1: number }[]>();
-  const keys = (x0: number, y0: number, x1: number, y1: number) => {
-    const out: string[] = [];
-    for (let cx = Math.floor(x0 / CELL); cx <= Math.floor(x1 / CELL); cx++) for (let cy = Math.floor(y0 / CELL); cy <= Math.floor(y1 / CELL); cy++) out.push(`${cx}:${cy}`);
-    return out;
+  const rects: number[] = [];
+  const buckets = new Map<number, number[]>();
+  const key = (cx: number, cy: number) => cx * 65_536 + cy;
+  const overlaps = (x0: number, y0: number, x1: number, y1: number): boolean => {
+    for (let cx = Math.floor(x0 / CELL); cx <= Math.floor(x1 / CELL); cx++) {
+      for (let cy = Math.floor(y0 / CELL); cy <= Math.floor(y1 / CELL); cy++) {
+        const list = buckets.get(key(cx, cy));
+        if (!list) continue;
+        for (const r of list) if (rects[r]! < x1 && rects[r + 2]! > x0 && rects[r + 1]! < y1 && rects[r + 3]! > y0) return true;
+      }
+    }
+    return false;
   };
-  const free = (x0: number, y0: number, x1: number, y1: number) =>
-    keys(x0, y0, x1, y1).every((k) => !(buckets.get(k) ?? []).some((b) => b.x0 < x1 && b.x1 > x0 && b.y0 < y1 && b.y1 > y0));
   const take = (x0: number, y0: number, x1: number, y1: number) => {
-    for (const k of keys(x0, y0, x1, y1)) {
-      const list = buckets.get(k);
-      if (list) list.push({ x0, y0, x1, y1 });
-      else buckets.set(k, [{ x0, y0, x1, y1 }]);
+    const r = rects.length;
+    rects.push(x0, y0, x1, y1);
+    for (let cx = Math.floor(x0 / CELL); cx <= Math.floor(x1 / CELL); cx++) {
+      for (let cy = Math.floor(y0 / CELL); cy <= Math.floor(y1 / CELL); cy++) {
+        const list = buckets.get(key(cx, cy));
+        if (list) list.push(r);
+        else buckets.set(key(cx, cy), [r]);
+      }
     }
   };
+  const order = requests.map((_, i) => i).sort((a, b) => {
+    const [p, q] = [requests[a]!, requests[b]!];
+    return q.priority - p.priority || q.r - p.r || (p.id < q.id ? -1 : p.id > q.id ? 1 : 0);
+  });
   const placed: PlacedLabel[] = [];
-  for (const q of [...requests].sort((a, b) => b.priority - a.priority || b.r - a.r || (a.id < b.id ? -1 : 1))) {
+  for (const i of order) {
+    const q = requests[i]!;
     if (placed.length >= maxLabels && !q.mustShow) continue;
-    const text = shortenMiddle(q.text, 42);
+    const text = shortLabel(q.text);
     const w = measure(text);
-    const spots: [number, number][] = [
-      [q.x + q.r + 3, q.y + 4],
-      [q.x - q.r - 3 - w, q.y + 4],
-      [q.x - w / 2, q.y - q.r - 4],
-      [q.x - w / 2, q.y + q.r + LINE],
-    ];
-    const spot = spots.find(([x, y]) => free(x, y - LINE + 2, x + w, y + 3)) ?? (q.mustShow ? spots[0]! : null);
-    if (!spot) continue;
-    take(spot[0], spot[1] - LINE + 2, spot[0] + w, spot[1] + 3);
-    placed.push({ id: q.id, text, x: spot[0], y: spot[1] });
+    let x = NaN;
+    let y = NaN;
+    for (let spot = 0; spot < 4; spot++) {
+      const sx = spot === 0 ? q.x + q.r + 3 : spot === 1 ? q.x - q.r - 3 - w : q.x - w / 2;
+      const sy = spot < 2 ? q.y + 4 : spot === 2 ? q.y - q.r - 4 : q.y + q.r + LINE;
+      if (!overlaps(sx, sy - LINE + 2, sx + w, sy + 3)) {
+        x = sx;
+        y = sy;
+        break;
+      }
+    }
+    if (Number.isNaN(x)) {
+      if (!q.mustShow) continue;
+      x = q.x + q.r + 3;
+      y = q.y + 4;
+    }
+    take(x, y - LINE + 2, x + w, y + 3);
+    placed.push({ id: q.id, text, x, y });
   }
   return placed;
+}
+
+const shortened = new Map<string, string>();
+/** Labels past 42 characters, cut in the middle once and remembered. */
+function shortLabel(text: string): string {
+  if (text.length <= 42) return text;
+  let short = shortened.get(text);
+  if (short === undefined) {
+    if (shortened.size > 50_000) shortened.clear();
+    shortened.set(text, (short = shortenMiddle(text, 42)));
+  }
+  return short;
 }
 
 /** Which nodes ask for a label, and how strongly. */

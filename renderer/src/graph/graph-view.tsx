@@ -13,6 +13,7 @@ import { createLiveClock } from './live-clock';
 import { type Clock, SPEEDS, tick } from './replay-clock';
 import { TimelineView } from '../timeline/timeline-view';
 import { decodeGraph } from './graph-data';
+import { collapseBoundaries } from './graph-collapse';
 import { perfHook } from './perf-hook';
 
 const EDGE_VERB: Record<GraphData['edges'][number]['kind'], string> = { access: '', assumes: 'assumed ', uses: 'used ', from: '', opens: 'opened ', as: 'ran as ', flows: 'flows to ' };
@@ -32,7 +33,9 @@ export function GraphView({ casePath }: { casePath: string }) {
   const [base, setBase] = useState<GraphData | null>(null);
   /** Neighbours the analyst expanded beyond the filter, merged into the picture. */
   const [extra, setExtra] = useState<{ nodes: GraphData['nodes']; edges: GraphData['edges'] }>({ nodes: [], edges: [] });
-  const data = useMemo<GraphData | null>(() => {
+  /** Trust boundaries folded into one node each (an account the analyst is not looking at). */
+  const [collapsed, setCollapsed] = useState<Set<string>>(new Set());
+  const merged = useMemo<GraphData | null>(() => {
     if (!base) return null;
     if (extra.nodes.length === 0) return base;
     const ids = new Set(base.nodes.map((n) => n.id));
@@ -43,6 +46,12 @@ export function GraphView({ casePath }: { casePath: string }) {
       edges: [...base.edges, ...extra.edges.filter((e) => !keys.has(`${e.source}>${e.target}>${e.kind}`))],
     };
   }, [base, extra]);
+  const boundaries = useMemo(() => {
+    const seen = new Map<string, boolean>();
+    for (const n of merged?.nodes ?? []) if (n.boundary !== null && n.kind !== 'boundary') seen.set(n.boundary, (seen.get(n.boundary) ?? false) || n.external);
+    return [...seen].sort(([a], [b]) => (a < b ? -1 : 1));
+  }, [merged]);
+  const data = useMemo(() => (merged ? collapseBoundaries(merged, collapsed) : null), [merged, collapsed]);
   const [widthBy, setWidthBy] = useState<'events' | 'bytes'>('bytes');
   const [search, setSearch] = useState('');
   const [minEvents, setMinEvents] = useState(1);
@@ -287,6 +296,23 @@ export function GraphView({ casePath }: { casePath: string }) {
         <button type="button" title="the whole graph as a picture, at twice the screen's pixels" onClick={() => { const svg = exportSvg(); if (svg) void svgToPng(svg).then((b) => download('graph.png', b)); }}>PNG</button>
         <span className="muted small" data-testid="graph-stats">{data ? `${number(data.nodes.length)} nodes · ${number(data.edges.length)} edges · ${Math.round(data.elapsedMs)} ms${data.omitted.nodes ? ` · ${number(data.omitted.nodes)} small nodes folded` : ''}` : 'loading…'}</span>
       </div>
+      {boundaries.length > 1 && (
+        <div className="toolbar wrap-row small" role="group" aria-label="collapse boundaries">
+          <span className="muted">Collapse:</span>
+          {boundaries.map(([b, outside]) => (
+            <button
+              key={b}
+              type="button"
+              className={`chip${collapsed.has(b) ? ' pressed' : ''}${outside ? ' not' : ''}`}
+              aria-pressed={collapsed.has(b)}
+              title={collapsed.has(b) ? 'show its nodes again' : 'fold its nodes into one, keeping its flows in and out'}
+              onClick={() => setCollapsed((old) => { const next = new Set(old); if (next.has(b)) next.delete(b); else next.add(b); return next; })}
+            >
+              {collapsed.has(b) ? '▸' : '▾'} {b}{outside ? ' (outside)' : ''}
+            </button>
+          ))}
+        </div>
+      )}
       <div className="toolbar replay" aria-label="replay">
         {!clock ? (
           <button type="button" onClick={() => startReplay()} disabled={!data?.edges.length}>▶ Replay</button>
@@ -347,7 +373,8 @@ export function GraphView({ casePath }: { casePath: string }) {
             {layers.includes('addresses') && <> · <span className="dot address" /> source address</>}
             {layers.includes('sessions') && <> · ▲ session</>}
             {layers.includes('boundaries') && <> · ⬢ boundary, with its flows to other boundaries dashed</>}
-            {data?.omitted.nodes ? <> · dashed ring: smaller nodes folded together</> : null}
+            {path?.found && <> · <span className="line" style={{ background: COLOR.path }} /> the path found</>}
+            {data?.omitted.nodes || collapsed.size > 0 ? <> · dashed ring: nodes folded together (smaller ones, or a collapsed boundary)</> : null}
           </p>
         </div>
         <aside className="graph-side">
