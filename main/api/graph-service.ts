@@ -1,3 +1,4 @@
+import { rerouteEdges } from '../../shared/graph-merge';
 import type { EventFilter } from '../../shared/api';
 import type { GraphData, GraphEdge, GraphLayer, GraphNode, GraphWire, TimelineData, TimelineStack } from '../../shared/graph';
 import { graphToIpc } from '../../shared/graph-arrow';
@@ -209,33 +210,9 @@ export function foldSmallNodes(nodes: GraphNode[], edges: GraphEdge[], maxNodes:
     groups.set(id, g);
   }
   for (const g of groups.values()) g.label = `${g.members!.toLocaleString('en-US')} smaller ${g.type === 'identity' ? 'identities' : 'resources'}`;
-  const merged = new Map<string, GraphEdge>();
-  for (const e of edges) {
-    const source = into.get(e.source) ?? e.source;
-    const target = into.get(e.target) ?? e.target;
-    if (source === e.source && target === e.target) {
-      merged.set(`${source}>${target}>${e.kind}`, e);
-      continue;
-    }
-    const key = `${source}>${target}>${e.kind}`;
-    const have = merged.get(key);
-    if (!have) {
-      merged.set(key, { ...e, source, target, operations: [...e.operations] });
-      continue;
-    }
-    have.events += e.events;
-    have.bytes += e.bytes;
-    have.failures += e.failures;
-    for (const op of e.operations) if (have.operations.length < 6 && !have.operations.includes(op)) have.operations.push(op);
-    if (e.first < have.first) have.first = e.first;
-    if (e.last > have.last) have.last = e.last;
-    have.crossBoundary ||= e.crossBoundary;
-    have.external ||= e.external;
-    have.unknownBoundary ||= e.unknownBoundary;
-  }
   return {
     nodes: [...kept, ...groups.values()],
-    edges: [...merged.values()],
+    edges: rerouteEdges(edges, into, { maxOperations: 6, dropLoops: false }),
     omitted: { nodes: folded.length, events: folded.filter((n) => n.kind === 'resource').reduce((s, n) => s + n.events, 0) },
   };
 }

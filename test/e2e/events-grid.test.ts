@@ -1,13 +1,10 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CasePool } from '../../main/api/case-pool';
 import { CaseStore } from '../../main/case-store/case-store';
-import { importBundles } from '../../main/ingest/importer';
-import { type WebServer, startWebServer } from '../../main/web/server';
-import { tempDir } from '../helpers/builders';
-import { RENDERER, ROOT, SHOTS, axeViolations, launchChromium } from '../helpers/browser';
+import type { WebServer } from '../../main/web/server';
+import { type FixtureServer, fixtureServer } from '../helpers/fixture-server';
+import { SHOTS, axeViolations } from '../helpers/browser';
 
 /**
  * The events grid as a Timeline Explorer user works it, in Chromium through web mode: filters
@@ -20,7 +17,7 @@ describe('the events grid', () => {
   let browser: Browser;
   let casePath: string;
   let page: Page;
-  const pool = new CasePool();
+  let fixture: FixtureServer;
   const errors: string[] = [];
   const count = async (sql: string, params: Record<string, string> = {}) => {
     const store = await CaseStore.open(casePath, { readOnly: true });
@@ -35,22 +32,13 @@ describe('the events grid', () => {
   const events = (n: number) => `${n.toLocaleString('en-US')} events`;
 
   beforeAll(async () => {
-    casePath = join(tempDir(), 'grid.duckdb');
-    const store = await CaseStore.open(casePath, { create: true });
-    await importBundles(store, [join(ROOT, 'fixtures/incident-0214/bundle.zip')]);
-    store.close();
-    server = await startWebServer({ rendererDir: RENDERER, context: { allowedCases: new Set([casePath]), pool } });
-    browser = await launchChromium();
-    mkdirSync(SHOTS, { recursive: true });
+    fixture = await fixtureServer('grid.duckdb');
+    ({ casePath, server, browser } = fixture);
     page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(`${server.url}&case=${encodeURIComponent(casePath)}#events`);
   }, 120_000);
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await pool.closeAll();
-  });
+  afterAll(() => fixture?.close());
 
   it('applies a text filter as the analyst types, showing it is waiting, then applied', async () => {
     await expect.poll(shown, { timeout: 20_000 }).toBe(events(await count('')));

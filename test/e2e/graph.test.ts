@@ -1,15 +1,14 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IncidentGroundTruth } from '../../fixtures/generate/incident-bundle';
-import { CasePool } from '../../main/api/case-pool';
+import type { CasePool } from '../../main/api/case-pool';
 import { CaseStore } from '../../main/case-store/case-store';
 import { runDetections } from '../../main/detect/engine';
-import { importBundles } from '../../main/ingest/importer';
-import { type WebServer, startWebServer } from '../../main/web/server';
-import { tempDir } from '../helpers/builders';
-import { RENDERER, ROOT, SHOTS, launchChromium } from '../helpers/browser';
+import type { WebServer } from '../../main/web/server';
+import { type FixtureServer, fixtureServer } from '../helpers/fixture-server';
+import { ROOT, SHOTS } from '../helpers/browser';
 
 /** The graph, the timeline and the replay on the 02:14 fixture, in Debian's Chromium through web mode. */
 const truth = JSON.parse(readFileSync(join(ROOT, 'fixtures/incident-0214/ground-truth.json'), 'utf8')) as IncidentGroundTruth;
@@ -20,22 +19,14 @@ describe('graph, timeline and replay in a real browser', () => {
   let server: WebServer;
   let browser: Browser;
   let casePath: string;
-  const pool = new CasePool();
+  let pool: CasePool;
+  let fixture: FixtureServer;
 
   beforeAll(async () => {
-    casePath = join(tempDir(), 'incident.duckdb');
-    const store = await CaseStore.open(casePath, { create: true });
-    await importBundles(store, [join(ROOT, 'fixtures/incident-0214/bundle.zip')]);
-    store.close();
-    server = await startWebServer({ rendererDir: RENDERER, context: { allowedCases: new Set([casePath]), pool } });
-    browser = await launchChromium();
-    mkdirSync(SHOTS, { recursive: true });
+    fixture = await fixtureServer('incident.duckdb');
+    ({ casePath, pool, server, browser } = fixture);
   }, 120_000);
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await pool.closeAll();
-  });
+  afterAll(() => fixture?.close());
 
   const open = async (hash: string): Promise<Page> => {
     const page = await browser.newPage({ viewport: { width: 1500, height: 1200 } });

@@ -1,14 +1,12 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IncidentGroundTruth } from '../../fixtures/generate/incident-bundle';
-import { CasePool } from '../../main/api/case-pool';
-import { CaseStore } from '../../main/case-store/case-store';
-import { importBundles } from '../../main/ingest/importer';
-import { type WebServer, startWebServer } from '../../main/web/server';
+import type { WebServer } from '../../main/web/server';
 import { tempDir } from '../helpers/builders';
-import { RENDERER, ROOT, SHOTS, axeViolations, launchChromium } from '../helpers/browser';
+import { type FixtureServer, fixtureServer } from '../helpers/fixture-server';
+import { ROOT, SHOTS, axeViolations } from '../helpers/browser';
 
 /**
  * The story as a responder walks it, in Debian's Chromium through web mode: the case home leads
@@ -24,25 +22,16 @@ describe('the story, from the case home to a downloaded report', () => {
   let browser: Browser;
   let casePath: string;
   let page: Page;
-  const pool = new CasePool();
+  let fixture: FixtureServer;
   const errors: string[] = [];
 
   beforeAll(async () => {
-    casePath = join(tempDir(), 'incident.duckdb');
-    const store = await CaseStore.open(casePath, { create: true });
-    await importBundles(store, [join(ROOT, 'fixtures/incident-0214/bundle.zip')]);
-    store.close();
-    server = await startWebServer({ rendererDir: RENDERER, context: { allowedCases: new Set([casePath]), pool } });
-    browser = await launchChromium();
-    mkdirSync(SHOTS, { recursive: true });
+    fixture = await fixtureServer('incident.duckdb');
+    ({ casePath, server, browser } = fixture);
     page = await browser.newPage({ viewport: { width: 1440, height: 1000 }, acceptDownloads: true });
     page.on('pageerror', (e) => errors.push(e.message));
   }, 120_000);
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await pool.closeAll();
-  });
+  afterAll(() => fixture?.close());
 
   const serious = async () => (await axeViolations(page)).filter((v) => v.impact === 'serious' || v.impact === 'critical');
 

@@ -86,6 +86,20 @@ function TimeField({ name }: { name: 'from' | 'to' }) {
   );
 }
 
+/** A filter with a few fixed values, or any. */
+function ChoiceField<K extends 'status' | 'marked'>({ name, choices }: { name: K; choices: NonNullable<EventFilter[K]>[] }) {
+  const { filter, setFilter } = useView();
+  return (
+    <label className={`filter-field ${filter[name] ? 'applied' : 'off'}`}>
+      {name}
+      <select aria-label={`filter ${name}`} value={filter[name] ?? ''} onChange={(e) => setFilter({ [name]: e.target.value || undefined } as Partial<EventFilter>)}>
+        <option value="">any</option>
+        {choices.map((c) => <option key={c} value={c}>{c}</option>)}
+      </select>
+    </label>
+  );
+}
+
 /** The filter bar of the events view: every filter in force is visible here, and removable. */
 export function EventFilters({ counting, total }: { counting: boolean; total: string }) {
   const { filter, setFilter, clearFilter } = useView();
@@ -97,23 +111,9 @@ export function EventFilters({ counting, total }: { counting: boolean; total: st
       <TextField name="operation" label="operation" />
       <TextField name="resource" label="resource" />
       <TextField name="source" label="source" />
-      <label className={`filter-field ${filter.status ? 'applied' : 'off'}`}>
-        status
-        <select aria-label="filter status" value={filter.status ?? ''} onChange={(e) => setFilter({ status: (e.target.value || undefined) as 'success' | 'failure' | undefined })}>
-          <option value="">any</option>
-          <option value="success">success</option>
-          <option value="failure">failure</option>
-        </select>
-      </label>
+      <ChoiceField name="status" choices={['success', 'failure']} />
       <TextField name="text" label="text in raw" find />
-      <label className={`filter-field ${filter.marked ? 'applied' : 'off'}`}>
-        marked
-        <select aria-label="filter marked" value={filter.marked ?? ''} onChange={(e) => setFilter({ marked: (e.target.value || undefined) as 'bookmarked' | 'tagged' | undefined })}>
-          <option value="">any</option>
-          <option value="bookmarked">bookmarked</option>
-          <option value="tagged">tagged</option>
-        </select>
-      </label>
+      <ChoiceField name="marked" choices={['bookmarked', 'tagged']} />
       <label className={`filter-field check ${filter.nhi ? 'applied' : 'off'}`}>
         machines only
         <input type="checkbox" aria-label="machines only" checked={filter.nhi === true} onChange={(e) => setFilter({ nhi: e.target.checked ? true : undefined })} />

@@ -1,4 +1,5 @@
-import type { GraphData, GraphEdge, GraphNode } from '../../../shared/graph';
+import type { GraphData, GraphNode } from '../../../shared/graph';
+import { rerouteEdges } from '../../../shared/graph-merge';
 
 /** The id of the node that stands for a collapsed boundary. */
 export const collapsedId = (boundary: string) => `collapsed:${boundary}`;
@@ -35,26 +36,5 @@ export function collapseBoundaries(data: GraphData, collapsed: Set<string>): Gra
     }
   }
   for (const g of folded.values()) g.label = `${g.boundary} (${g.members} collapsed)`;
-  const merged = new Map<string, GraphEdge>();
-  for (const e of data.edges) {
-    const source = owner.get(e.source) ?? e.source;
-    const target = owner.get(e.target) ?? e.target;
-    if (source === target) continue;
-    const key = `${source}>${target}>${e.kind}`;
-    const had = merged.get(key);
-    if (!had) {
-      merged.set(key, { ...e, source, target, operations: [...e.operations] });
-      continue;
-    }
-    had.events += e.events;
-    had.bytes += e.bytes;
-    had.failures += e.failures;
-    for (const op of e.operations) if (!had.operations.includes(op) && had.operations.length < 20) had.operations.push(op);
-    if (e.first < had.first) had.first = e.first;
-    if (e.last > had.last) had.last = e.last;
-    had.crossBoundary ||= e.crossBoundary;
-    had.external ||= e.external;
-    had.unknownBoundary ||= e.unknownBoundary;
-  }
-  return { ...data, nodes, edges: [...merged.values()] };
+  return { ...data, nodes, edges: rerouteEdges(data.edges, owner, { maxOperations: 20, dropLoops: true }) };
 }
