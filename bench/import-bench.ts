@@ -43,6 +43,8 @@ interface Result {
   events: number;
   ms: number;
   maxRssBytes: number;
+  storage: import('../main/case-store/case-storage').CaseStorage | null;
+  rawReadMs: number | null;
 }
 
 function runChild(mode: 'import' | 'read_json'): Result {
@@ -80,6 +82,12 @@ console.log(
   `  duckdb read_json ${(base / 1000).toFixed(2).padStart(7)} s  ${fmt(results.read_json[0]!.events / (base / 1000)).padStart(9)} events/s  ${(compressed / 1e6 / (base / 1000)).toFixed(1).padStart(6)} MB/s (compressed)  peak RSS ${mb(Math.max(...results.read_json.map((r) => r.maxRssBytes)))} MB`,
 );
 console.log(`  ratio: the import takes ${(imp / base).toFixed(2)}x the time of read_json (which keeps no raw records, provenance or dedupe)`);
+const storage = results.import[0]!.storage;
+if (storage) {
+  console.log(`  case file ${mb(storage.fileBytes)} MB = ${(storage.fileBytes / compressed).toFixed(1)}x the ${mb(compressed)} MB of .json.gz evidence (target ≤ 4x); largest tables:`);
+  console.log(`  one event's raw record, provenance and chain (the side panel): median ${results.import[0]!.rawReadMs?.toFixed(1)} ms over 21 events`);
+  for (const t of storage.tables.slice(0, 6)) console.log(`    ${t.table.padEnd(20)} ${mb(t.bytes).padStart(6)} MB  ${fmt(t.rows).padStart(10)} rows  ${t.compression.join(', ')}`);
+}
 if (importEvents !== events) console.log(`  WARNING: imported ${fmt(importEvents)} events, expected ${fmt(events)}`);
 
 function listFiles(dir: string): string[] {

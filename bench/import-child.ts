@@ -5,7 +5,9 @@
 import { rmSync } from 'node:fs';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { CaseStore } from '../main/case-store/case-store';
+import { type CaseStorage, caseStorage } from '../main/case-store/case-storage';
 import { importBundles } from '../main/ingest/importer';
+import { eventDetail } from '../main/api/events-service';
 
 const [mode, dir, casePath] = process.argv.slice(2) as [string, string, string];
 rmSync(casePath, { force: true });
@@ -32,4 +34,22 @@ if (mode === 'import') {
   throw new Error(`unknown mode ${mode}`);
 }
 const ms = performance.now() - started;
-process.stdout.write(`${JSON.stringify({ mode, events, ms, maxRssBytes: process.resourceUsage().maxRSS * 1024 })}\n`);
+const maxRssBytes = process.resourceUsage().maxRSS * 1024;
+// The case's size, after the clock stopped: what the evidence became on disk, table by table.
+let storage: CaseStorage | null = null;
+let rawReadMs: number | null = null;
+if (mode === 'import') {
+  const store = await CaseStore.open(casePath, { readOnly: true });
+  storage = await caseStorage(store);
+  // Raw-read latency: what opening one event's record in the side panel costs, for 21 events spread over the case.
+  const uids = await store.read<{ event_uid: string }>(`SELECT event_uid FROM events USING SAMPLE 21 ROWS`);
+  const times: number[] = [];
+  for (const { event_uid } of uids) {
+    const t0 = performance.now();
+    await eventDetail(store, event_uid);
+    times.push(performance.now() - t0);
+  }
+  rawReadMs = times.sort((a, b) => a - b)[Math.floor(times.length / 2)] ?? null;
+  store.close();
+}
+process.stdout.write(`${JSON.stringify({ mode, events, ms, maxRssBytes, storage, rawReadMs })}\n`);

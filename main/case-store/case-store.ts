@@ -86,6 +86,10 @@ export class CaseStore {
     const instance = await createInstance(path, {
       access_mode: options.readOnly ? 'READ_ONLY' : 'READ_WRITE',
       ...(options.memoryLimit ? { memory_limit: options.memoryLimit } : {}),
+      // A new case is written in DuckDB's 1.2 storage format, the first that compresses text with
+      // zstd: the verbatim records take a twentieth of their size instead of half (see schema-v1).
+      // A case made before keeps its format; it opens and works as it did.
+      ...(exists ? {} : { storage_compatibility_version: CASE_STORAGE_VERSION }),
     });
     const connection = await instance.connect();
     await connection.run(`SET TimeZone = 'UTC'`);
@@ -292,6 +296,9 @@ export class CaseStore {
     if (this.ownsInstance) this.instance.closeSync();
   }
 }
+
+/** The storage format new cases are written in. */
+export const CASE_STORAGE_VERSION = 'v1.2.0';
 
 async function createInstance(path: string, config: Record<string, string>): Promise<DuckDBInstance> {
   try {

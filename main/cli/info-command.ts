@@ -1,4 +1,5 @@
 import { caseInfo } from '../case-store/case-info';
+import { caseStorage } from '../case-store/case-storage';
 import { EXIT } from './exit-codes';
 import { bytes, table, tail } from './format';
 import { type ParsedArgs, positiveNumber, requireCase, withCase } from './main';
@@ -6,9 +7,9 @@ import { type ParsedArgs, positiveNumber, requireCase, withCase } from './main';
 export async function runInfo(args: ParsedArgs): Promise<number> {
   const casePath = requireCase(args);
   const top = positiveNumber(args, 'top') ?? 10;
-  const info = await withCase(casePath, { readOnly: true }, (store) => caseInfo(store, top));
+  const [info, storage] = await withCase(casePath, { readOnly: true }, async (store) => [await caseInfo(store, top), await caseStorage(store)] as const);
   if (args.values.json === true) {
-    process.stdout.write(`${JSON.stringify(info, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ ...info, storage }, null, 2)}\n`);
     return EXIT.ok;
   }
   const out: string[] = [];
@@ -41,6 +42,15 @@ export async function runInfo(args: ParsedArgs): Promise<number> {
     table(
       ['top actor', 'nhi', 'type', 'events', 'failures'],
       info.topActors.map((a) => [tail(a.actorUid, 70), a.isNhi === null ? '?' : a.isNhi ? 'machine' : 'human', a.actorType ?? '', a.events, a.failures]),
+    ),
+  );
+  // Where the file's bytes go; the evidence's own size gives the ratio issue 16 tracks.
+  out.push(
+    '',
+    `Case file: ${bytes(storage.fileBytes)}${info.evidence.bytes > 0 ? ` (${(storage.fileBytes / info.evidence.bytes).toFixed(1)}× the imported evidence)` : ''}`,
+    table(
+      ['table', 'rows', 'stored', 'text compression'],
+      storage.tables.filter((t) => t.bytes > 0 || t.rows > 0).map((t) => [t.table, t.rows, bytes(t.bytes), t.compression.join(', ')]),
     ),
   );
   process.stdout.write(`${out.join('\n')}\n`);

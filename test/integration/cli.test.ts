@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CaseStore } from '../../main/case-store/case-store';
@@ -53,6 +53,16 @@ describe('the nhi CLI', () => {
     const text = nhi('info', '--case', casePath);
     expect(text.stdout).toContain('Time range (UTC): 2026-03-16T12:00:00.000000Z → 2026-03-16T12:00:29.000000Z');
     expect(text.stdout).toContain('Identities: 1 (1 machines, 0 humans)');
+    // Where the file's bytes go, table by table; the verbatim records are stored with zstd.
+    const storage = parsed.storage as { fileBytes: number; tables: { table: string; rows: number; bytes: number; compression: string[] }[] };
+    expect(storage.fileBytes).toBe(statSync(casePath).size);
+    const events = storage.tables.find((t) => t.table === 'events')!;
+    expect(events).toMatchObject({ rows: 30 });
+    expect(events.bytes).toBeGreaterThan(0);
+    expect(events.compression).toContain('ZSTD');
+    expect(storage.tables.reduce((n, t) => n + t.bytes, 0)).toBeLessThanOrEqual(storage.fileBytes);
+    expect(text.stdout).toMatch(/Case file: [\d.]+ [KM]B \([\d.]+× the imported evidence\)/);
+    expect(text.stdout).toMatch(/events\s*│\s*30\s*│/);
   });
 
   it('verify exits 0 on a good case and 1 when an evidence row was altered', async () => {
