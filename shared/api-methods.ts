@@ -32,7 +32,7 @@ export const API_METHODS = [
   'timeline.histogram',
   'views.save',
   'views.list',
-  'identities.list',
+  'identities.page',
   'sql.query',
   'events.query',
   'events.count',

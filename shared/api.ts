@@ -19,6 +19,8 @@ export { API_METHODS, type ApiMethod, channelOf, isApiMethod };
 export { EVENT_PAGE_COLUMNS, EVENT_SORT_COLUMNS, VALUE_FIELDS } from './event-columns';
 
 const casePath = z.string().min(1, 'a case path is required').max(4096);
+const identitySort = z.object({ key: z.enum(['display', 'isNhi', 'type', 'confidence', 'events', 'lastSeen']), descending: z.boolean() }).strict();
+export type IdentitySort = z.infer<typeof identitySort>;
 const valueField = z.union([z.enum(VALUE_FIELDS), z.string().regex(RAW_FIELD, 'a raw field is raw:/json/pointer')]);
 const valueMatch = z.object({ field: valueField, value: z.string().max(4096).nullable(), not: z.boolean() }).strict();
 export type ValueMatch = z.infer<typeof valueMatch>;
@@ -104,7 +106,18 @@ export const API_REQUESTS = {
   'timeline.histogram': z.object({ casePath, filter: eventFilter, buckets: z.number().int().min(10).max(2000).optional(), stackBy: z.enum(['nhi', 'source', 'category']).optional() }).strict(),
   'views.save': z.object({ casePath, name: z.string().trim().min(1, 'a view needs a name').max(120), state: savedViewState }).strict(),
   'views.list': z.object({ casePath }).strict(),
-  'identities.list': z.object({ casePath, nhi: z.boolean().optional() }).strict(),
+  /** One page of the identities list, filtered and sorted by the database. */
+  'identities.page': z
+    .object({
+      casePath,
+      nhi: z.boolean().optional(),
+      type: z.string().max(64).optional(),
+      text: z.string().max(512).optional(),
+      sort: identitySort,
+      offset: z.number().int().min(0),
+      limit: z.number().int().min(1).max(1000),
+    })
+    .strict(),
   'events.query': z
     .object({
       casePath,
@@ -148,6 +161,15 @@ export interface IdentitySummary {
   reason: string | null;
   events: number;
   lastSeen: string;
+}
+
+/** A page of identities: `total` match the filter, `all` are in the case. */
+export interface IdentityPage {
+  total: number;
+  all: number;
+  offset: number;
+  rows: IdentitySummary[];
+  types: string[];
 }
 
 /** A SQL console result: the rows as an Arrow IPC stream (base64), decoded in the renderer. */
@@ -308,7 +330,7 @@ export interface ApiResponses {
   'timeline.histogram': TimelineData;
   'views.save': SavedView;
   'views.list': SavedView[];
-  'identities.list': IdentitySummary[];
+  'identities.page': IdentityPage;
   'sql.query': SqlResult;
   'events.query': EventPage;
   'events.count': { total: number };

@@ -23,6 +23,7 @@ import { graphQuery, graphWire, timelineHistogram } from './graph-service';
 import { graphPath, resourceTouchers } from './session-paths';
 import { evidenceList, quarantineList } from './evidence-service';
 import { countEvents, eventDetail, eventValues, queryEvents } from './events-service';
+import { identityPage } from './identities-service';
 import { cancelImportJob, importJobStatus, startImportJob } from './import-jobs';
 import { defaultRecentFile, readRecentCases, rememberCase } from './recent-cases';
 import { SqlError, runAnalystSql } from './sql-console';
@@ -223,15 +224,8 @@ const HANDLERS: Handlers = {
         journalSeq: r.journal_seq,
       })),
     ),
-  'identities.list': (request, context) =>
-    withReadOnlyCase(request.casePath, context, async (store) => {
-      const rows = await store.read<{ uid: string; display: string | null; type: string; is_nhi: boolean | null; confidence: number; reason: string | null; events: number; last_seen: string }>(
-        `SELECT uid, coalesce(label, display) AS display, type, is_nhi, confidence, reasons[1].detail AS reason, events, last_seen FROM identities
-         ${request.nhi === undefined ? '' : 'WHERE is_nhi = $nhi'} ORDER BY events DESC, uid`,
-        request.nhi === undefined ? {} : { nhi: request.nhi },
-      );
-      return rows.map((r) => ({ uid: r.uid, display: r.display, type: r.type, isNhi: r.is_nhi, confidence: r.confidence, reason: r.reason, events: r.events, lastSeen: r.last_seen }));
-    }),
+  'identities.page': (request, context) =>
+    withReadOnlyCase(request.casePath, context, (store) => identityPage(store, { nhi: request.nhi, type: request.type, text: request.text, sort: request.sort, offset: request.offset, limit: request.limit })),
   'sql.query': async (request, context) => {
     const absolute = allowed(request.casePath, context);
     if (poolOf(context).isWriting(absolute)) throw new CaseError('case_busy', 'an import is writing this case; the read-only SQL console opens it when the import has finished');
