@@ -127,6 +127,12 @@ export const API_REQUESTS = {
       limit: z.number().int().min(1).max(1000),
       /** Count every match too (default); later pages of the same query can skip it. */
       withTotal: z.boolean().optional(),
+      /**
+       * Keyset paging when sorted by time: the page starts after this event (the last one of the
+       * page before) instead of skipping \`offset\` rows, which costs the same deep in a long
+       * list as at its top. \`offset\` then only says where the page goes.
+       */
+      after: z.object({ time: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/), uid: z.string().min(1).max(512) }).strict().optional(),
     })
     .strict(),
   'events.count': z.object({ casePath, filter: eventFilter }).strict(),

@@ -93,4 +93,20 @@ describe('the events grid queries on the 02:14 incident', () => {
     expect(schema.safeParse({ casePath: 'c.duckdb', filter: {}, field: "raw:/a') OR 1=1 --" }).success).toBe(true); // bound, never spliced
     expect(API_REQUESTS['events.query'].safeParse({ casePath: 'c', filter: { match: [{ field: 'bogus', value: 'x', not: false }] }, offset: 0, limit: 1 }).success).toBe(false);
   });
+
+  it('pages by keyset when sorted by time: the same rows as skipping, either direction, with a filter', async () => {
+    for (const [filter, descending] of [[{}, false], [{}, true], [{ operation: 'GetObject' }, false], [{ operation: 'GetObject' }, true]] as const) {
+      const sort = { column: 'time' as const, descending };
+      const byOffset = rowsOf((await queryEvents(store, { filter, sort, offset: 400, limit: 200 })).arrow);
+      const before = rowsOf((await queryEvents(store, { filter, sort, offset: 399, limit: 1 })).arrow)[0]!;
+      const byKeyset = rowsOf((await queryEvents(store, { filter, sort, offset: 400, limit: 200, after: { time: String(before.time), uid: String(before.event_uid) } })).arrow);
+      expect(byKeyset.map((r) => r.event_uid)).toEqual(byOffset.map((r) => r.event_uid));
+      expect(byKeyset).toHaveLength(200);
+    }
+    // Other sorts ignore the anchor and skip rows as before.
+    const sort = { column: 'operation' as const, descending: false };
+    const anchor = { time: '2026-02-14T02:14:05.000000Z', uid: 'x' };
+    expect(rowsOf((await queryEvents(store, { filter: {}, sort, offset: 10, limit: 5, after: anchor })).arrow).map((r) => r.event_uid))
+      .toEqual(rowsOf((await queryEvents(store, { filter: {}, sort, offset: 10, limit: 5 })).arrow).map((r) => r.event_uid));
+  });
 });

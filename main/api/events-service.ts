@@ -123,7 +123,14 @@ export async function eventValues(store: CaseStore, filter: EventFilter, field: 
 
 export async function queryEvents(
   store: CaseStore,
-  request: { filter: EventFilter; sort?: { column: string; descending: boolean } | undefined; offset: number; limit: number; withTotal?: boolean | undefined },
+  request: {
+    filter: EventFilter;
+    sort?: { column: string; descending: boolean } | undefined;
+    offset: number;
+    limit: number;
+    withTotal?: boolean | undefined;
+    after?: { time: string; uid: string } | undefined;
+  },
 ): Promise<EventPage> {
   const { sql, params } = eventWhere(request.filter);
   const from = `FROM events e LEFT JOIN identities i ON i.uid = e.actor_uid ${sql}`;
@@ -143,9 +150,22 @@ export async function queryEvents(
   // columns for those 200 rows only. Reading every shown column for every match before the
   // top-N cost twice as long (24 → 9 ms for 600,000 matches on 1 M events).
   const identities = request.filter.nhi === undefined ? '' : 'LEFT JOIN identities i ON i.uid = e.actor_uid';
+  // Sorted by time (ties by id, ascending either way) a page can start after a known event: the
+  // storage's time ranges skip what comes before, 57 → 13 ms at row 900,000 of 1 M.
+  const byTime = !sort || sort.column === 'time';
+  const keyset = request.after && byTime
+    ? {
+        where: `${sql ? `${sql} AND` : 'WHERE'} (e.time ${sort?.descending ? '<' : '>'} CAST($after_time AS TIMESTAMP) OR (e.time = CAST($after_time AS TIMESTAMP) AND e.event_uid > $after_uid))`,
+        offset: 0,
+      }
+    : { where: sql, offset: request.offset };
+  if (request.after && byTime) {
+    params.after_time = request.after.time.replace('Z', '');
+    params.after_uid = request.after.uid;
+  }
   const rows = await store.read<Record<string, unknown>>(
     `WITH top AS (
-       SELECT e.rowid AS rid FROM events e ${identities} ${sql} ORDER BY ${order('e', 'time')} LIMIT ${request.limit} OFFSET ${request.offset}),
+       SELECT e.rowid AS rid FROM events e ${identities} ${keyset.where} ORDER BY ${order('e', 'time')} LIMIT ${request.limit} OFFSET ${keyset.offset}),
      page AS (
        SELECT e.event_uid, e.time AS at, strftime(e.time, '%Y-%m-%dT%H:%M:%S.%fZ') AS time, e.source, e.actor_uid, coalesce(i.label, i.display, e.actor_display) AS actor_display,
          i.is_nhi, e.operation, e.resource_uid, e.src_ip, e.status, e.bytes_out, e.bytes_in,
