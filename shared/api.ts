@@ -169,13 +169,13 @@ export interface IdentitySummary {
   lastSeen: string;
 }
 
-/** A page of identities: `total` match the filter, `all` are in the case. */
+/** A page of identities: `total` match the filter; with the first page, `all` in the case and their types. */
 export interface IdentityPage {
   total: number;
-  all: number;
+  all: number | null;
   offset: number;
   rows: IdentitySummary[];
-  types: string[];
+  types: string[] | null;
 }
 
 /** A SQL console result: the rows as an Arrow IPC stream (base64), decoded in the renderer. */

@@ -63,7 +63,7 @@ export const GRID_COLUMNS: readonly GridColumn[] = [
 /**
  * Cuts a long value in the middle, keeping both ends. A path-like value (an object ARN, a URL)
  * keeps its first segment (the bucket) and its last (the object's name) whole when they fit:
- * `arn:aws:s3:::exfil-drop/…/part-0001.parquet`.
+ * `arn:aws:s3:::some-bucket/…/part-0001.parquet`.
  */
 export function shortenMiddle(text: string, max: number): string {
   if (text.length <= max || max < 5) return text;

@@ -25,19 +25,22 @@ export interface StoredFinding {
   evidence: string[];
 }
 
+/** What one rule did in a detection run. */
+export interface RuleRun {
+  id: string;
+  kind: 'builtin' | 'sigma';
+  title: string;
+  findings: number;
+  events: number;
+  ms: number;
+  error: string | null;
+  /** For rules that need history: how many the evidence let it judge (some by their peers' baseline), and why not the rest. */
+  coverage?: { judged: number; total: number; byPeers: number; note: string | null } | null;
+}
+
 /** What one detection run did, rule by rule. */
 export interface DetectRunSummary {
-  rules: {
-    id: string;
-    kind: 'builtin' | 'sigma';
-    title: string;
-    findings: number;
-    events: number;
-    ms: number;
-    error: string | null;
-    /** For rules that need history: how many the evidence let it judge (some by their peers' baseline), and why not the rest. */
-    coverage?: { judged: number; total: number; byPeers: number; note: string | null } | null;
-  }[];
+  rules: RuleRun[];
   findings: number;
   /** Incidents the findings were linked into. */
   incidents: number;

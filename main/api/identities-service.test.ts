@@ -24,7 +24,7 @@ describe('the identities list, paged by the database', () => {
     expect(last.rows).toHaveLength(50);
     const [tail] = await store.read<{ uid: string }>(`SELECT uid FROM identities ORDER BY events DESC, uid LIMIT 1 OFFSET ${N - 1}`);
     expect(last.rows.at(-1)!.uid).toBe(tail!.uid);
-    expect(last.total).toBe(N);
+    expect(last).toMatchObject({ total: N, all: null, types: null });
     // Past the end: no rows, and still the true total.
     expect(await identityPage(store, { sort: { key: 'events', descending: true }, offset: N + 10, limit: 10 })).toMatchObject({ rows: [], total: N });
   });

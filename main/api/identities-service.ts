@@ -53,8 +53,10 @@ export async function identityPage(store: CaseStore, q: IdentityQuery): Promise<
     const [row] = await store.read<{ n: number }>(`SELECT count(*)::BIGINT AS n FROM identities ${filter}`, params);
     total = row?.n ?? 0;
   }
+  const summaries: IdentitySummary[] = rows.map((r) => ({ uid: r.uid, display: r.display, type: r.type, isNhi: r.is_nhi, confidence: r.confidence, reason: r.reason, events: r.events, lastSeen: r.last_seen }));
+  // The case's size and its types head the list: asked with the first page, not with every page scrolled to.
+  if (q.offset > 0) return { total, all: null, offset: q.offset, rows: summaries, types: null };
   const [all] = await store.read<{ n: number }>(`SELECT count(*)::BIGINT AS n FROM identities`);
   const types = await store.read<{ type: string }>(`SELECT DISTINCT type FROM identities ORDER BY type`);
-  const summaries: IdentitySummary[] = rows.map((r) => ({ uid: r.uid, display: r.display, type: r.type, isNhi: r.is_nhi, confidence: r.confidence, reason: r.reason, events: r.events, lastSeen: r.last_seen }));
   return { total, all: all?.n ?? 0, offset: q.offset, rows: summaries, types: types.map((t) => t.type) };
 }

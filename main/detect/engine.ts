@@ -5,7 +5,7 @@ import { sqlString } from '../ingest/sources/source-parser';
 import { BUILTIN_RULES } from './all-rules';
 import { buildIncidents } from './incidents';
 import { type BuiltinRule, EVIDENCE_CAP, type FindingRow, type Thresholds } from './builtin-rules';
-import type { StoredFinding } from '../../shared/findings';
+import type { RuleRun, StoredFinding } from '../../shared/findings';
 import type { CompiledSigmaRule, Severity } from './rule';
 
 export type { StoredFinding };
@@ -26,17 +26,7 @@ export interface DetectOptions {
   sigma?: CompiledSigmaRule[];
 }
 
-export interface RuleRun {
-  id: string;
-  kind: 'builtin' | 'sigma';
-  title: string;
-  findings: number;
-  events: number;
-  ms: number;
-  error: string | null;
-  /** For rules that need history: how many the evidence let it judge, and why not the rest. */
-  coverage?: { judged: number; total: number; byPeers: number; note: string | null } | null;
-}
+export type { RuleRun };
 
 export interface DetectReport {
   rules: RuleRun[];

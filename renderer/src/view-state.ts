@@ -4,7 +4,7 @@ import { API_REQUESTS, EVENT_SORT_COLUMNS, type EventFilter } from '../../shared
 /**
  * What the analyst is looking at: the view, the event filters (shared by every view: a window
  * brushed on the timeline filters the events and the graph too), the selected event and
- * identity, and the sort. It all lives in the URL hash (`#events?actor=backend-svc&event=…`), so
+ * identity, and the sort. It all lives in the URL hash (`#events?actor=deploy-bot&event=…`), so
  * a view can be bookmarked and comes back on reload, and Back returns to the previous view.
  */
 

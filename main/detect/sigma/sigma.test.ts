@@ -120,8 +120,8 @@ describe('SigmaHQ cloud rules on the fixtures and the real samples', () => {
 
   it('our rule for the exfil bucket matches exactly the ground truth’s copies, and runs as findings with the built-in rules', async () => {
     const truth = JSON.parse(readFileSync(join(ROOT, 'fixtures/incident-0214/ground-truth.json'), 'utf8')) as IncidentGroundTruth;
-    // A test-only rule (it names the fixture's bucket): kept out of the rules the app runs.
-    const custom = (await loadSigmaRules(join(__dirname, 'test-rules'))).rules.find((r) => r.file === 'exfil-external-bucket.yml')!;
+    // A test-only rule (it names the fixture's bucket), kept under test/: never among the rules the app runs.
+    const custom = (await loadSigmaRules(join(ROOT, 'test/sigma-rules'))).rules.find((r) => r.file === 'exfil-external-bucket.yml')!;
     const rows = await store.read<{ event_uid: string }>(`SELECT e.event_uid FROM events e WHERE e.source = 'aws.cloudtrail' AND (${custom.where})`);
     expect(new Set(rows.map((r) => r.event_uid))).toEqual(new Set(truth.incident!.event_ids.exfiltration_put));
     const report = await runDetections(store, { sigma: [...loaded.rules, custom] });
@@ -154,7 +154,7 @@ describe('SigmaHQ cloud rules on the fixtures and the real samples', () => {
       expect(await count('gcp_firewall_rule_modified_or_deleted.yml')).toBe(2);
       // Fields read from the record inside its wrapper (lookup-events' CloudTrailEvent string, AKS's
       // properties.log) and Sentinel's spellings on diagnostic exports.
-      const wrapped = await loadSigmaRules(join(__dirname, 'test-rules/wrapped'));
+      const wrapped = await loadSigmaRules(join(ROOT, 'test/sigma-rules/wrapped'));
       expect(wrapped.skipped).toEqual([]);
       const hits = async (title: string) => {
         const r = wrapped.rules.find((x) => x.title.startsWith(title))!;

@@ -80,6 +80,8 @@ export function GraphCanvas(props: CanvasProps) {
   const sim = useRef<Simulation<SimNode, SimLink> | null>(null);
   const simNodes = useRef<SimNode[]>([]);
   const simLinks = useRef<SimLink[]>([]);
+  /** Outside-boundary node ids, for the labels' colour: set with the nodes, not every frame. */
+  const outsideIds = useRef(new Set<string>());
   const size = useRef({ width: 1200, height: 640 });
   const transform = useRef<ZoomTransform>(zoomIdentity.translate(600, 320));
   /** Label widths by text, measured once: measuring every label every frame costs. */
@@ -393,7 +395,7 @@ export function GraphCanvas(props: CanvasProps) {
     }
     const widths = labelWidths.current;
     const measure = (text: string) => widths.get(text) ?? widths.set(text, ctx.measureText(text).width).get(text)!;
-    const outside = new Set(simNodes.current.filter((n) => n.external).map((n) => n.id));
+    const outside = outsideIds.current;
     // A halo in the background colour keeps a label legible where it crosses an edge.
     ctx.strokeStyle = '#0f1115';
     ctx.lineWidth = 3;
@@ -422,6 +424,7 @@ export function GraphCanvas(props: CanvasProps) {
     const byId = new Map(nodes.map((n) => [n.id, n]));
     const links: SimLink[] = p.edges.filter((e) => byId.has(e.source) && byId.has(e.target)).map((e) => ({ source: byId.get(e.source)!, target: byId.get(e.target)!, edge: e, firstMs: Date.parse(e.first), lastMs: Date.parse(e.last) }));
     simNodes.current = nodes;
+    outsideIds.current = new Set(nodes.filter((n) => n.external).map((n) => n.id));
     simLinks.current = links;
     sim.current?.stop();
     const known = nodes.filter((n) => p.positions.has(n.id)).length;

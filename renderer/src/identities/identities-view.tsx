@@ -50,8 +50,8 @@ export function IdentitiesView({ casePath }: { casePath: string }) {
     const { rows: got, total: matching } = r.value;
     if (page === 0) {
       setTotal(matching);
-      setAll(r.value.all);
-      setTypes(r.value.types);
+      setAll(r.value.all ?? 0);
+      setTypes(r.value.types ?? []);
       setRows(() => {
         const next = new Array<IdentitySummary | undefined>(matching);
         got.forEach((row, i) => (next[i] = row));
