@@ -1,7 +1,7 @@
 import { coverage } from '../integrity/coverage';
 import { EXIT } from './exit-codes';
 import { table, tail } from './format';
-import { type ParsedArgs, requireCase, withCase } from './main';
+import { type ParsedArgs, requireCase, withCase } from './args';
 
 /** `nhi coverage --case FILE [--json]`: what the evidence covers, its silences, and what it cannot answer. */
 export async function runCoverage(args: ParsedArgs): Promise<number> {

@@ -8,7 +8,7 @@ import { formatBytes, formatMoved } from '../../shared/format';
 import type { Incident } from '../../shared/findings';
 import { listIncidents } from '../detect/incidents';
 import { catalogMarkdown, ruleCatalog } from '../detect/rule-catalog';
-import { type ParsedArgs, UsageError, requireCase, withCase } from './main';
+import { type ParsedArgs, UsageError, requireCase, withCase } from './args';
 
 /** `--threshold large-transfer.absolute_bytes=5e8` (repeatable) → overrides per rule. */
 export function parseThresholds(values: readonly string[]): Record<string, Thresholds> {

@@ -1,5 +1,5 @@
 import { type DigestReport, type TrustedKeys, loadTrustedKeys } from '../integrity/cloudtrail-digests';
-import { type ParsedArgs, UsageError } from './main';
+import { type ParsedArgs, UsageError } from './args';
 
 /** `--trust-keys FILE`, loaded, or null when not given; a file with no usable key is a usage error. */
 export function trustKeysOption(args: ParsedArgs): TrustedKeys | null {

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { API_REQUESTS, type EventFilter } from '../../shared/api';
 import { EXPORT_FORMATS, type ExportFormat, exportEvents } from '../export/export-events';
 import { EXIT } from './exit-codes';
-import { type ParsedArgs, UsageError, requireCase, withCase } from './main';
+import { type ParsedArgs, UsageError, requireCase, withCase } from './args';
 
 export const EXPORT_OPTIONS = {
   case: { type: 'string' },

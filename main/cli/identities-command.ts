@@ -5,7 +5,7 @@ import { identityProfile, overrideIdentity } from '../analytics/profile';
 import { aliasIdentity } from '../analytics/links';
 import { EXIT } from './exit-codes';
 import { bytes, table, tail } from './format';
-import { type ParsedArgs, UsageError, requireCase, withCase } from './main';
+import { type ParsedArgs, UsageError, requireCase, withCase } from './args';
 
 interface IdentityRow {
   uid: string;

@@ -7,7 +7,7 @@ import { type Mapping, MappingError, loadMapping } from '../ingest/sources/mappe
 import { EXIT } from './exit-codes';
 import { digestText, trustKeysOption } from './digests-format';
 import { bytes, table, tail } from './format';
-import { type ParsedArgs, UsageError, positiveNumber, requireCase, withCase } from './main';
+import { type ParsedArgs, UsageError, positiveNumber, requireCase, withCase } from './args';
 
 export async function runImport(args: ParsedArgs): Promise<number> {
   const casePath = requireCase(args);

@@ -2,7 +2,7 @@ import { caseInfo } from '../case-store/case-info';
 import { caseStorage } from '../case-store/case-storage';
 import { EXIT } from './exit-codes';
 import { bytes, table, tail } from './format';
-import { type ParsedArgs, positiveNumber, requireCase, withCase } from './main';
+import { type ParsedArgs, positiveNumber, requireCase, withCase } from './args';
 
 export async function runInfo(args: ParsedArgs): Promise<number> {
   const casePath = requireCase(args);

@@ -1,7 +1,7 @@
 import { JOURNAL_ACTIONS, type TargetKind, appendJournal, readJournal, verifyJournal } from '../journal/journal';
 import { EXIT } from './exit-codes';
 import { table, tail } from './format';
-import { type ParsedArgs, UsageError, requireCase, withCase } from './main';
+import { type ParsedArgs, UsageError, requireCase, withCase } from './args';
 
 const STATUSES = ['new', 'confirmed', 'false_positive', 'resolved'] as const;
 

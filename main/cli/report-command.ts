@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { saveReport } from '../report/save-report';
 import { EXIT } from './exit-codes';
-import { type ParsedArgs, UsageError, requireCase, withCase } from './main';
+import { type ParsedArgs, UsageError, requireCase, withCase } from './args';
 
 /** `nhi report --case FILE --out report.html|report.pdf [--force]`: the auditor's report, journaled with its SHA-256. */
 export async function runReport(args: ParsedArgs): Promise<number> {

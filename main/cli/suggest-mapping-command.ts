@@ -1,7 +1,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { suggestMapping, suggestionYaml } from '../ingest/suggest-mapping';
 import { EXIT } from './exit-codes';
-import { type ParsedArgs, UsageError } from './main';
+import { type ParsedArgs, UsageError } from './args';
 
 export async function runSuggestMapping(args: ParsedArgs): Promise<number> {
   const [path, ...extra] = args.positionals;

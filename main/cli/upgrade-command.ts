@@ -1,6 +1,6 @@
 import { upgradeCase } from '../case-store/upgrade';
 import { EXIT } from './exit-codes';
-import { type ParsedArgs, requireCase } from './main';
+import { type ParsedArgs, requireCase } from './args';
 
 /** `nhi upgrade --case FILE`: the only way a case from an older build is migrated. */
 export async function runUpgrade(args: ParsedArgs): Promise<number> {

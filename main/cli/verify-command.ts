@@ -2,8 +2,8 @@ import { type VerifyReport, verifyCase } from '../integrity/verify';
 import { digestText, trustKeysOption } from './digests-format';
 import { EXIT } from './exit-codes';
 import { table, tail } from './format';
-import { type ParsedArgs, withCase } from './main';
-import { requireCase } from './main';
+import { type ParsedArgs, withCase } from './args';
+import { requireCase } from './args';
 
 export const VERIFY_OPTIONS = {
   case: { type: 'string' },

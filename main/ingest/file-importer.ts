@@ -1,14 +1,14 @@
 import type { CaseStore, HeldTransaction } from '../case-store/case-store';
 import { MerkleAccumulator } from '../integrity/merkle';
-import { appendProblems, detailedJsonErrors, insertDuplicatesAndCollisions, insertQuarantine, quarantineFileProblem } from './batch-sql';
+import { type BatchFileRow, insertEvidence, measureStaged, stageBatchFiles, writeStaged } from './batch-write';
+import { appendProblems, quarantineFileProblem } from './batch-sql';
 import type { ByteStream, HashingCounter } from './byte-streams';
 import type { ContainerInfo, EntryInfo, EntryProblemCode, LeafInfo, WalkVisitor } from './bundle-walker';
-import { decideDuplicates } from './dedupe';
 import type { ImportLimits } from './limits';
 import type { SplitProblem } from './record-splitter';
 import { type FileNote, splitRecords } from './record-source';
-import { DIGEST_COLUMNS, SIDE_RECORDS, SIDE_RECORD_IDS } from './sources/side-records';
-import { NORMALIZED_COLUMNS, sqlString } from './sources/source-parser';
+import { SIDE_RECORDS } from './sources/side-records';
+import { sqlString } from './sources/source-parser';
 import { type Normalizer, normalizeStaged } from './stage-sql';
 import { withTempCopy } from './temp-copy';
 
@@ -16,6 +16,11 @@ import { withTempCopy } from './temp-copy';
  * The walker's visitor during an import: stages each log file's records, commits whole files in
  * batches (evidence rows, events, resources, duplicates, quarantine in one transaction), and
  * writes a file too big to stage at once in parts inside one held transaction.
+ *
+ * The stages: the walker reads and decompresses (bundle-walker.ts), record-source.ts splits and
+ * hashes records into a lane's staging table, stage-sql.ts parses and maps them in DuckDB, and
+ * batch-write.ts writes them. Two lanes overlap the stages: while one batch is written, the
+ * next is split and parsed on the other connection.
  */
 
 export type FileStatus = 'imported' | 'duplicate' | 'resumed' | 'failed' | 'not_read';
@@ -69,6 +74,8 @@ export interface FileImporterOptions {
   limits: ImportLimits;
   normalizer: Normalizer;
   plausibleTimes: PlausibleTimes;
+  /** Records per batch (default 20,000); small values make many batches of a small bundle. */
+  batchRecords?: number;
   signal?: AbortSignal;
   onProgress?: (progress: ImportProgress) => void;
 }
@@ -90,12 +97,27 @@ export class FileImporter implements WalkVisitor {
   private nextFileNo = 0;
   /** The file being written in parts, inside its own open transaction. */
   private spill: Spill | null = null;
+  /** The connections that stage and commit batches, taking turns (see seal). */
+  private readonly lanes: Lane[];
+  /** The lane that records are staged into now. */
+  private lane: Lane;
+  /** The newest batch's commit: each batch writes only once the one before it has committed. */
+  private lastWrite: Promise<void> = Promise.resolve();
 
+  /**
+   * `store` takes the case-level writes (archives, unreadable inputs); `lanes` (connections on
+   * the same database, each with its own staging tables) stage and commit batches. With two
+   * lanes, one batch's JSON is parsed while the batch before it is written.
+   */
   constructor(
     private readonly store: CaseStore,
     private readonly importId: number,
     private readonly options: FileImporterOptions,
-  ) {}
+    lanes: readonly CaseStore[] = [store],
+  ) {
+    this.lanes = lanes.map((db) => ({ db, busy: Promise.resolve() }));
+    this.lane = this.lanes[0]!;
+  }
 
   addDiskBytes(n: number): void {
     this.progress.bytesRead += n;
@@ -123,6 +145,7 @@ export class FileImporter implements WalkVisitor {
       this.outcomes.push(outcome(info, 'archive', 'resumed', unfinished[0].evidence_id, info.sha256, 'an earlier import of this archive stopped half-way: resuming it'));
       return unfinished[0].evidence_id;
     }
+    await this.settled();
     const id = await this.nextEvidenceId();
     await this.store.transaction(() =>
       this.store.run(
@@ -157,6 +180,7 @@ export class FileImporter implements WalkVisitor {
    */
   async problem(info: EntryInfo, code: EntryProblemCode, message: string): Promise<void> {
     this.problems.push({ path: info.pathInBundle, code, message });
+    await this.settled();
     if (info.parentId !== null) {
       await this.store.transaction(() => quarantineFileProblem(this.store, info.parentId!, code, message));
       return;
@@ -197,14 +221,15 @@ export class FileImporter implements WalkVisitor {
     this.batch.push({ fileNo, info, sha256, size: stored.bytes, ...staged });
     this.batchRecords += staged.recordsTotal;
     this.batchBytes += staged.bytes;
-    if (this.batchRecords >= BATCH_RECORDS || this.batch.length >= BATCH_FILES || this.batchBytes >= BATCH_BYTES) await this.flush();
+    if (this.batchRecords >= (this.options.batchRecords ?? BATCH_RECORDS) || this.batch.length >= BATCH_FILES || this.batchBytes >= BATCH_BYTES) await this.seal('next lane');
   }
 
   /** Streams a file's records into the staging tables, tagged with the file's number in the batch. */
   private async stage(fileNo: number, info: LeafInfo, content: ByteStream): Promise<Staged> {
-    if (info.kind === 'parquet') return this.stageParquet(fileNo, content);
+    const db = this.lane.db;
+    if (info.kind === 'parquet') return this.stageParquet(db, fileNo, content);
     const problems: SplitProblem[] = [];
-    const appender = await this.store.appender('stage_raw');
+    const appender = await db.appender('stage_raw');
     let recordsRead = 0;
     let bytes = 0;
     let spilledAt = 0;
@@ -241,7 +266,7 @@ export class FileImporter implements WalkVisitor {
     appender.flushSync();
     appender.closeSync();
     const notes = [split.streamFailure, split.fileNote].filter((n): n is FileNote => n !== null).map((note) => ({ note, at: split.decompressedBytes }));
-    await appendProblems(this.store, fileNo, problems, notes);
+    await appendProblems(db, fileNo, problems, notes);
     return { recordsTotal: split.recordsTotal, format: split.format, bytes, contentSha256: split.contentSha256, recordsRoot: split.recordsRoot };
   }
 
@@ -251,16 +276,16 @@ export class FileImporter implements WalkVisitor {
    * the row's number in the file as its position (byte_offset 0). The evidence hash is of the
    * Parquet file itself; each record's hash is of its JSON rendering.
    */
-  private async stageParquet(fileNo: number, content: ByteStream): Promise<Staged> {
+  private async stageParquet(db: CaseStore, fileNo: number, content: ByteStream): Promise<Staged> {
     return withTempCopy(content, 'member.parquet', async (path, contentSha256) => {
       try {
-        await this.store.run(`INSERT INTO stage_raw ${parquetRowsSql(fileNo, path)}`);
+        await db.run(`INSERT INTO stage_raw ${parquetRowsSql(fileNo, path)}`);
       } catch (err) {
         const note = { code: 'unreadable_parquet', message: `the Parquet file cannot be read: ${(err as Error).message.split('\n')[0]}` };
-        await appendProblems(this.store, fileNo, [], [{ note, at: 0 }]);
+        await appendProblems(db, fileNo, [], [{ note, at: 0 }]);
         return { recordsTotal: 0, format: 'parquet', bytes: 0, contentSha256, recordsRoot: new MerkleAccumulator().root() };
       }
-      const rows = await this.store.read<{ h: string; bytes: number }>(
+      const rows = await db.read<{ h: string; bytes: number }>(
         `SELECT hex(record_sha256) AS h, octet_length(raw_blob)::BIGINT AS bytes FROM stage_raw WHERE file_no = ${fileNo} ORDER BY record_no`,
       );
       const merkle = new MerkleAccumulator();
@@ -283,21 +308,54 @@ export class FileImporter implements WalkVisitor {
    * query and of a commit each; a crash still leaves only whole files in the case.
    */
   async flush(): Promise<void> {
+    await this.seal('all lanes');
+  }
+
+  /**
+   * Starts committing the staged batch on its lane, then waits either for the next lane to be
+   * free (records go on staging there while this batch commits) or for every lane (a drain:
+   * before an archive closes, a big file spills, or the import ends). A failed batch fails the
+   * ones after it, which never write, and is thrown here.
+   */
+  private async seal(wait: 'next lane' | 'all lanes'): Promise<void> {
     const batch = this.batch;
-    if (batch.length === 0) return;
-    this.batch = [];
-    this.batchRecords = 0;
-    this.batchBytes = 0;
+    if (batch.length > 0) {
+      this.batch = [];
+      this.batchRecords = 0;
+      this.batchBytes = 0;
+      const lane = this.lane;
+      const job = this.commitOn(lane.db, batch, this.lastWrite);
+      // Awaited later (by the next seal or the drain); handled now so a failure is never unhandled.
+      job.catch(() => undefined);
+      lane.busy = job;
+      this.lastWrite = job;
+    }
+    if (wait === 'all lanes') {
+      await Promise.all(this.lanes.map((l) => l.busy));
+      return;
+    }
+    this.lane = this.lanes[(this.lanes.indexOf(this.lane) + 1) % this.lanes.length]!;
+    await this.lane.busy;
+  }
+
+  /** Waits until no batch is being written, for a case-level write of its own. */
+  private async settled(): Promise<void> {
+    await this.lastWrite;
+  }
+
+  /** Parses the batch (alongside the previous batch's write), then writes it after that one. */
+  private async commitOn(db: CaseStore, batch: PendingFile[], before: Promise<void>): Promise<void> {
     try {
-      await this.commitBatch(batch);
+      await normalizeStaged(db, this.options.normalizer);
+      await before;
+      await this.commitBatch(db, batch);
     } finally {
-      await this.store.run(`DELETE FROM stage_raw`);
-      await this.store.run(`DELETE FROM stage_problems`);
+      await db.run(`DELETE FROM stage_raw`);
+      await db.run(`DELETE FROM stage_problems`);
     }
   }
 
-  private async commitBatch(batch: PendingFile[]): Promise<void> {
-    const store = this.store;
+  private async commitBatch(store: CaseStore, batch: PendingFile[]): Promise<void> {
     // Whole files seen before, in the case or earlier in this batch, add nothing.
     const known = new Map(
       (
@@ -330,12 +388,12 @@ export class FileImporter implements WalkVisitor {
     }
     if (keep.length < batch.length) {
       const kept = keep.map((f) => f.fileNo).join(',') || 'NULL';
-      await store.run(`DELETE FROM stage_raw WHERE file_no NOT IN (${kept})`);
-      await store.run(`DELETE FROM stage_problems WHERE file_no NOT IN (${kept})`);
+      for (const table of ['stage_raw', 'stage_problems', 'classified', 'normalized']) await store.run(`DELETE FROM ${table} WHERE file_no NOT IN (${kept})`);
     }
     if (keep.length === 0) return;
 
-    const { summaries, dropped, split, notes, side } = await this.measureStaged();
+    const { summaries, dropped, split, notes, side, renamed } = await measureStaged(store);
+    this.idCollisions += renamed;
 
     const ids = (await store.read<{ id: number }>(`SELECT nextval('evidence_id_seq')::INTEGER AS id FROM range(${keep.length})`))
       .map((r) => r.id)
@@ -360,11 +418,11 @@ export class FileImporter implements WalkVisitor {
         hi: summary?.hi ?? null,
       };
     });
-    await this.stageBatchFiles(rows);
+    await stageBatchFiles(store, rows);
 
     await store.transaction(async () => {
-      await this.insertEvidence();
-      await this.writeStaged(notes);
+      await insertEvidence(store, this.importId);
+      this.implausibleTimes += await writeStaged(store, notes, this.options.plausibleTimes);
     });
 
     const fileProblems = await store.read<{ evidence_id: number; reason: string; message: string }>(
@@ -382,90 +440,6 @@ export class FileImporter implements WalkVisitor {
     this.report();
   }
 
-  /** Normalizes what is staged and measures each file in it: sources, time range, counts. */
-  private async measureStaged() {
-    const store = this.store;
-    await normalizeStaged(store, this.options.normalizer);
-    const summaries = new Map(
-      (
-        await store.read<FileSummary>(`
-          SELECT file_no,
-            string_agg(DISTINCT source, ',' ORDER BY source) FILTER (problem IS NULL) AS sources,
-            strftime(min(time) FILTER (problem IS NULL), '%Y-%m-%d %H:%M:%S.%f') AS lo,
-            strftime(max(time) FILTER (problem IS NULL), '%Y-%m-%d %H:%M:%S.%f') AS hi,
-            count(*) FILTER (problem IS NULL)::BIGINT AS good,
-            count(*) FILTER (problem IS NOT NULL)::BIGINT AS bad
-          FROM normalized GROUP BY file_no`)
-      ).map((r) => [r.file_no, r]),
-    );
-    const decided = await decideDuplicates(store);
-    this.idCollisions += decided.renamed;
-    const perFile = (sql: string) =>
-      store.read<{ file_no: number; n: number }>(sql).then((rows) => new Map(rows.map((r) => [r.file_no, r.n])));
-    const dropped = await perFile(`SELECT file_no, count(*)::BIGINT AS n FROM dropped GROUP BY file_no`);
-    const split = await perFile(`SELECT file_no, count(*)::BIGINT AS n FROM stage_problems WHERE record_no IS NOT NULL GROUP BY file_no`);
-    const notes = await detailedJsonErrors(store);
-    const side = new Map(
-      (
-        await store.read<{ file_no: number; n: number; kinds: string[] }>(
-          `SELECT file_no, count(*)::BIGINT AS n, list(DISTINCT detected ORDER BY detected) AS kinds FROM classified
-           WHERE parse_problem IS NULL AND detected IN (${SIDE_RECORD_IDS.map(sqlString).join(', ')}) GROUP BY file_no`,
-        )
-      ).map((r) => [r.file_no, r]),
-    );
-    return { summaries, dropped, split, notes, side };
-  }
-
-  /** Evidence rows for the files in batch_files. */
-  private async insertEvidence(): Promise<void> {
-    await this.store.run(`
-      INSERT INTO evidence (evidence_id, import_id, parent_id, kind, bundle_name, source_path, path_in_bundle, size_bytes, sha256, compression,
-        detected_format, parser, parser_version, imported_at, records_total, records_ok, records_duplicate, records_quarantined, first_time, last_time,
-        status, content_sha256, records_root)
-      SELECT evidence_id, ${this.importId}, parent_id, 'file', bundle_name, source_path, path_in_bundle, size_bytes, sha256,
-        compression, detected_format, parser, parser_version, now()::TIMESTAMP, records_total, records_ok,
-        records_total - records_ok - records_quarantined, records_quarantined, time_lo::TIMESTAMP, time_hi::TIMESTAMP, 'complete',
-        content_sha256, records_root
-      FROM batch_files ORDER BY evidence_id`);
-  }
-
-  /** Events, resources, duplicates and quarantine of what is staged, under batch_files' evidence ids. */
-  private async writeStaged(notes: Awaited<ReturnType<typeof detailedJsonErrors>>): Promise<void> {
-    const store = this.store;
-    const kept = `
-      FROM normalized n JOIN batch_files f USING (file_no)
-      WHERE n.problem IS NULL AND NOT EXISTS (SELECT 1 FROM dropped d WHERE d.file_no = n.file_no AND d.record_no = n.record_no)`;
-    const { earliest, maxAheadHours } = this.options.plausibleTimes;
-    const timeFlag = `CASE WHEN n.time < ${sqlString(earliest)}::TIMESTAMPTZ::TIMESTAMP THEN 'before_earliest'
-      WHEN n.time > now()::TIMESTAMP + INTERVAL ${Math.round(maxAheadHours * 3600)} SECOND THEN 'after_import' END`;
-    // Time order keeps the zone maps on events.time tight for range queries.
-    await store.run(
-      `INSERT INTO events BY NAME SELECT ${EVENT_COLUMNS_OF_N}, f.evidence_id, n.record_sha256, ${timeFlag} AS time_flag ${kept} ORDER BY n.time, n.file_no, n.record_no`,
-    );
-    const [flagged] = await store.read<{ n: number }>(`SELECT count(*)::BIGINT AS n ${kept} AND (${timeFlag}) IS NOT NULL`);
-    this.implausibleTimes += flagged?.n ?? 0;
-    await store.run(`
-      INSERT INTO event_resources
-      SELECT event_uid, source, r.resource_uid, r.resource_type, r.boundary, r.role
-      FROM (SELECT n.event_uid, n.source, unnest(n.resources) AS r ${kept}) WHERE r.resource_uid IS NOT NULL`);
-    await insertDuplicatesAndCollisions(store);
-    await insertQuarantine(store, notes);
-    await this.writeSideRecords();
-  }
-
-  /** CloudTrail digests and their signatures, into their own tables (see sources/side-records.ts). */
-  private async writeSideRecords(): Promise<void> {
-    const side = `FROM classified c JOIN batch_files f USING (file_no) WHERE c.parse_problem IS NULL`;
-    await this.store.run(`
-      INSERT INTO cloudtrail_digests SELECT f.evidence_id, c.record_no, c.record_sha256, ${DIGEST_COLUMNS('c.raw')}
-      ${side} AND c.detected = 'cloudtrail.digest' ORDER BY f.evidence_id, c.record_no`);
-    await this.store.run(`
-      INSERT INTO digest_signatures SELECT f.evidence_id, c.record_no, c.record_sha256,
-        coalesce(c.raw->>'signature', c.raw->'Metadata'->>'signature'),
-        coalesce(c.raw->>'signature-algorithm', c.raw->'Metadata'->>'signature-algorithm')
-      ${side} AND c.detected = 'cloudtrail.digest-signature' ORDER BY f.evidence_id, c.record_no`);
-  }
-
   /**
    * A file bigger than SPILL_BYTES is written in parts as it streams, all inside one transaction
    * held open until its last record: memory stays bounded, and a crash still leaves none of it.
@@ -473,23 +447,27 @@ export class FileImporter implements WalkVisitor {
   private async spillChunk(fileNo: number, info: LeafInfo, flushAppender: () => void): Promise<void> {
     flushAppender();
     if (!this.spill) {
-      // Commit the whole files staged before this one, keeping this one's rows aside.
-      await this.store.run(`CREATE OR REPLACE TEMP TABLE stage_hold AS SELECT * FROM stage_raw WHERE file_no = ${fileNo}`);
-      await this.store.run(`DELETE FROM stage_raw WHERE file_no = ${fileNo}`);
+      // Commit the whole files staged before this one, keeping this one's rows aside. The
+      // drain does not change lanes: the file goes on in the one its records are staged in.
+      const db = this.lane.db;
+      await db.run(`CREATE OR REPLACE TEMP TABLE stage_hold AS SELECT * FROM stage_raw WHERE file_no = ${fileNo}`);
+      await db.run(`DELETE FROM stage_raw WHERE file_no = ${fileNo}`);
       this.batch = this.batch.filter((f) => f.fileNo !== fileNo);
       await this.flush();
-      await this.store.run(`INSERT INTO stage_raw SELECT * FROM stage_hold`);
-      await this.store.run(`DROP TABLE stage_hold`);
+      await db.run(`INSERT INTO stage_raw SELECT * FROM stage_hold`);
+      await db.run(`DROP TABLE stage_hold`);
       const evidenceId = await this.nextEvidenceId();
-      const tx = await this.store.begin();
-      this.spill = { fileNo, info, evidenceId, tx, sources: new Set(), good: 0, bad: 0, dropped: 0, split: 0, lo: null, hi: null };
+      const tx = await db.begin();
+      this.spill = { db, fileNo, info, evidenceId, tx, sources: new Set(), good: 0, bad: 0, dropped: 0, split: 0, lo: null, hi: null };
     }
     await this.writeChunk();
   }
 
   private async writeChunk(): Promise<void> {
     const s = this.spill!;
-    const m = await this.measureStaged();
+    await normalizeStaged(s.db, this.options.normalizer);
+    const m = await measureStaged(s.db);
+    this.idCollisions += m.renamed;
     const summary = m.summaries.get(s.fileNo);
     for (const source of [...(summary?.sources?.split(',') ?? []), ...(m.side.get(s.fileNo)?.kinds ?? [])]) s.sources.add(source);
     s.good += (summary?.good ?? 0) + (m.side.get(s.fileNo)?.n ?? 0);
@@ -499,10 +477,10 @@ export class FileImporter implements WalkVisitor {
     if (summary?.lo && (!s.lo || summary.lo < s.lo)) s.lo = summary.lo;
     if (summary?.hi && (!s.hi || summary.hi > s.hi)) s.hi = summary.hi;
     const placeholder: PendingFile = { fileNo: s.fileNo, info: s.info, sha256: '', size: 0, recordsTotal: 0, format: '', bytes: 0, contentSha256: '', recordsRoot: '' };
-    await this.stageBatchFiles([{ file: placeholder, evidenceId: s.evidenceId, parser: null, parserVersion: null, ok: 0, quarantined: 0, lo: null, hi: null }]);
-    await this.writeStaged(m.notes);
-    await this.store.run(`DELETE FROM stage_raw`);
-    await this.store.run(`DELETE FROM stage_problems`);
+    await stageBatchFiles(s.db, [{ file: placeholder, evidenceId: s.evidenceId, parser: null, parserVersion: null, ok: 0, quarantined: 0, lo: null, hi: null }]);
+    this.implausibleTimes += await writeStaged(s.db, m.notes, this.options.plausibleTimes);
+    await s.db.run(`DELETE FROM stage_raw`);
+    await s.db.run(`DELETE FROM stage_problems`);
   }
 
   /** The last part of a spilled file, its evidence row, and the commit (or rollback if seen before). */
@@ -510,7 +488,7 @@ export class FileImporter implements WalkVisitor {
     const s = this.spill!;
     try {
       await this.writeChunk();
-      const [known] = await this.store.read<{ evidence_id: number }>(
+      const [known] = await s.db.read<{ evidence_id: number }>(
         `SELECT evidence_id FROM evidence WHERE sha256 = $sha AND kind = 'file' AND status = 'complete' LIMIT 1`,
         { sha: file.sha256 },
       );
@@ -523,7 +501,7 @@ export class FileImporter implements WalkVisitor {
       const sources = [...s.sources].sort();
       const ok = s.good - s.dropped;
       const quarantined = s.bad + s.split;
-      await this.stageBatchFiles([
+      await stageBatchFiles(s.db, [
         {
           file,
           evidenceId: s.evidenceId,
@@ -535,9 +513,9 @@ export class FileImporter implements WalkVisitor {
           hi: s.hi,
         },
       ]);
-      await this.insertEvidence();
+      await insertEvidence(s.db, this.importId);
       await s.tx.commit();
-      const problems = await this.store.read<{ reason: string; message: string }>(
+      const problems = await s.db.read<{ reason: string; message: string }>(
         `SELECT reason, message FROM quarantine WHERE evidence_id = $id AND record_no IS NULL ORDER BY quarantine_id`,
         { id: s.evidenceId },
       );
@@ -562,48 +540,15 @@ export class FileImporter implements WalkVisitor {
 
   /** Rolls back a file left half-written by an error or a cancel. */
   async abort(): Promise<void> {
-    if (!this.spill) return;
-    await this.spill.tx.rollback();
-    this.spill = null;
-    await this.store.run(`DELETE FROM stage_raw`);
-    await this.store.run(`DELETE FROM stage_problems`);
-  }
-
-  /** The batch's evidence rows, less what only the transaction decides, as a temp table. */
-  private async stageBatchFiles(rows: BatchFileRow[]): Promise<void> {
-    await this.store.run(`
-      CREATE OR REPLACE TEMP TABLE batch_files (file_no INTEGER, evidence_id INTEGER, parent_id INTEGER, bundle_name VARCHAR,
-        source_path VARCHAR, path_in_bundle VARCHAR, size_bytes BIGINT, sha256 VARCHAR, compression VARCHAR, detected_format VARCHAR,
-        parser VARCHAR, parser_version VARCHAR, records_total BIGINT, records_ok BIGINT, records_quarantined BIGINT,
-        time_lo VARCHAR, time_hi VARCHAR, content_sha256 VARCHAR, records_root VARCHAR)`);
-    const a = await this.store.appender('batch_files');
-    const text = (v: string | null) => (v === null ? a.appendNull() : a.appendVarchar(v));
-    for (const r of rows) {
-      const info = r.file.info;
-      a.appendInteger(r.file.fileNo);
-      a.appendInteger(r.evidenceId);
-      if (info.parentId === null) a.appendNull();
-      else a.appendInteger(info.parentId);
-      text(info.bundleName);
-      text(info.rootPath);
-      text(info.pathInBundle);
-      a.appendBigInt(BigInt(r.file.size));
-      text(r.file.sha256);
-      text(info.compression);
-      text(r.file.format);
-      text(r.parser);
-      text(r.parserVersion);
-      a.appendBigInt(BigInt(r.file.recordsTotal));
-      a.appendBigInt(BigInt(r.ok));
-      a.appendBigInt(BigInt(r.quarantined));
-      text(r.lo);
-      text(r.hi);
-      text(r.file.contentSha256 || null);
-      text(r.file.recordsRoot || null);
-      a.endRow();
+    await Promise.allSettled(this.lanes.map((l) => l.busy));
+    if (this.spill) {
+      await this.spill.tx.rollback();
+      this.spill = null;
     }
-    a.flushSync();
-    a.closeSync();
+    for (const { db } of this.lanes) {
+      await db.run(`DELETE FROM stage_raw`);
+      await db.run(`DELETE FROM stage_problems`);
+    }
   }
 
   /** The columns every evidence row fills the same way, file or archive. */
@@ -649,9 +594,7 @@ function parquetRowsSql(fileNo: number, path: string): string {
     ORDER BY file_row_number`;
 }
 
-type FileSummary = { file_no: number; sources: string | null; lo: string | null; hi: string | null; good: number; bad: number };
 
-const EVENT_COLUMNS_OF_N = NORMALIZED_COLUMNS.map((c) => `n.${c}`).join(', ');
 
 /** A batch is committed when it holds this many records, files or raw bytes, whichever comes first. */
 const BATCH_RECORDS = 20_000;
@@ -667,7 +610,7 @@ interface Staged {
   recordsRoot: string;
 }
 
-interface PendingFile extends Staged {
+export interface PendingFile extends Staged {
   fileNo: number;
   info: LeafInfo;
   sha256: string;
@@ -675,6 +618,8 @@ interface PendingFile extends Staged {
 }
 
 interface Spill {
+  /** The lane the file's records are staged in, which holds its transaction. */
+  db: CaseStore;
   fileNo: number;
   info: LeafInfo;
   evidenceId: number;
@@ -691,16 +636,12 @@ interface Spill {
 /** A file is written in parts once this many raw bytes of it are staged. */
 const SPILL_BYTES = 32 * 1024 * 1024;
 
-interface BatchFileRow {
-  file: PendingFile;
-  evidenceId: number;
-  parser: string | null;
-  parserVersion: string | null;
-  ok: number;
-  quarantined: number;
-  lo: string | null;
-  hi: string | null;
+interface Lane {
+  db: CaseStore;
+  /** The batch this lane is committing; settled once the lane can stage again. */
+  busy: Promise<void>;
 }
+
 
 function importedOutcome(file: PendingFile, evidenceId: number, sources: string[], ok: number, quarantined: number): FileOutcome {
   return {

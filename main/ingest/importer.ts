@@ -36,6 +36,8 @@ export interface ImportOptions {
   plausibleTimes?: Partial<PlausibleTimes>;
   /** Public keys to check CloudTrail digest signatures with (see integrity/cloudtrail-digests.ts). */
   trustKeys?: TrustedKeys;
+  /** Records per committed batch (default 20,000): a tuning knob, and how tests make many batches. */
+  batchRecords?: number;
 }
 
 export type ImportStatus = 'complete' | 'cancelled' | 'failed';
@@ -85,8 +87,13 @@ export async function importBundles(store: CaseStore, inputs: readonly string[],
   // of an import. Committed but uncheckpointed rows stay in memory, so the threshold also bounds
   // the import's memory (measured: 128 MB keeps peak RSS under 1 GB with a 384 MB memory limit).
   await store.run(`SET checkpoint_threshold = '128MB'`);
-  await store.run(STAGE_RAW_DDL);
-  await store.run(STAGE_PROBLEMS_DDL);
+  // Two connections take turns with batches: one parses its batch while the other writes (see
+  // FileImporter.seal). Each has its own staging tables (temporary tables are per connection).
+  const lanes = [await store.fork(), await store.fork()];
+  for (const lane of lanes) {
+    await lane.run(STAGE_RAW_DDL);
+    await lane.run(STAGE_PROBLEMS_DDL);
+  }
   const [{ id: importId }] = (await store.read<{ id: number }>(`SELECT nextval('import_id_seq')::INTEGER AS id`)) as [{ id: number }];
   const absoluteInputs = inputs.map((p) => resolve(p));
   await store.transaction(() =>
@@ -101,9 +108,10 @@ export async function importBundles(store: CaseStore, inputs: readonly string[],
     limits,
     normalizer,
     plausibleTimes,
+    ...(options.batchRecords ? { batchRecords: options.batchRecords } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-  });
+  }, lanes);
   const casePath = resolve(store.path);
   const caseFiles = new Set([casePath, `${casePath}.wal`]);
   let status: ImportStatus = 'complete';
@@ -142,7 +150,7 @@ export async function importBundles(store: CaseStore, inputs: readonly string[],
   };
   await attempt('rollback', () => importer.abort());
   await attempt('cleanup', async () => {
-    await store.run(`DELETE FROM stage_raw`);
+    for (const lane of lanes) lane.close();
     await store.run(`RESET checkpoint_threshold`);
   });
   await attempt('closing the import', () =>

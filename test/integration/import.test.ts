@@ -106,7 +106,9 @@ describe('importing CloudTrail bundles', () => {
     expect((await verifyCase(store)).isValid).toBe(true);
   });
 
-  it('commits many small files as whole files, each with its own counts, hashes and quarantine rows', async () => {
+  // Batches of 25 records: about 17 of them, each parsed while the one before is written, so a
+  // copy or an overlap lands in a batch that is parsed before its original has committed.
+  it.each([{ batchRecords: undefined }, { batchRecords: 25 }])('commits many small files as whole files, each with its own counts, hashes and quarantine rows (batch of $batchRecords records)', async ({ batchRecords }) => {
     // CloudTrail delivers a small file every five minutes: these commit in batches, and nothing
     // of one file may be counted against, or quarantined under, another.
     const dir = tempDir();
@@ -118,7 +120,7 @@ describe('importing CloudTrail bundles', () => {
     texts['j-repeat.jsonl'] = jsonLines([ctRecord(950), ctRecord(950), ctRecord(951)]);
     for (const [name, text] of Object.entries(texts)) writeFileSync(join(dir, name), text);
     const store = await newCase();
-    const report = await importBundles(store, [dir]);
+    const report = await importBundles(store, [dir], batchRecords ? { batchRecords } : {});
 
     const byName = new Map(report.files.map((f) => [f.path, f]));
     expect(byName.get('f07.json')).toMatchObject({ status: 'imported', recordsOk: 10 });
@@ -148,6 +150,32 @@ describe('importing CloudTrail bundles', () => {
       const text = texts[s.path.split('/').pop()!]!;
       expect(Buffer.from(text).subarray(s.byte_offset, s.byte_offset + Buffer.byteLength(s.raw)).toString()).toBe(s.raw);
     }
+    expect((await verifyCase(store)).isValid).toBe(true);
+  });
+
+  it('finds a copy and an overlap of a batch still being written when the next batch is parsed', async () => {
+    // Batches of 25 records: a1–a3 make one, b1–b3 the next. b2 repeats a3's bytes and b3 five of
+    // a2's events: the second batch is parsed while the first commits, and must write after it.
+    const dir = tempDir();
+    const texts: Record<string, string> = {
+      'a1.json': envelope(records(0, 10)),
+      'a2.json': envelope(records(10, 10)),
+      'a3.json': envelope(records(20, 10)),
+      'b1.json': envelope(records(30, 10)),
+      'b3.jsonl': jsonLines([...records(15, 5), ...records(40, 5)]),
+    };
+    texts['b2.json'] = texts['a3.json']!;
+    for (const [name, text] of Object.entries(texts)) writeFileSync(join(dir, name), text);
+    const store = await newCase();
+    const report = await importBundles(store, [dir], { batchRecords: 25 });
+    const byName = new Map(report.files.map((f) => [f.path, f]));
+    expect(byName.get('b2.json')).toMatchObject({ status: 'duplicate', evidenceId: byName.get('a3.json')!.evidenceId });
+    expect(byName.get('b3.jsonl')).toMatchObject({ status: 'imported', recordsOk: 5, recordsDuplicate: 5 });
+    expect(await count(store, `SELECT count(*)::INTEGER AS n FROM events`)).toBe(45);
+    expect(await count(store, `SELECT count(*)::INTEGER AS n FROM evidence`)).toBe(5);
+    // Evidence ids follow the order the files were walked in, as with one batch at a time.
+    const ids = ['a1.json', 'a2.json', 'a3.json', 'b1.json', 'b3.jsonl'].map((n) => byName.get(n)!.evidenceId!);
+    expect([...ids].sort((x, y) => x - y)).toEqual(ids);
     expect((await verifyCase(store)).isValid).toBe(true);
   });
 
