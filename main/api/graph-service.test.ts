@@ -7,6 +7,8 @@ import { ctRecord, jsonLines, tempDir } from '../../test/helpers/builders';
 import { CaseStore } from '../case-store/case-store';
 import { importBundles } from '../ingest/importer';
 import { foldSmallNodes, graphQuery, timelineHistogram } from './graph-service';
+import { refreshRollup, rollupReady } from '../analytics/event-rollup';
+import type { EventFilter } from '../../shared/api';
 import { graphPath, resourceTouchers } from './session-paths';
 import { queryEvents } from './events-service';
 import { tableFromIPC } from 'apache-arrow';
@@ -148,6 +150,56 @@ describe('graph queries on the 02:14 incident', () => {
     const totals = byCategory.keys.map((_k, i) => byCategory.bins.reduce((s, b) => s + b.stacks[i]!, 0));
     expect(totals.reduce((s, n) => s + n, 0)).toBe(5_373);
     expect([...totals].sort((a, b) => b - a)).toEqual(totals);
+  });
+
+  it('answers from the per-minute rollup exactly what the events answer, edges of a brush included, and falls back when it is stale', async () => {
+    expect(await rollupReady(store)).toBe(true);
+    const filters: EventFilter[] = [
+      {},
+      // A brush that falls mid-minute at both ends: whole minutes rolled up, the edges from events.
+      { from: '2026-02-14T02:13:27.5Z', to: '2026-02-14T05:00:42Z' },
+      { from: '2026-02-14T02:00:00Z', to: '2026-02-14T03:00:00Z', nhi: true },
+      { source: 'aws.cloudtrail', status: 'failure' },
+      { operation: 'Object', category: 'read' },
+    ];
+    const answers = async () =>
+      Promise.all(filters.map(async (f) => ({ graph: await graphQuery(store, f), byNhi: await timelineHistogram(store, f, 200), bySource: await timelineHistogram(store, f, 50, 'source') })));
+    const rolled = await answers();
+    expect(rolled[1]!.graph.edges.length).toBeGreaterThan(0);
+    // The same questions with the rollup out of date: answered from the events.
+    await store.run(`UPDATE event_rollup_state SET events = events - 1`);
+    expect(await rollupReady(store)).toBe(false);
+    const direct = await answers();
+    const withoutTiming = (answer: unknown) => JSON.parse(JSON.stringify(answer, (k, v) => (k === 'elapsedMs' ? undefined : v)));
+    expect(withoutTiming(rolled)).toEqual(withoutTiming(direct));
+    await refreshRollup(store, 'all');
+    expect(await rollupReady(store)).toBe(true);
+  });
+});
+
+describe('the rollup after a second import', () => {
+  it('refreshes the minutes the new evidence touched, equal to a rebuild of the whole', async () => {
+    const dir = tempDir();
+    const at = (minute: number, second: number) => `2026-03-16T12:${String(minute).padStart(2, '0')}:${String(second).padStart(2, '0')}Z`;
+    const first = Array.from({ length: 30 }, (_, i) => ({ ...ctRecord(i), eventTime: at(i, 10) }));
+    // The second import lands inside minutes the first already counted, and after them.
+    const second = Array.from({ length: 30 }, (_, i) => ({ ...ctRecord(100 + i), eventTime: at(15 + i, 40) }));
+    writeFileSync(join(dir, 'a.jsonl'), jsonLines(first));
+    writeFileSync(join(dir, 'b.jsonl'), jsonLines(second));
+    const store = await CaseStore.open(join(dir, 'r.duckdb'), { create: true });
+    try {
+      await importBundles(store, [join(dir, 'a.jsonl')]);
+      await importBundles(store, [join(dir, 'b.jsonl')]);
+      expect(await rollupReady(store)).toBe(true);
+      const rows = `SELECT * FROM event_rollup ORDER BY ALL`;
+      const incremental = await store.read(rows);
+      await refreshRollup(store, 'all');
+      expect(await store.read(rows)).toEqual(incremental);
+      const [sum] = await store.read<{ n: number }>(`SELECT sum(n)::BIGINT AS n FROM event_rollup`);
+      expect(sum!.n).toBe(60);
+    } finally {
+      store.close();
+    }
   });
 });
 

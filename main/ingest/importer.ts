@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { type DeriveReport, deriveIdentities } from '../analytics/derive';
+import { refreshRollup, rollupReady } from '../analytics/event-rollup';
 import type { CaseStore } from '../case-store/case-store';
 import { type DigestReport, type TrustedKeys, refreshDigestValidation } from '../integrity/cloudtrail-digests';
 import { importManifest } from '../integrity/manifest';
@@ -87,6 +88,9 @@ export async function importBundles(store: CaseStore, inputs: readonly string[],
   // of an import. Committed but uncheckpointed rows stay in memory, so the threshold also bounds
   // the import's memory (measured: 128 MB keeps peak RSS under 1 GB with a 384 MB memory limit).
   await store.run(`SET checkpoint_threshold = '128MB'`);
+  // A rollup that covered the case before is refreshed for this import's minutes; otherwise
+  // (a new case, or one from an older build) it is built whole afterwards.
+  const rollupWasReady = await rollupReady(store);
   // Two connections take turns with batches: one parses its batch while the other writes (see
   // FileImporter.seal). Each has its own staging tables (temporary tables are per connection).
   const lanes = [await store.fork(), await store.fork()];
@@ -176,6 +180,15 @@ export async function importBundles(store: CaseStore, inputs: readonly string[],
       digests = await refreshDigestValidation(store, options.trustKeys ?? null);
     });
   }
+  await attempt('the graph and timeline rollup', async () => {
+    const [span] = await store.read<{ lo: string | null; hi: string | null }>(
+      `SELECT strftime(min(first_time), '%Y-%m-%d %H:%M:%S.%f') AS lo, strftime(max(last_time), '%Y-%m-%d %H:%M:%S.%f') AS hi
+       FROM evidence WHERE import_id = $id AND kind = 'file'`,
+      { id: importId },
+    );
+    if (!rollupWasReady) await refreshRollup(store, 'all');
+    else if (span?.lo && span.hi) await refreshRollup(store, { lo: span.lo, hi: span.hi });
+  });
   if (options.deriveAnalytics !== false && status !== 'failed') {
     // The import itself is committed; a failure here leaves the identity tables as they were.
     try {

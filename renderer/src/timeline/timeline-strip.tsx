@@ -1,4 +1,5 @@
 import { type BrushBehavior, brushX } from 'd3-brush';
+import { snapToBins } from '../../../shared/time-bins';
 import { scaleLinear, scaleOrdinal, scaleUtc } from 'd3-scale';
 import { schemeTableau10 } from 'd3-scale-chromatic';
 import { select } from 'd3-selection';
@@ -48,8 +49,8 @@ export function TimelineStrip({ data, window: win, marks, cursor, live, onBrush,
       .on('end', (event: { selection: [number, number] | null; sourceEvent?: unknown }) => {
         if (!event.sourceEvent) return; // moved by us, not the user
         if (!event.selection) return onBrush(null, null);
-        const [a, b] = event.selection.map((px) => x.invert(px).toISOString());
-        onBrush(a!, b!);
+        const [a, b] = snapToBins(x.invert(event.selection[0]).getTime(), x.invert(event.selection[1]).getTime(), data.bucketSeconds);
+        onBrush(new Date(a).toISOString(), new Date(b).toISOString());
       });
     brush.current = behaviour;
     select(brushLayer.current!).call(behaviour);
