@@ -1,21 +1,24 @@
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { BrowserWindow, Menu, app, dialog, ipcMain, session } from 'electron';
+import { BrowserWindow, Menu, app, dialog, ipcMain, session, utilityProcess } from 'electron';
 import { MENU_CHANNEL } from '../../shared/menu-actions';
-import { CasePool } from '../api/case-pool';
-import { settleImportJobs } from '../api/import-jobs';
 import { readRecentCases } from '../api/recent-cases';
-import { handleApiCall } from '../api/services';
+import { ServiceClient } from '../service-host/client';
+import type { FromHost } from '../service-host/protocol';
 import { type MenuItemSpec, appMenuTemplate } from './app-menu';
 import { type DialogLike, nativeDialogs } from './dialogs';
 import { electronPdfPrinter } from './print-pdf';
 import { registerHandlers } from './register-handlers';
 import { guardWebContents, secureSession } from './security';
+import { serviceRouter } from './service-router';
 import { windowOptions } from './window-options';
 
 /**
- * The Electron entry: one window, secured, loading the renderer; everything else lives in
- * plain-Node modules (main/api, main/case-store, main/ingest) that tests run without Electron.
+ * The Electron entry: one window, secured, loading the renderer. The case service (DuckDB,
+ * imports, detections, reports) runs in a utility process of its own (main/service-host), so
+ * nothing it does can stall this process's event loop, which draws the windows and menus; it
+ * answers the same typed API as web mode and the CLI. Everything lives in plain-Node modules
+ * that tests run without Electron.
  */
 
 const rendererFile = join(__dirname, '../renderer/index.html');
@@ -35,7 +38,7 @@ function createWindow(casePath?: string): BrowserWindow {
   return window;
 }
 
-const pool = new CasePool();
+let services: ServiceClient | null = null;
 
 void app.whenReady().then(() => {
   secureSession(session.defaultSession);
@@ -55,13 +58,24 @@ void app.whenReady().then(() => {
     },
   };
   const pdf = electronPdfPrinter((options) => new BrowserWindow(options));
-  const context = { electronVersion: process.versions.electron ?? null, allowedCases, pool, recentFile, dialogs: nativeDialogs(modal), pdf };
+  const electronVersion = process.versions.electron ?? null;
+  const host = utilityProcess.fork(join(__dirname, 'service-host.js'), [], { serviceName: 'nhi case service', stdio: 'inherit' });
+  const client = new ServiceClient(
+    { post: (message) => host.postMessage(message), onMessage: (listener) => host.on('message', (message: FromHost) => listener(message)) },
+    { allowedCases: cases, recentFile, electronVersion },
+    pdf,
+  );
+  services = client;
+  // What stays here: the dialogs (they belong to the windows) and the list of cases the user named.
+  const context = { electronVersion, allowedCases, recentFile, dialogs: nativeDialogs(modal) };
+  const route = serviceRouter(client, context);
   const refreshMenu = () => {
     const template = appMenuTemplate(
       (action) => BrowserWindow.getFocusedWindow()?.webContents.send(MENU_CHANNEL, action),
       readRecentCases(recentFile),
       (path) => {
         allowedCases.add(path);
+        client.grant(path);
         const target = BrowserWindow.getFocusedWindow() ?? window;
         void target.loadFile(rendererFile, { query: { case: path } });
       },
@@ -69,8 +83,8 @@ void app.whenReady().then(() => {
     Menu.setApplicationMenu(Menu.buildFromTemplate(template as MenuItemSpec[] as Electron.MenuItemConstructorOptions[]));
   };
   // Opening or creating a case changes the recent list: rebuild the menu after those calls.
-  registerHandlers(ipcMain, appOrigin, context, async (method, request, ctx) => {
-    const result = await handleApiCall(method, request, ctx);
+  registerHandlers(ipcMain, appOrigin, context, async (method, request) => {
+    const result = await route(String(method), request);
     if (method === 'case.open' || method === 'case.create' || method === 'dialog.openCase') refreshMenu();
     return result;
   });
@@ -85,13 +99,13 @@ void app.whenReady().then(() => {
   });
 });
 
+let quitting = false;
 app.on('before-quit', (event) => {
   // Let a running import stop at a batch boundary and the cases close with an empty WAL.
-  if (pool.isIdle()) return;
+  if (!services || quitting) return;
+  quitting = true;
   event.preventDefault();
-  void settleImportJobs({ cancel: true })
-    .then(() => pool.closeAll())
-    .finally(() => app.exit(0));
+  void services.shutdown().finally(() => app.exit(0));
 });
 
 app.on('window-all-closed', () => {
