@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +9,8 @@ import { CaseStore } from '../case-store/case-store';
 import { importBundles } from '../ingest/importer';
 import { appendJournal } from '../journal/journal';
 import { countEvents, eventValues, queryEvents } from './events-service';
+import { writeCloudTrailBundle } from '../../fixtures/generate/bulk-writer';
+import { rollupReady } from '../analytics/event-rollup';
 
 const ROOT = resolve(__dirname, '../..');
 const truth = JSON.parse(readFileSync(join(ROOT, 'fixtures/incident-0214/ground-truth.json'), 'utf8')) as IncidentGroundTruth;
@@ -108,5 +110,42 @@ describe('the events grid queries on the 02:14 incident', () => {
     const anchor = { time: '2026-02-14T02:14:05.000000Z', uid: 'x' };
     expect(rowsOf((await queryEvents(store, { filter: {}, sort, offset: 10, limit: 5, after: anchor })).arrow).map((r) => r.event_uid))
       .toEqual(rowsOf((await queryEvents(store, { filter: {}, sort, offset: 10, limit: 5 })).arrow).map((r) => r.event_uid));
+  });
+});
+
+describe('a page far down the list', () => {
+  let store: CaseStore;
+  beforeAll(async () => {
+    const dir = tempDir();
+    // Four accounts' files over the same hours: the rows of any minute lie far apart in the table.
+    mkdirSync(join(dir, 'logs'));
+    await writeCloudTrailBundle({ dir: join(dir, 'logs'), seed: 7, events: 32_000, recordsPerFile: 4_000 });
+    store = await CaseStore.open(join(dir, 'deep.duckdb'), { create: true });
+    await importBundles(store, [join(dir, 'logs')]);
+  }, 120_000);
+  afterAll(() => store?.close());
+
+  it('is the page that skipping rows gives, when found by seeking its minute in the rollup', async () => {
+    expect(await rollupReady(store)).toBe(true);
+    const [span] = await store.read<{ lo: string; hi: string }>(
+      `SELECT strftime(min(time) + INTERVAL 2 MINUTE + INTERVAL 17 SECOND, '%Y-%m-%dT%H:%M:%SZ') AS lo, strftime(max(time) - INTERVAL 1 MINUTE - INTERVAL 31 SECOND, '%Y-%m-%dT%H:%M:%SZ') AS hi FROM events`,
+    );
+    const filters: EventFilter[] = [{}, { from: span!.lo, to: span!.hi }, { nhi: true, status: 'success' }];
+    for (const filter of filters) {
+      const { total } = await countEvents(store, filter);
+      expect(total, JSON.stringify(filter)).toBeGreaterThan(20_000 + 500);
+      for (const descending of [false, true]) {
+        for (const offset of [20_000, total - 150]) {
+          const request = { filter, sort: { column: 'time' as const, descending }, offset, limit: 200, withTotal: false };
+          const sought = rowsOf((await queryEvents(store, request)).arrow).map((r) => r.event_uid);
+          // The same page with the rollup out of the way: rows skipped one by one.
+          await store.run(`UPDATE event_rollup_state SET events = events + 1`);
+          const skipped = rowsOf((await queryEvents(store, request)).arrow).map((r) => r.event_uid);
+          await store.run(`UPDATE event_rollup_state SET events = events - 1`);
+          expect(sought.length, JSON.stringify({ filter, descending, offset })).toBe(Math.min(200, total - offset));
+          expect(sought, JSON.stringify({ filter, descending, offset })).toEqual(skipped);
+        }
+      }
+    }
   });
 });

@@ -3,6 +3,7 @@ import { EVENT_PAGE_COLUMNS, type EventDetail, type EventFilter, type EventPage,
 import { VALUE_FIELDS, type ValueField } from '../../shared/event-columns';
 import { chainForEvent } from '../analytics/chain';
 import type { CaseStore, SqlParams } from '../case-store/case-store';
+import { rollupReady, rollupWindow, withoutWindow } from '../analytics/event-rollup';
 
 /**
  * The events view's queries: a filtered, sorted page of events, and one event with its raw
@@ -162,6 +163,15 @@ export async function queryEvents(
   if (request.after && byTime) {
     params.after_time = request.after.time.replace('Z', '');
     params.after_uid = request.after.uid;
+  } else if (byTime && request.offset >= SEEK_FROM_OFFSET) {
+    // A jump far down the list (End, the scroll bar dragged): the rollup's counts per minute
+    // say in which minute the row falls, and the page is read from there, not skipped to.
+    const seek = await seekMinute(store, request.filter, request.offset, sort?.descending === true);
+    if (seek) {
+      params.seek_minute = seek.minute;
+      keyset.where = `${sql ? `${sql} AND` : 'WHERE'} ${sort?.descending ? `e.time < CAST($seek_minute AS TIMESTAMP) + INTERVAL 1 MINUTE` : `e.time >= CAST($seek_minute AS TIMESTAMP)`}`;
+      keyset.offset = request.offset - seek.before;
+    }
   }
   // One statement: DuckDB (1.5) fetches the shown columns of the top rows only (late
   // materialization), and the names of their actors are joined to those rows alone. The
@@ -188,6 +198,28 @@ export async function queryEvents(
   );
   const plain = rows.map((r) => Object.fromEntries(EVENT_PAGE_COLUMNS.map((c) => [c, r[c] ?? null])));
   return { total, offset: request.offset, arrow: plain.length > 0 ? Buffer.from(tableToIPC(tableFromJSON(plain), 'stream')).toString('base64') : '' };
+}
+
+/** Below this offset a page is found by skipping rows; from it on, by seeking its minute. */
+const SEEK_FROM_OFFSET = 20_000;
+
+/**
+ * The minute in which the filtered events' row `offset` falls (in time order, or against it),
+ * and how many rows come before that minute; null when the rollup cannot answer the filter.
+ */
+async function seekMinute(store: CaseStore, filter: EventFilter, offset: number, descending: boolean): Promise<{ minute: string; before: number } | null> {
+  const window = rollupWindow(filter, { containers: false });
+  if (!window || !(await rollupReady(store))) return null;
+  const { sql, params } = eventWhere(withoutWindow(filter));
+  const join = filter.nhi === undefined ? '' : 'LEFT JOIN identities i ON i.uid = e.actor_uid';
+  const dir = descending ? 'DESC' : 'ASC';
+  const [row] = await store.read<{ minute: string; before: number }>(
+    `WITH m AS (SELECT e.minute, sum(e.n) AS n FROM ${window.sql} e ${join} ${sql} GROUP BY e.minute),
+     c AS (SELECT minute, coalesce(sum(n) OVER (ORDER BY minute ${dir} ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)::BIGINT AS before FROM m)
+     SELECT strftime(minute, '%Y-%m-%d %H:%M:%S') AS minute, before FROM c WHERE before <= $seek_offset ORDER BY before DESC LIMIT 1`,
+    { ...params, ...window.params, seek_offset: offset } as SqlParams,
+  );
+  return row ?? null;
 }
 
 export async function eventDetail(store: CaseStore, eventUid: string): Promise<EventDetail | null> {

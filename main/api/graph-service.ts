@@ -297,7 +297,7 @@ function shortResource(uid: string): string {
 /** Events over time, machine and human, in about `buckets` bins over the filter's window or the whole case. */
 export async function timelineHistogram(store: CaseStore, filter: EventFilter, buckets = 200, stackBy: TimelineStack = 'nhi'): Promise<TimelineData> {
   const events = timelineSource(filter, null);
-  const window = rollupWindow(filter);
+  const window = rollupWindow(filter, { containers: false });
   const rolled = window && (await rollupReady(store)) ? timelineSource(filter, window) : null;
   const first = rolled ?? events;
   const [range] = await store.read<{ lo: string | null; hi: string | null; span: number | null }>(

@@ -1,5 +1,6 @@
 import type { Incident } from '../../../shared/findings';
 import { formatBytes } from '../../../shared/format';
+import { snapToBins } from '../../../shared/time-bins';
 import { useReplay, useTimelineZoom } from '../replay-state';
 import { useTimeFormat } from '../time-zone';
 import { useView } from '../view-state';
@@ -21,7 +22,9 @@ export function IncidentCard({ incident, compact = false }: { incident: Incident
   const start = Date.parse(inc.windowStart);
   const end = Date.parse(inc.windowEnd);
   function investigate() {
-    setFilter({ from: new Date(start - PAD_MS).toISOString(), to: new Date(end + PAD_MS).toISOString(), finding: undefined, actor: undefined, resource: undefined, text: undefined });
+    // Whole minutes: the graph and timeline answer those from the per-minute rollup.
+    const [from, to] = snapToBins(start - PAD_MS, end + PAD_MS, 60);
+    setFilter({ from: new Date(from).toISOString(), to: new Date(to).toISOString(), finding: undefined, actor: undefined, resource: undefined, text: undefined });
     useReplay.getState().request(start - 60_000);
     // The timeline shows the hours around it, not five weeks with a sliver.
     useTimelineZoom.getState().request({ from: new Date(start - 4 * PAD_MS).toISOString(), to: new Date(end + 4 * PAD_MS).toISOString() });
