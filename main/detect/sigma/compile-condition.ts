@@ -1,4 +1,5 @@
 import { Unsupported } from './compile-value';
+import { joinParts } from './join-parts';
 
 /**
  * A Sigma `condition` (and, or, not, parentheses, `1 of x*`, `all of x*`, `them`) into SQL over
@@ -40,7 +41,7 @@ export function compileCondition(condition: string, searches: Map<string, string
       at++;
       parts.push(andExpr());
     }
-    return parts.length === 1 ? parts[0]! : `(${parts.join(' OR ')})`;
+    return joinParts(parts, 'OR');
   }
   function andExpr(): string {
     const parts = [notExpr()];
@@ -48,7 +49,7 @@ export function compileCondition(condition: string, searches: Map<string, string
       at++;
       parts.push(notExpr());
     }
-    return parts.length === 1 ? parts[0]! : `(${parts.join(' AND ')})`;
+    return joinParts(parts, 'AND');
   }
   function notExpr(): string {
     if (word(peek(), 'not')) {
@@ -76,7 +77,7 @@ export function compileCondition(condition: string, searches: Map<string, string
       const names = matching(tokens[at + 2]!.text);
       at += 3;
       const parts = names.map((n) => searches.get(n)!);
-      return parts.length === 1 ? parts[0]! : `(${parts.join(quantifier === 'all' ? ' AND ' : ' OR ')})`;
+      return joinParts(parts, quantifier === 'all' ? 'AND' : 'OR');
     }
     if (['and', 'or', 'of', 'near'].includes(t.text.toLowerCase())) throw new Unsupported(`"${t.text}" where a search name belongs`);
     const search = searches.get(t.text);

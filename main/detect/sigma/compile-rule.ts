@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { CompiledSigmaRule, Severity, SkippedSigmaRule } from '../rule';
 import { compileCondition } from './compile-condition';
 import { type SigmaScalar, Unsupported, compileFieldCondition, compileKeywords } from './compile-value';
+import { joinParts } from './join-parts';
 
 /**
  * SigmaHQ rules for the cloud log sources, compiled to DuckDB predicates over `events e`.
@@ -121,7 +122,7 @@ function fieldref(a: FieldValue, modifiers: string[], value: unknown, sources: s
     if (modifiers.includes('endswith')) return `ends_with(${x}, ${y})`;
     return `${x} = ${y}`;
   });
-  return parts.length === 1 ? parts[0]! : `(${parts.join(' OR ')})`;
+  return joinParts(parts, 'OR');
 }
 
 function compileSearch(name: string, body: unknown, sources: string[]): string {
@@ -138,14 +139,14 @@ function compileSearch(name: string, body: unknown, sources: string[]): string {
       return `coalesce(len(list_filter(${target.sql}, v -> ${compileFieldCondition('v', modifiers, value as SigmaScalar | SigmaScalar[])})) > 0, false)`;
     });
     if (parts.length === 0) throw new Unsupported(`an empty search "${name}"`);
-    return parts.length === 1 ? parts[0]! : `(${parts.join(' AND ')})`;
+    return joinParts(parts, 'AND');
   };
   const single = maps(body);
   if (single) return compileMap(single);
   if (Array.isArray(body)) {
     if (body.every((b) => maps(b))) {
       const parts = body.map((b) => compileMap(b as Record<string, unknown>));
-      return parts.length === 1 ? parts[0]! : `(${parts.join(' OR ')})`;
+      return joinParts(parts, 'OR');
     }
     if (body.every((b) => b === null || typeof b !== 'object')) return compileKeywords(body as SigmaScalar[], false);
   }

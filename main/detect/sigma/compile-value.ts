@@ -1,4 +1,5 @@
 import { sqlString } from '../../ingest/sources/source-parser';
+import { joinParts } from './join-parts';
 
 /**
  * One Sigma field condition (`field|mod1|mod2: value(s)`) as a DuckDB boolean expression.
@@ -75,7 +76,7 @@ export function compileFieldCondition(field: string, modifiers: string[], values
   if (list.length === 0) throw new Unsupported('an empty value list');
   for (const v of list) if (v !== null && typeof v === 'object') throw new Unsupported('a nested value');
   const parts = list.map((v) => one(field, v, modifiers));
-  return parts.length === 1 ? parts[0]! : `(${parts.join(modifiers.includes('all') ? ' AND ' : ' OR ')})`;
+  return joinParts(parts, modifiers.includes('all') ? 'AND' : 'OR');
 }
 
 /** Keywords (values without a field): a case-insensitive search of the whole raw record. */
@@ -84,5 +85,5 @@ export function compileKeywords(values: SigmaScalar[], all: boolean): string {
     if (v === null || typeof v === 'object') throw new Unsupported('a keyword that is not text');
     return `lower(e.raw) LIKE ${sqlString(likePattern(String(v), '%', '%').toLowerCase())} ESCAPE '\\'`;
   });
-  return parts.length === 1 ? parts[0]! : `(${parts.join(all ? ' AND ' : ' OR ')})`;
+  return joinParts(parts, all ? 'AND' : 'OR');
 }
