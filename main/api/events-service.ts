@@ -173,16 +173,28 @@ export async function queryEvents(
       keyset.offset = request.offset - seek.before;
     }
   }
-  // One statement: DuckDB (1.5) fetches the shown columns of the top rows only (late
-  // materialization), and the names of their actors are joined to those rows alone. The
-  // two-step form before it (row ids, then a join back on them) read every row of the table once
-  // the page's rows lay far apart: 330 ms for a page deep in 10 M events, now ~70.
+  const columns = `e.event_uid, e.time AS at, strftime(e.time, '%Y-%m-%dT%H:%M:%S.%fZ') AS time, e.source, e.actor_uid, e.actor_display AS logged_display,
+    e.operation, e.resource_uid, e.src_ip, e.status, e.bytes_out, e.bytes_in,
+    e.boundary, e.region, e.user_agent, e.credential_uid, e.session_uid, e.error_code, e.service, e.category`;
+  // Two steps: the page's row ids, sorted on the few columns that decide it, then the shown
+  // columns of those rows, read range by range (the ids as integers, from DuckDB: safe to splice).
+  // Where the page's rows lie in a few stretches of the table (the usual case: events are
+  // stored in time order per batch) that reads only those stretches; scattered wider, one
+  // statement with DuckDB's own late materialization does better (a join back on the ids read
+  // all 10 M rows: 330 ms, against ~60).
+  const ids = (
+    await store.read<{ rid: number }>(
+      `SELECT e.rowid AS rid FROM events e ${identities} ${keyset.where} ORDER BY ${order('e', 'time')} LIMIT ${request.limit} OFFSET ${keyset.offset}`,
+      params as SqlParams,
+    )
+  ).map((r) => r.rid);
+  if (ids.length === 0) return { total, offset: request.offset, arrow: '' };
+  const stretches = rowStretches(ids);
+  const top = stretches
+    ? stretches.map((part) => `SELECT ${columns} FROM events e WHERE e.rowid BETWEEN ${part[0]} AND ${part[part.length - 1]} AND e.rowid IN (${part.join(',')})`).join(' UNION ALL ')
+    : `SELECT ${columns} FROM events e ${identities} ${keyset.where} ORDER BY ${order('e', 'time')} LIMIT ${request.limit} OFFSET ${keyset.offset}`;
   const rows = await store.read<Record<string, unknown>>(
-    `WITH top AS (
-       SELECT e.event_uid, e.time AS at, strftime(e.time, '%Y-%m-%dT%H:%M:%S.%fZ') AS time, e.source, e.actor_uid, e.actor_display AS logged_display,
-         e.operation, e.resource_uid, e.src_ip, e.status, e.bytes_out, e.bytes_in,
-         e.boundary, e.region, e.user_agent, e.credential_uid, e.session_uid, e.error_code, e.service, e.category
-       FROM events e ${identities} ${keyset.where} ORDER BY ${order('e', 'time')} LIMIT ${request.limit} OFFSET ${keyset.offset}),
+    `WITH top AS (${top}),
      page AS (
        SELECT top.* EXCLUDE (logged_display), coalesce(i.label, i.display, top.logged_display) AS actor_display, i.is_nhi
        FROM top LEFT JOIN identities i ON i.uid = top.actor_uid),
@@ -194,11 +206,29 @@ export async function queryEvents(
      marked AS (SELECT DISTINCT target_id AS event_uid FROM j WHERE action = 'bookmark')
      SELECT page.*, tags.tags, marked.event_uid IS NOT NULL AS bookmarked
      FROM page LEFT JOIN tags USING (event_uid) LEFT JOIN marked USING (event_uid) ORDER BY ${order('page', 'at')}`,
-    params as SqlParams,
+    stretches ? undefined : (params as SqlParams),
   );
   const plain = rows.map((r) => Object.fromEntries(EVENT_PAGE_COLUMNS.map((c) => [c, r[c] ?? null])));
   return { total, offset: request.offset, arrow: plain.length > 0 ? Buffer.from(tableToIPC(tableFromJSON(plain), 'stream')).toString('base64') : '' };
 }
+
+/**
+ * A page's row ids in at most MAX_STRETCHES runs with gaps under STRETCH_GAP rows between
+ * neighbours, each run sorted; null when they lie wider apart than that.
+ */
+function rowStretches(ids: readonly number[]): number[][] | null {
+  if (!ids.every(Number.isSafeInteger)) throw new Error('row ids must be integers');
+  const sorted = [...ids].sort((a, b) => a - b);
+  const runs: number[][] = [];
+  for (const id of sorted) {
+    const run = runs[runs.length - 1];
+    if (run && id - run[run.length - 1]! < STRETCH_GAP) run.push(id);
+    else runs.push([id]);
+  }
+  return runs.length <= MAX_STRETCHES ? runs : null;
+}
+const STRETCH_GAP = 65_536;
+const MAX_STRETCHES = 8;
 
 /** Below this offset a page is found by skipping rows; from it on, by seeking its minute. */
 const SEEK_FROM_OFFSET = 20_000;
