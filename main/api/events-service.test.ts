@@ -8,7 +8,7 @@ import { tempDir } from '../../test/helpers/builders';
 import { CaseStore } from '../case-store/case-store';
 import { importBundles } from '../ingest/importer';
 import { appendJournal } from '../journal/journal';
-import { countEvents, eventValues, queryEvents } from './events-service';
+import { countEvents, eventValues, queryEvents, rowStretches } from './events-service';
 import { writeCloudTrailBundle } from '../../fixtures/generate/bulk-writer';
 import { rollupReady } from '../analytics/event-rollup';
 
@@ -147,5 +147,13 @@ describe('a page far down the list', () => {
         }
       }
     }
+  });
+});
+
+describe('where a page lies in the table', () => {
+  it('groups row ids into a few stretches, or says they are scattered', () => {
+    expect(rowStretches([5, 3, 70_000, 4, 70_001])).toEqual([[3, 4, 5], [70_000, 70_001]]);
+    expect(rowStretches(Array.from({ length: 9 }, (_, i) => i * 100_000))).toBeNull();
+    expect(() => rowStretches([1.5])).toThrow();
   });
 });

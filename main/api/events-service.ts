@@ -216,7 +216,7 @@ export async function queryEvents(
  * A page's row ids in at most MAX_STRETCHES runs with gaps under STRETCH_GAP rows between
  * neighbours, each run sorted; null when they lie wider apart than that.
  */
-function rowStretches(ids: readonly number[]): number[][] | null {
+export function rowStretches(ids: readonly number[]): number[][] | null {
   if (!ids.every(Number.isSafeInteger)) throw new Error('row ids must be integers');
   const sorted = [...ids].sort((a, b) => a - b);
   const runs: number[][] = [];
