@@ -73,7 +73,8 @@ describe('the story, from the case home to a downloaded report', () => {
 
   it('investigates: graph and timeline on the incident window, the replay cued just before it', async () => {
     await page.locator('[data-testid=incident]').first().getByRole('button', { name: 'Investigate' }).click();
-    await expect.poll(() => page.url(), { timeout: 15_000 }).toMatch(/#graph\?.*from=2026-02-14T01%3A56.*to=2026-02-14T02%3A45/);
+    // The incident ±15 minutes, widened to whole minutes (the graph and timeline read those from the rollup).
+    await expect.poll(() => page.url(), { timeout: 15_000 }).toMatch(/#graph\?.*from=2026-02-14T01%3A56%3A00\.000Z.*to=2026-02-14T02%3A46%3A00\.000Z/);
     await expect.poll(() => page.textContent('[data-testid=graph-stats]'), { timeout: 20_000 }).toMatch(/^\d+ nodes/);
     // The replay clock waits at 02:10, a minute before the key's first call.
     await expect.poll(() => page.textContent('[data-testid=replay-clock]'), { timeout: 15_000 }).toContain('2026-02-14 02:10');

@@ -69,20 +69,27 @@ export function TimelineStrip({ data, window: win, marks, cursor, live, onBrush,
 
   // Wheel zoom, from the whole case down to seconds; React's onWheel is passive and cannot keep
   // the page from scrolling, so the listener is registered by hand.
+  // The window the wheel last asked for: notches add up, also across histograms that arrive
+  // between them (with the rollup one can land between two notches).
+  const wheelWindow = useRef<[number, number] | null>(null);
   useEffect(() => {
     const element = svg.current;
     if (!element || !zoomTo.current) return;
-    // Several wheel steps can come before the next histogram does: they add up.
-    let [a, b] = [from, to];
+    const asked = wheelWindow.current;
+    // Anything else changed the axis (zoom out, a new filter): the next notch starts from it.
+    if (asked && (asked[0] !== from || asked[1] !== (data.to ? Date.parse(data.to) : to))) wheelWindow.current = null;
     const onWheel = (e: WheelEvent) => {
       e.preventDefault();
+      let [a, b] = wheelWindow.current ?? [from, to];
       const rect = element.getBoundingClientRect();
       const px = ((e.clientX - rect.left) / rect.width) * WIDTH;
       const share = Math.max(0, Math.min(1, (px - PAD.left) / (WIDTH - PAD.left - PAD.right)));
       const at = a + share * (b - a);
       const span = Math.max(10_000, (b - a) * (e.deltaY < 0 ? 0.6 : 1 / 0.6));
-      a = at - share * span;
-      b = a + span;
+      // Whole milliseconds: the window comes back as ISO text and is compared with this.
+      a = Math.round(at - share * span);
+      b = Math.round(a + span);
+      wheelWindow.current = [a, b];
       zoomTo.current?.(a, b);
     };
     element.addEventListener('wheel', onWheel, { passive: false });
