@@ -188,20 +188,34 @@ signin_ips AS (
   WHERE status = 'success' AND src_ip IS NOT NULL
     AND (operation IN ('ConsoleLogin', 'user.session.start', 'user.authentication.sso') OR source = 'azure.signin')
 ),
-ev AS (
-  SELECT actor_uid AS uid, actor_display, actor_type, source, actor_boundary, is_nhi, operation, credential_uid, user_agent, time, status,
-    bytes_out, bytes_in, src_ip, session_uid,
-    CASE WHEN operation = 'ConsoleLogin' THEN ${DOC}->>'$.additionalEventData.MFAUsed' END AS mfa,
-    CASE WHEN user_agent IS NULL THEN NULL WHEN regexp_matches(user_agent, ${BROWSER_USER_AGENT_PATTERN}) THEN 1 ELSE 0 END AS browser,
-    CASE WHEN user_agent IS NULL THEN NULL WHEN regexp_matches(user_agent, ${SCRIPT_USER_AGENT_PATTERN}) THEN 1 ELSE 0 END AS script,
-    CASE WHEN user_agent IS NULL THEN NULL WHEN regexp_matches(user_agent, ${WORKSTATION_USER_AGENT_PATTERN}, 'i') AND NOT regexp_matches(user_agent, ${SERVER_USER_AGENT_PATTERN}, 'i') THEN 1 ELSE 0 END AS workstation,
-    CASE WHEN user_agent IS NULL THEN NULL
-         WHEN regexp_matches(user_agent, ${SERVER_USER_AGENT_PATTERN}, 'i') THEN 1
+-- User agents and session names are classified once per distinct value, not once per event: a
+-- case has few of them and millions of events (10 M events: this query 12.8 s -> ~5 s).
+agents AS (
+  SELECT user_agent,
+    CASE WHEN regexp_matches(user_agent, ${BROWSER_USER_AGENT_PATTERN}) THEN 1 ELSE 0 END AS browser,
+    CASE WHEN regexp_matches(user_agent, ${SCRIPT_USER_AGENT_PATTERN}) THEN 1 ELSE 0 END AS script,
+    CASE WHEN regexp_matches(user_agent, ${WORKSTATION_USER_AGENT_PATTERN}, 'i') AND NOT regexp_matches(user_agent, ${SERVER_USER_AGENT_PATTERN}, 'i') THEN 1 ELSE 0 END AS workstation,
+    CASE WHEN regexp_matches(user_agent, ${SERVER_USER_AGENT_PATTERN}, 'i') THEN 1
          WHEN regexp_matches(user_agent, ${K8S_PROGRAM_PATTERN}) AND NOT regexp_matches(user_agent, ${K8S_INTERACTIVE_PATTERN}, 'i') THEN 1
-         ELSE 0 END AS server,
-    regexp_extract(session_uid, 'assumed-role/[^/]+/(.+)$', 1) AS session_name,
-    CASE WHEN src_ip IS NULL THEN NULL WHEN src_ip IN (SELECT src_ip FROM signin_ips) THEN 1 ELSE 0 END AS signin_ip
-  FROM events WHERE actor_uid IS NOT NULL AND {{actors}}
+         ELSE 0 END AS server
+  FROM (SELECT DISTINCT user_agent FROM events WHERE user_agent IS NOT NULL AND actor_uid IS NOT NULL AND {{actors}})
+),
+session_names AS (
+  SELECT session_uid, session_name,
+    CASE WHEN nullif(session_name, '') IS NULL THEN NULL WHEN regexp_matches(session_name, ${HUMAN_SESSION_NAME_PATTERN}) THEN 1 ELSE 0 END AS human_session
+  FROM (
+    SELECT session_uid, regexp_extract(session_uid, 'assumed-role/[^/]+/(.+)$', 1) AS session_name
+    FROM (SELECT DISTINCT session_uid FROM events WHERE session_uid IS NOT NULL AND actor_uid IS NOT NULL AND {{actors}}))
+),
+ev AS (
+  SELECT e.actor_uid AS uid, e.actor_display, e.actor_type, e.source, e.actor_boundary, e.is_nhi, e.operation, e.credential_uid, e.user_agent, e.time, e.status,
+    e.bytes_out, e.bytes_in, e.src_ip, e.session_uid,
+    CASE WHEN e.operation = 'ConsoleLogin' THEN ${DOC.replaceAll('raw', 'e.raw')}->>'$.additionalEventData.MFAUsed' END AS mfa,
+    a.browser, a.script, a.workstation, a.server,
+    n.session_name, n.human_session,
+    CASE WHEN e.src_ip IS NULL THEN NULL WHEN e.src_ip IN (SELECT src_ip FROM signin_ips) THEN 1 ELSE 0 END AS signin_ip
+  FROM events e LEFT JOIN agents a ON a.user_agent = e.user_agent LEFT JOIN session_names n ON n.session_uid = e.session_uid
+  WHERE e.actor_uid IS NOT NULL AND {{actors}}
 ),
 -- A job runs at the same minute of the hour; a person does not.
 schedule AS (
@@ -224,7 +238,7 @@ acted AS (
     coalesce(avg(workstation), 0) AS workstation_share,
     coalesce(avg(server), 0) AS server_share,
     coalesce(avg(signin_ip), 0) AS signin_ip_share,
-    coalesce(avg(CASE WHEN nullif(session_name, '') IS NULL THEN NULL WHEN regexp_matches(session_name, ${HUMAN_SESSION_NAME_PATTERN}) THEN 1 ELSE 0 END), 0) AS human_session_share,
+    coalesce(avg(human_session), 0) AS human_session_share,
     mode(session_name) AS top_session_name,
     mode(user_agent) AS top_user_agent,
     count(DISTINCT time::DATE) AS active_days,
