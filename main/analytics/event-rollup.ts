@@ -2,21 +2,24 @@ import type { EventFilter } from '../../shared/api';
 import type { CaseStore } from '../case-store/case-store';
 
 /**
- * Events counted per minute, actor, resource (its container, as the graph draws it), operation,
- * status, source, category and service: what the graph and the timeline aggregate, two orders of
- * magnitude smaller than the events (10,000,000 generated CloudTrail events make 230,591 rows).
+ * Events counted per minute, actor (its id and the name the record gave it), resource (its
+ * container, as the graph draws it), operation, status, source, category and service: what the
+ * graph and the timeline aggregate, two orders of magnitude smaller than the events.
  *
  * It is a cache of the events table, never evidence: it is rebuilt for the minutes an import
  * touched, and `event_rollup_state` says how many events it covers. A reader uses it only while
- * that number equals the events table's count, so a case from an older build, or one whose
- * refresh failed, is read from the events as before.
+ * that number equals the events table's count and its version is this build's, so a case from
+ * an older build, or one whose refresh failed, is read from the events as before.
  */
 
+/** Bumped when the rollup's columns change: an older rollup is rebuilt whole, never read. */
+const ROLLUP_VERSION = 2;
+
 const ROLLUP_DDL = [
-  `CREATE TABLE IF NOT EXISTS event_rollup (minute TIMESTAMP, actor_uid VARCHAR, resource VARCHAR, operation VARCHAR, status VARCHAR,
+  `CREATE TABLE IF NOT EXISTS event_rollup (minute TIMESTAMP, actor_uid VARCHAR, actor_display VARCHAR, resource VARCHAR, operation VARCHAR, status VARCHAR,
      source VARCHAR, category VARCHAR, service VARCHAR, n BIGINT, bytes_read BIGINT, bytes_written BIGINT, lo TIMESTAMP, hi TIMESTAMP,
      actor_boundary VARCHAR, boundary VARCHAR, resource_type VARCHAR)`,
-  `CREATE TABLE IF NOT EXISTS event_rollup_state (events BIGINT)`,
+  `CREATE TABLE IF NOT EXISTS event_rollup_state (events BIGINT, version INTEGER)`,
 ];
 
 /**
@@ -26,7 +29,7 @@ const ROLLUP_DDL = [
  */
 export function aggregateEvents(where: string, perMinute = true, join = '', containers = true): string {
   const keys = perMinute
-    ? `date_trunc('minute', e.time) AS minute, e.actor_uid, coalesce(c.resource_uid, e.resource_uid) AS resource, e.operation, e.status, e.source, e.category, e.service`
+    ? `date_trunc('minute', e.time) AS minute, e.actor_uid, e.actor_display, coalesce(c.resource_uid, e.resource_uid) AS resource, e.operation, e.status, e.source, e.category, e.service`
     : `e.actor_uid, coalesce(c.resource_uid, e.resource_uid) AS resource, e.operation, e.status`;
   return `SELECT ${keys}, count(*)::BIGINT AS n, sum(coalesce(e.bytes_out, 0))::BIGINT AS bytes_read,
       sum(coalesce(e.bytes_in, 0))::BIGINT AS bytes_written, min(e.time) AS lo, max(e.time) AS hi,
@@ -47,6 +50,13 @@ export function aggregateEvents(where: string, perMinute = true, join = '', cont
  */
 export async function refreshRollup(store: CaseStore, range: { lo: string; hi: string } | 'all'): Promise<{ rows: number; ms: number }> {
   const started = performance.now();
+  const built = await rollupVersion(store);
+  if (built !== null && built !== ROLLUP_VERSION) {
+    // Made by another build, with other columns: rebuilt whole.
+    await store.run(`DROP TABLE IF EXISTS event_rollup`);
+    await store.run(`DROP TABLE event_rollup_state`);
+    range = 'all';
+  }
   for (const ddl of ROLLUP_DDL) await store.run(ddl);
   await store.transaction(async () => {
     if (range === 'all') {
@@ -61,26 +71,34 @@ export async function refreshRollup(store: CaseStore, range: { lo: string; hi: s
       );
     }
     await store.run(`DELETE FROM event_rollup_state`);
-    await store.run(`INSERT INTO event_rollup_state SELECT count(*) FROM events`);
+    await store.run(`INSERT INTO event_rollup_state SELECT count(*), ${ROLLUP_VERSION} FROM events`);
   });
   const [row] = await store.read<{ n: number }>(`SELECT count(*)::BIGINT AS n FROM event_rollup`);
   return { rows: row?.n ?? 0, ms: performance.now() - started };
 }
 
-/** Whether the rollup covers every event of the case (and exists at all). */
-export async function rollupReady(store: CaseStore): Promise<boolean> {
-  const [exists] = await store.read<{ n: number }>(
-    `SELECT count(*)::INTEGER AS n FROM duckdb_tables() WHERE table_name = 'event_rollup_state' AND schema_name = 'main' AND database_name = current_database()`,
+/** The version of the rollup in the case: null when it has none, 1 for the first (unversioned) one. */
+async function rollupVersion(store: CaseStore): Promise<number | null> {
+  const columns = await store.read<{ column_name: string }>(
+    `SELECT column_name FROM duckdb_columns() WHERE table_name = 'event_rollup_state' AND schema_name = 'main' AND database_name = current_database()`,
   );
-  if (!exists?.n) return false;
+  if (columns.length === 0) return null;
+  if (!columns.some((c) => c.column_name === 'version')) return 1;
+  const [row] = await store.read<{ v: number | null }>(`SELECT max(version) AS v FROM event_rollup_state`);
+  return row?.v ?? ROLLUP_VERSION;
+}
+
+/** Whether the rollup covers every event of the case, in this build's columns. */
+export async function rollupReady(store: CaseStore): Promise<boolean> {
+  if ((await rollupVersion(store)) !== ROLLUP_VERSION) return false;
   const [row] = await store.read<{ ready: boolean }>(
-    `SELECT coalesce((SELECT max(events) FROM event_rollup_state) = (SELECT count(*) FROM events), false) AS ready`,
+    `SELECT coalesce((SELECT max(events) FROM event_rollup_state WHERE version = ${ROLLUP_VERSION}) = (SELECT count(*) FROM events), false) AS ready`,
   );
   return row?.ready === true;
 }
 
 /** Filters the rollup can answer exactly: their fields are its keys. */
-const ROLLUP_FIELDS = new Set<keyof EventFilter>(['from', 'to', 'source', 'nhi', 'operation', 'status', 'service', 'category']);
+const ROLLUP_FIELDS = new Set<keyof EventFilter>(['from', 'to', 'source', 'actor', 'nhi', 'operation', 'status', 'service', 'category']);
 
 const MINUTE = 60_000;
 
