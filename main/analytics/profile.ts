@@ -1,5 +1,6 @@
 import { listValue } from '@duckdb/node-api';
 import type { IdentityProfile } from '../../shared/identity-profile';
+import { rollupReady } from './event-rollup';
 import type { CaseStore } from '../case-store/case-store';
 import { appendJournal } from '../journal/journal';
 import { isOutside } from './boundaries';
@@ -105,14 +106,25 @@ export async function identityProfile(store: CaseStore, uid: string, limits: { s
     unusualHours,
     topOperations: await top(`SELECT operation, count(*)::BIGINT AS events, ${NEW} FROM events WHERE ${ACTORS} GROUP BY ALL ORDER BY events DESC, operation LIMIT 10`),
     // Objects roll up to their bucket (the container the event names); outside boundaries first.
-    topResources: await top(`
+    // The rollup has them per minute already: the events' way joins every resource row of the
+    // case (10 M events: 1.2 s for the busiest identity).
+    topResources: await top(
+      (await rollupReady(store))
+        ? `
+      SELECT resource AS resource_uid, any_value(boundary) AS boundary, bool_or(${isOutside('boundary')}) AS outside,
+        sum(n)::BIGINT AS events, sum(bytes_read)::BIGINT AS bytes_out, sum(bytes_written)::BIGINT AS bytes_in,
+        coalesce(min(lo) >= CAST($we AS TIMESTAMP), false) AS "newSinceBaseline"
+      FROM event_rollup WHERE ${ACTORS} AND resource IS NOT NULL
+      GROUP BY resource ORDER BY outside DESC, events DESC, resource_uid LIMIT 10`
+        : `
       WITH r AS (
         SELECT coalesce(c.resource_uid, e.resource_uid) AS resource_uid, coalesce(c.boundary, e.boundary) AS boundary, e.bytes_out, e.bytes_in, e.time
         FROM events e LEFT JOIN event_resources c ON c.event_uid = e.event_uid AND c.source = e.source AND c.role = 'container'
         WHERE e.${ACTORS} AND coalesce(c.resource_uid, e.resource_uid) IS NOT NULL)
       SELECT resource_uid, any_value(boundary) AS boundary, bool_or(${isOutside('boundary')}) AS outside,
         count(*)::BIGINT AS events, coalesce(sum(bytes_out), 0)::BIGINT AS bytes_out, coalesce(sum(bytes_in), 0)::BIGINT AS bytes_in, ${NEW}
-      FROM r GROUP BY resource_uid ORDER BY outside DESC, events DESC, resource_uid LIMIT 10`),
+      FROM r GROUP BY resource_uid ORDER BY outside DESC, events DESC, resource_uid LIMIT 10`,
+    ),
     srcIps: await top(`SELECT src_ip, count(*)::BIGINT AS events, ${NEW} FROM events WHERE ${ACTORS} AND src_ip IS NOT NULL GROUP BY ALL ORDER BY events DESC, src_ip LIMIT 10`),
     userAgents: await top(`SELECT user_agent, count(*)::BIGINT AS events, ${NEW} FROM events WHERE ${ACTORS} AND user_agent IS NOT NULL GROUP BY ALL ORDER BY events DESC, user_agent LIMIT 5`),
     // Calls per day over its whole life in the case: a month of silence shows as a gap.

@@ -8,6 +8,7 @@ import { CaseStore } from '../case-store/case-store';
 import { importBundles } from '../ingest/importer';
 import { foldSmallNodes, graphQuery, timelineHistogram } from './graph-service';
 import { refreshRollup, rollupReady } from '../analytics/event-rollup';
+import { identityProfile } from '../analytics/profile';
 import type { EventFilter } from '../../shared/api';
 import { graphPath, resourceTouchers } from './session-paths';
 import { queryEvents } from './events-service';
@@ -166,12 +167,17 @@ describe('graph queries on the 02:14 incident', () => {
     ];
     const answers = async () =>
       Promise.all(filters.map(async (f) => ({ graph: await graphQuery(store, f), byNhi: await timelineHistogram(store, f, 200), bySource: await timelineHistogram(store, f, 50, 'source') })));
+    const busiest = (await store.read<{ uid: string }>(`SELECT uid FROM identities ORDER BY events DESC, uid LIMIT 12`)).map((r) => r.uid);
+    const resources = async () => Promise.all(busiest.map(async (uid) => (await identityProfile(store, uid))!.topResources));
     const rolled = await answers();
+    const rolledResources = await resources();
+    expect(rolledResources.some((r) => r.length > 0)).toBe(true);
     expect(rolled[1]!.graph.edges.length).toBeGreaterThan(0);
     // The same questions with the rollup out of date: answered from the events.
     await store.run(`UPDATE event_rollup_state SET events = events - 1`);
     expect(await rollupReady(store)).toBe(false);
     const direct = await answers();
+    expect(rolledResources).toEqual(await resources());
     const withoutTiming = (answer: unknown) => JSON.parse(JSON.stringify(answer, (k, v) => (k === 'elapsedMs' ? undefined : v)));
     expect(withoutTiming(rolled)).toEqual(withoutTiming(direct));
     await refreshRollup(store, 'all');
