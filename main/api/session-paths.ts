@@ -77,10 +77,19 @@ function sessionDetail(s: SessionRow): string {
 export async function resourceTouchers(store: CaseStore, resource: string, filter: EventFilter = {}): Promise<ResourceToucher[]> {
   const { sql, params } = eventWhere({ ...filter, resource: undefined });
   const rows = await store.read<{ actor: string; state: string | null; events: number; bytes: number; first: string; last: string }>(
-    `SELECT e.actor_uid AS actor, ${EVENT_STATE} AS state, count(*)::BIGINT AS events, sum(coalesce(e.bytes_out, 0) + coalesce(e.bytes_in, 0))::BIGINT AS bytes,
+    // The events whose container is the resource, found from the resources side, and those
+    // naming it without a container: joining every event to its container first and then
+    // comparing read both whole tables (10 M events: 2.1 s).
+    `WITH inside AS (SELECT event_uid, source FROM event_resources WHERE role = 'container' AND resource_uid = $touched),
+     named AS (
+       SELECT e.event_uid, e.source FROM events e WHERE e.resource_uid = $touched
+         AND NOT EXISTS (SELECT 1 FROM event_resources c WHERE c.event_uid = e.event_uid AND c.source = e.source AND c.role = 'container')),
+     touched AS (SELECT * FROM inside UNION ALL SELECT * FROM named)
+     SELECT e.actor_uid AS actor, ${EVENT_STATE} AS state, count(*)::BIGINT AS events, sum(coalesce(e.bytes_out, 0) + coalesce(e.bytes_in, 0))::BIGINT AS bytes,
        strftime(min(e.time), ${ISO}) AS first, strftime(max(e.time), ${ISO}) AS last
-     FROM events e LEFT JOIN identities i ON i.uid = e.actor_uid ${CONTAINER_JOIN}
-     ${sql ? `${sql} AND` : 'WHERE'} e.actor_uid IS NOT NULL AND coalesce(c.resource_uid, e.resource_uid) = $touched
+     FROM events e SEMI JOIN touched t ON t.event_uid = e.event_uid AND t.source = e.source
+     LEFT JOIN identities i ON i.uid = e.actor_uid
+     ${sql ? `${sql} AND` : 'WHERE'} e.actor_uid IS NOT NULL
      GROUP BY ALL ORDER BY events DESC`,
     { ...(params as Record<string, string | boolean>), touched: resource } as SqlParams,
   );
