@@ -164,6 +164,10 @@ describe('graph queries on the 02:14 incident', () => {
       { operation: 'Object', category: 'read' },
       // By the actor's id or the name its records gave it (a role's session name).
       { actor: 'backend', from: '2026-02-14T00:00:00Z', to: '2026-02-14T06:00:00Z' },
+      // Not the rollup's (a resource filter; a window under two minutes): read from the events,
+      // with their containers from the time-ordered copy while the rollup is current.
+      { resource: 'acme', from: '2026-02-14T02:13:27.5Z', to: '2026-02-14T05:00:42Z' },
+      { from: '2026-02-14T02:13:05Z', to: '2026-02-14T02:14:30Z' },
     ];
     const answers = async () =>
       Promise.all(filters.map(async (f) => ({ graph: await graphQuery(store, f), byNhi: await timelineHistogram(store, f, 200), bySource: await timelineHistogram(store, f, 50, 'source') })));

@@ -5,7 +5,7 @@ import { graphToIpc } from '../../shared/graph-arrow';
 import type { CaseStore, SqlParams } from '../case-store/case-store';
 import { boundaryKind, boundaryRoot, isOutside } from '../analytics/boundaries';
 import { eventWhere } from './events-service';
-import { aggregateEvents, rollupReady, rollupWindow, withoutWindow } from '../analytics/event-rollup';
+import { type ContainerSource, aggregateEvents, rollupReady, rollupWindow, withoutWindow } from '../analytics/event-rollup';
 
 /**
  * The graph view's queries, in DuckDB: identity → resource edges aggregated over the events a
@@ -28,8 +28,9 @@ const LAYER_LIMIT = 300;
  * ms), otherwise from the events.
  */
 async function pickedFlows(store: CaseStore, filter: EventFilter): Promise<{ picked: string; params: Record<string, string | boolean | null> }> {
+  const ready = await rollupReady(store);
   const window = rollupWindow(filter);
-  if (window && (await rollupReady(store))) {
+  if (window && ready) {
     const { sql, params } = eventWhere(withoutWindow(filter));
     return {
       picked: `SELECT e.actor_uid, e.resource, e.operation, e.status, sum(e.n) AS n, sum(e.bytes_read) AS bytes_read, sum(e.bytes_written) AS bytes_written,
@@ -42,7 +43,10 @@ async function pickedFlows(store: CaseStore, filter: EventFilter): Promise<{ pic
     };
   }
   const { sql, params } = eventWhere(filter);
-  return { picked: aggregateEvents(sql, false, filter.nhi === undefined ? '' : 'LEFT JOIN identities i ON i.uid = e.actor_uid'), params };
+  // A window bounds the containers to read too (the same bound parameters as the events').
+  const containers: ContainerSource =
+    ready && filter.from && filter.to ? { window: `time >= try_cast($from AS TIMESTAMPTZ)::TIMESTAMP AND time < try_cast($to AS TIMESTAMPTZ)::TIMESTAMP` } : 'resources';
+  return { picked: aggregateEvents(sql, false, filter.nhi === undefined ? '' : 'LEFT JOIN identities i ON i.uid = e.actor_uid', containers), params };
 }
 
 export async function graphQuery(store: CaseStore, filter: EventFilter, options: { maxNodes?: number; minEvents?: number; layers?: GraphLayer[] } = {}): Promise<GraphData> {
