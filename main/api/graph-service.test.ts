@@ -167,6 +167,7 @@ describe('graph queries on the 02:14 incident', () => {
       // Not the rollup's (a resource filter; a window under two minutes): read from the events,
       // with their containers from the time-ordered copy while the rollup is current.
       { resource: 'acme', from: '2026-02-14T02:13:27.5Z', to: '2026-02-14T05:00:42Z' },
+      { resource: 'acme' },
       { from: '2026-02-14T02:13:05Z', to: '2026-02-14T02:14:30Z' },
     ];
     const answers = async () =>

@@ -43,9 +43,10 @@ async function pickedFlows(store: CaseStore, filter: EventFilter): Promise<{ pic
     };
   }
   const { sql, params } = eventWhere(filter);
-  // A window bounds the containers to read too (the same bound parameters as the events').
+  // Containers from the time-ordered copy while it is current (half the rows of event_resources),
+  // bounded by the window when there is one (the same bound parameters as the events').
   const containers: ContainerSource =
-    ready && filter.from && filter.to ? { window: `time >= try_cast($from AS TIMESTAMPTZ)::TIMESTAMP AND time < try_cast($to AS TIMESTAMPTZ)::TIMESTAMP` } : 'resources';
+    !ready ? 'resources' : filter.from && filter.to ? { window: `time >= try_cast($from AS TIMESTAMPTZ)::TIMESTAMP AND time < try_cast($to AS TIMESTAMPTZ)::TIMESTAMP` } : { window: 'true' };
   return { picked: aggregateEvents(sql, false, filter.nhi === undefined ? '' : 'LEFT JOIN identities i ON i.uid = e.actor_uid', containers), params };
 }
 
