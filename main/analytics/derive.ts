@@ -210,7 +210,8 @@ session_names AS (
 ev AS (
   SELECT e.actor_uid AS uid, e.actor_display, e.actor_type, e.source, e.actor_boundary, e.is_nhi, e.operation, e.credential_uid, e.user_agent, e.time, e.status,
     e.bytes_out, e.bytes_in, e.src_ip, e.session_uid,
-    CASE WHEN e.operation = 'ConsoleLogin' THEN ${DOC.replaceAll('raw', 'e.raw')}->>'$.additionalEventData.MFAUsed' END AS mfa,
+    -- Only events carry raw: unqualified, it is theirs.
+    CASE WHEN e.operation = 'ConsoleLogin' THEN ${DOC}->>'$.additionalEventData.MFAUsed' END AS mfa,
     a.browser, a.script, a.workstation, a.server,
     n.session_name, n.human_session,
     CASE WHEN e.src_ip IS NULL THEN NULL WHEN e.src_ip IN (SELECT src_ip FROM signin_ips) THEN 1 ELSE 0 END AS signin_ip

@@ -350,8 +350,7 @@ export class FileImporter implements WalkVisitor {
       await before;
       await this.commitBatch(db, batch);
     } finally {
-      await db.run(`DELETE FROM stage_raw`);
-      await db.run(`DELETE FROM stage_problems`);
+      await clearStage(db);
     }
   }
 
@@ -479,8 +478,7 @@ export class FileImporter implements WalkVisitor {
     const placeholder: PendingFile = { fileNo: s.fileNo, info: s.info, sha256: '', size: 0, recordsTotal: 0, format: '', bytes: 0, contentSha256: '', recordsRoot: '' };
     await stageBatchFiles(s.db, [{ file: placeholder, evidenceId: s.evidenceId, parser: null, parserVersion: null, ok: 0, quarantined: 0, lo: null, hi: null }]);
     this.implausibleTimes += await writeStaged(s.db, m.notes, this.options.plausibleTimes);
-    await s.db.run(`DELETE FROM stage_raw`);
-    await s.db.run(`DELETE FROM stage_problems`);
+    await clearStage(s.db);
   }
 
   /** The last part of a spilled file, its evidence row, and the commit (or rollback if seen before). */
@@ -545,10 +543,7 @@ export class FileImporter implements WalkVisitor {
       await this.spill.tx.rollback();
       this.spill = null;
     }
-    for (const { db } of this.lanes) {
-      await db.run(`DELETE FROM stage_raw`);
-      await db.run(`DELETE FROM stage_problems`);
-    }
+    for (const { db } of this.lanes) await clearStage(db);
   }
 
   /** The columns every evidence row fills the same way, file or archive. */
@@ -579,6 +574,12 @@ export class FileImporter implements WalkVisitor {
     if (!this.options.onProgress) return;
     this.options.onProgress({ ...this.progress, recordsRead: this.progress.recordsRead + pendingRecords });
   }
+}
+
+/** Empties a lane's staging tables once its batch is written (or given up). */
+async function clearStage(db: CaseStore): Promise<void> {
+  await db.run(`DELETE FROM stage_raw`);
+  await db.run(`DELETE FROM stage_problems`);
 }
 
 /** Each Parquet row as a record: its JSON rendering is the raw text (file_row_number from 0). */

@@ -181,13 +181,16 @@ export async function importBundles(store: CaseStore, inputs: readonly string[],
     });
   }
   await attempt('the graph and timeline rollup', async () => {
+    if (!rollupWasReady) {
+      await refreshRollup(store, 'all');
+      return;
+    }
     const [span] = await store.read<{ lo: string | null; hi: string | null }>(
       `SELECT strftime(min(first_time), '%Y-%m-%d %H:%M:%S.%f') AS lo, strftime(max(last_time), '%Y-%m-%d %H:%M:%S.%f') AS hi
        FROM evidence WHERE import_id = $id AND kind = 'file'`,
       { id: importId },
     );
-    if (!rollupWasReady) await refreshRollup(store, 'all');
-    else if (span?.lo && span.hi) await refreshRollup(store, { lo: span.lo, hi: span.hi });
+    if (span?.lo && span.hi) await refreshRollup(store, { lo: span.lo, hi: span.hi });
   });
   if (options.deriveAnalytics !== false && status !== 'failed') {
     // The import itself is committed; a failure here leaves the identity tables as they were.

@@ -68,9 +68,4 @@ export class ServiceClient {
       this.channel.post({ kind: 'shutdown' });
     });
   }
-
-  /** Calls still waiting for an answer (the app may quit at once when there are none). */
-  get busy(): boolean {
-    return this.pending.size > 0;
-  }
 }
