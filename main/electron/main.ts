@@ -61,7 +61,11 @@ void app.whenReady().then(() => {
   const electronVersion = process.versions.electron ?? null;
   const host = utilityProcess.fork(join(__dirname, 'service-host.js'), [], { serviceName: 'nhi case service', stdio: 'inherit' });
   const client = new ServiceClient(
-    { post: (message) => host.postMessage(message), onMessage: (listener) => host.on('message', (message: FromHost) => listener(message)) },
+    {
+      post: (message) => host.postMessage(message),
+      onMessage: (listener) => host.on('message', (message: FromHost) => listener(message)),
+      onExit: (listener) => host.on('exit', (code: number) => listener(code)),
+    },
     { allowedCases: cases, recentFile, electronVersion },
     pdf,
   );

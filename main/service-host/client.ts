@@ -10,6 +10,8 @@ export class ServiceClient {
   private readonly pending = new Map<number, (result: ApiResult<unknown>) => void>();
   private readonly ready: Promise<void>;
   private closed: (() => void) | null = null;
+  /** Why calls cannot be answered any more: the host's process has ended. */
+  private stopped: ApiResult<unknown> | null = null;
 
   constructor(
     private readonly channel: Channel<FromHost, ToHost>,
@@ -44,11 +46,24 @@ export class ServiceClient {
           return;
       }
     });
+    // A host that dies answers nothing: every waiting call gets a clear error instead of hanging,
+    // and so does every later one. Imports commit whole batches, so the cases stay consistent.
+    channel.onExit?.((code) => {
+      this.stopped = {
+        ok: false,
+        error: { code: 'internal', message: `the case service stopped (exit code ${code ?? 'none'}): restart the app to go on; cases keep every committed batch` },
+      };
+      for (const done of this.pending.values()) done(this.stopped);
+      this.pending.clear();
+      markReady();
+      this.closed?.();
+    });
     channel.post({ kind: 'init', init });
   }
 
   async call(method: string, request: unknown): Promise<ApiResult<unknown>> {
     await this.ready;
+    if (this.stopped) return this.stopped;
     const id = this.nextId++;
     return new Promise((resolve) => {
       this.pending.set(id, resolve);
@@ -63,6 +78,7 @@ export class ServiceClient {
 
   /** Cancels imports at a batch boundary and closes every case; resolves when the host has. */
   shutdown(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
     return new Promise((resolve) => {
       this.closed = resolve;
       this.channel.post({ kind: 'shutdown' });

@@ -33,4 +33,6 @@ export type FromHost =
 export interface Channel<In, Out> {
   post(message: Out): void;
   onMessage(listener: (message: In) => void): void;
+  /** The other end's process ended (the host crashed or was killed); not needed inside the host. */
+  onExit?(listener: (code: number | null) => void): void;
 }

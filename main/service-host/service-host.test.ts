@@ -21,7 +21,11 @@ function startHost(allowedCases: string[], printPdf?: (html: string) => Promise<
   const child = fork(join(__dirname, 'entry.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   children.push(child);
   const client = new ServiceClient(
-    { post: (message: ToHost) => void child.send(message), onMessage: (listener) => child.on('message', (message) => listener(message as FromHost)) },
+    {
+      post: (message: ToHost) => void child.send(message),
+      onMessage: (listener) => child.on('message', (message) => listener(message as FromHost)),
+      onExit: (listener) => child.on('exit', (code) => listener(code)),
+    },
     { allowedCases, recentFile: join(tempDir(), 'recent.json'), electronVersion: '45.0.0' },
     printPdf,
   );
@@ -78,6 +82,22 @@ describe('the case service in its own process', () => {
     expect(existsSync(saved.path)).toBe(true);
     expect(readFileSync(saved.path, 'latin1')).toBe('%PDF-1.7 printed by the main process');
   });
+
+  it('answers every waiting and later call with an error when the service dies, instead of hanging', async () => {
+    const dir = tempDir();
+    const casePath = join(dir, 'case.duckdb');
+    const { child, client } = startHost([casePath]);
+    value(await client.call('case.create', { casePath }));
+    const job = value<{ jobId: string }>(await client.call('import.start', { casePath, inputs: [FIXTURE] }));
+    const waiting = client.call('import.status', { jobId: job.jobId });
+    child.kill('SIGKILL');
+    const stopped = { ok: false, error: { code: 'internal', message: expect.stringContaining('the case service stopped') } };
+    // The status call may have been answered just before the kill; either way it resolves.
+    const status = await waiting;
+    if (!status.ok) expect(status).toMatchObject(stopped);
+    expect(await client.call('case.info', { casePath })).toMatchObject(stopped);
+    await client.shutdown();
+  }, 20_000);
 
   it('closes every case on shutdown, so the app can quit with nothing half-written', async () => {
     const dir = tempDir();
