@@ -1,4 +1,5 @@
 import { rerouteEdges } from '../../shared/graph-merge';
+import { BIN_ORIGIN_MS } from '../../shared/time-bins';
 import type { EventFilter } from '../../shared/api';
 import type { GraphData, GraphEdge, GraphLayer, GraphNode, GraphWire, TimelineData, TimelineStack } from '../../shared/graph';
 import { graphToIpc } from '../../shared/graph-arrow';
@@ -325,7 +326,8 @@ export async function timelineHistogram(store: CaseStore, filter: EventFilter, b
   const key = stackBy === 'source' ? 'e.source' : stackBy === 'category' ? 'e.category' : `CASE WHEN i.is_nhi THEN 'machine' ELSE 'human' END`;
   // The rollup counts whole minutes: bins of a minute or more are sums of its rows.
   const src = rolled && bucketSeconds >= 60 ? rolled : events;
-  const bucket = `time_bucket(to_seconds(${bucketSeconds}), ${src.time}, TIMESTAMP '2000-01-03 00:00:00')`;
+  // Bins start where the page snaps a brush to (shared/time-bins.ts).
+  const bucket = `time_bucket(to_seconds(${bucketSeconds}), ${src.time}, TIMESTAMP '${new Date(BIN_ORIGIN_MS).toISOString().slice(0, 19).replace('T', ' ')}')`;
   const rows = await store.read<{ start: string; k: string; n: number }>(
     `SELECT strftime(${bucket}, ${ISO}) AS start, ${key} AS k, ${src.count}::BIGINT AS n
      FROM ${src.from} GROUP BY ALL ORDER BY start`,
