@@ -1,3 +1,4 @@
+import { deriveAccess } from '../access/derive-access';
 import type { CaseStore } from '../case-store/case-store';
 import { sqlString } from '../ingest/sources/source-parser';
 import {
@@ -408,6 +409,8 @@ export async function deriveIdentities(store: CaseStore, options: DeriveOptions 
     await store.run(`DELETE FROM meta WHERE key IN ('derived_through_evidence', 'baseline_window')`);
     await store.run(`INSERT INTO meta VALUES ('derived_through_evidence', $t), ('baseline_window', $w)`, { t: String(through), w: window });
   });
+  // Granted beside used: the access model reads identities (machine or person) and events.
+  await deriveAccess(store);
   const [counts] = await store.read<{ identities: number; nhi: number; sessions: number; credentials: number }>(`
     SELECT (SELECT count(*) FROM identities)::BIGINT AS identities, (SELECT count(*) FROM identities WHERE is_nhi)::BIGINT AS nhi,
       (SELECT count(*) FROM sessions)::BIGINT AS sessions, (SELECT count(*) FROM credentials)::BIGINT AS credentials`);

@@ -2,7 +2,7 @@ import type { CaseStore } from '../case-store/case-store';
 import { detailedJsonErrors, insertDuplicatesAndCollisions, insertQuarantine } from './batch-sql';
 import { decideDuplicates } from './dedupe';
 import type { PendingFile, PlausibleTimes } from './file-importer';
-import { DIGEST_COLUMNS, SIDE_RECORD_IDS } from './sources/side-records';
+import { DIGEST_COLUMNS, PERMISSION_KINDS, SIDE_RECORD_IDS } from './sources/side-records';
 import { NORMALIZED_COLUMNS, sqlString } from './sources/source-parser';
 
 /**
@@ -99,7 +99,7 @@ export async function writeStaged(store: CaseStore, notes: JsonErrorNote[], plau
   return flagged?.n ?? 0;
 }
 
-/** CloudTrail digests and their signatures, into their own tables (see sources/side-records.ts). */
+/** CloudTrail digests, their signatures and permission snapshots, into their own tables (see sources/side-records.ts). */
 async function writeSideRecords(store: CaseStore): Promise<void> {
   const side = `FROM classified c JOIN batch_files f USING (file_no) WHERE c.parse_problem IS NULL`;
   await store.run(`
@@ -110,6 +110,9 @@ async function writeSideRecords(store: CaseStore): Promise<void> {
       coalesce(c.raw->>'signature', c.raw->'Metadata'->>'signature'),
       coalesce(c.raw->>'signature-algorithm', c.raw->'Metadata'->>'signature-algorithm')
     ${side} AND c.detected = 'cloudtrail.digest-signature' ORDER BY f.evidence_id, c.record_no`);
+  await store.run(`
+    INSERT INTO permission_records SELECT f.evidence_id, c.record_no, c.record_sha256, c.detected, c.raw, c.json_text
+    ${side} AND c.detected IN (${PERMISSION_KINDS.map(sqlString).join(', ')}) ORDER BY f.evidence_id, c.record_no`);
 }
 
 /** The batch's evidence rows, less what only the transaction decides, as a temp table. */

@@ -7,7 +7,7 @@ import type { ContainerInfo, EntryInfo, EntryProblemCode, LeafInfo, WalkVisitor 
 import type { ImportLimits } from './limits';
 import type { SplitProblem } from './record-splitter';
 import { type FileNote, splitRecords } from './record-source';
-import { SIDE_RECORDS } from './sources/side-records';
+import { ALL_SIDE_RECORDS } from './sources/side-records';
 import { sqlString } from './sources/source-parser';
 import { type Normalizer, normalizeStaged } from './stage-sql';
 import { withTempCopy } from './temp-copy';
@@ -532,7 +532,7 @@ export class FileImporter implements WalkVisitor {
 
   /** `source@version` of each parser that read a file, as the evidence row records them. */
   private parserVersions(sources: string[]): string | null {
-    const versionOf = (id: string) => this.options.normalizer.parsers.find((p) => p.id === id)?.version ?? SIDE_RECORDS.find((k) => k.id === id)?.version ?? '?';
+    const versionOf = (id: string) => this.options.normalizer.parsers.find((p) => p.id === id)?.version ?? ALL_SIDE_RECORDS.find((k) => k.id === id)?.version ?? '?';
     return sources.map((id) => `${id}@${versionOf(id)}`).join(',') || null;
   }
 

@@ -48,7 +48,8 @@ export interface SplitterOptions {
   snippetBytes?: number;
 }
 
-const WRAPPER_KEYS = new Set(['Records', 'records', 'Events', 'value']);
+// `items`: Kubernetes lists (`kubectl get … -o json`), whose items are the records.
+const WRAPPER_KEYS = new Set(['Records', 'records', 'Events', 'value', 'items']);
 
 const LF = 0x0a;
 const CR = 0x0d;

@@ -1,7 +1,7 @@
 import type { CaseStore } from '../case-store/case-store';
 import { NORMALIZED_COLUMNS, type SourceParser, sqlString } from './sources/source-parser';
 import { PARSERS, probeStructure } from './sources/registry';
-import { SIDE_RECORDS } from './sources/side-records';
+import { ALL_SIDE_RECORDS } from './sources/side-records';
 
 /**
  * The SQL that turns a batch of files' staged raw records into normalized rows, in DuckDB.
@@ -17,8 +17,8 @@ export const STAGE_RAW_DDL = `CREATE TEMP TABLE IF NOT EXISTS stage_raw (file_no
 
 /** Every staged record with its parse problem, or the parser that claims it. */
 function classifySql(parsers: readonly SourceParser[]): string {
-  // Side records (CloudTrail digests and their signatures) first: no parser claims them.
-  const detectors: { id: string; detect: (p: string, doc: string) => string }[] = [...SIDE_RECORDS, ...parsers];
+  // Side records (CloudTrail digests, permission snapshots) first: no parser claims them.
+  const detectors: { id: string; detect: (p: string, doc: string) => string }[] = [...ALL_SIDE_RECORDS, ...parsers];
   const detectCase = `CASE ${detectors.map((p) => `WHEN ${p.detect('p', 'doc')} THEN ${sqlString(p.id)}`).join(' ')} END`;
   return `
 CREATE OR REPLACE TEMP TABLE classified AS
@@ -30,7 +30,7 @@ SELECT file_no, record_no, byte_offset, line, raw, json_text, record_sha256,
   END AS parse_problem,
   CASE WHEN p IS NOT NULL THEN ${detectCase} END AS detected
 FROM (
-  SELECT *, CASE WHEN starts_with(doc, '{') THEN try(json_transform(doc, ${probeStructure([...SIDE_RECORDS, ...parsers])})) END AS p
+  SELECT *, CASE WHEN starts_with(doc, '{') THEN try(json_transform(doc, ${probeStructure([...ALL_SIDE_RECORDS, ...parsers])})) END AS p
   FROM (
     -- A CSV record is kept verbatim in raw and parsed from the JSON object built from its header.
     SELECT file_no, record_no, byte_offset, line, raw, json_text, record_sha256, coalesce(json_text, raw) AS doc

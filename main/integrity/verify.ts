@@ -129,13 +129,14 @@ interface EvidenceRow {
   quarantined: number;
 }
 
-/** Every record the case holds for a file, with its hash: events, duplicates, quarantine, digests. */
+/** Every record the case holds for a file, with its hash: events, duplicates, quarantine, digests, permission snapshots. */
 const CASE_RECORDS = `
   SELECT evidence_id, record_no, record_sha256 FROM events
   UNION ALL SELECT evidence_id, record_no, record_sha256 FROM duplicates
   UNION ALL SELECT evidence_id, record_no, record_sha256 FROM quarantine WHERE record_no IS NOT NULL AND record_sha256 IS NOT NULL
   UNION ALL SELECT evidence_id, record_no, record_sha256 FROM cloudtrail_digests
-  UNION ALL SELECT evidence_id, record_no, record_sha256 FROM digest_signatures`;
+  UNION ALL SELECT evidence_id, record_no, record_sha256 FROM digest_signatures
+  UNION ALL SELECT evidence_id, record_no, record_sha256 FROM permission_records`;
 
 export async function verifyCase(store: CaseStore, options: VerifyOptions = {}): Promise<VerifyReport> {
   try {
@@ -172,7 +173,7 @@ async function verifyReadable(store: CaseStore, options: VerifyOptions): Promise
       coalesce(q.n, 0)::BIGINT AS quarantined, coalesce(w.n, 0)::BIGINT AS whole_file
     FROM evidence e
     LEFT JOIN (SELECT evidence_id, count(*) AS n FROM events GROUP BY ALL) ev USING (evidence_id)
-    LEFT JOIN (SELECT evidence_id, count(*) AS n FROM (SELECT evidence_id FROM cloudtrail_digests UNION ALL SELECT evidence_id FROM digest_signatures) GROUP BY ALL) sd USING (evidence_id)
+    LEFT JOIN (SELECT evidence_id, count(*) AS n FROM (SELECT evidence_id FROM cloudtrail_digests UNION ALL SELECT evidence_id FROM digest_signatures UNION ALL SELECT evidence_id FROM permission_records) GROUP BY ALL) sd USING (evidence_id)
     LEFT JOIN (SELECT evidence_id, count(*) AS n FROM duplicates GROUP BY ALL) d USING (evidence_id)
     LEFT JOIN (SELECT evidence_id, count(*) AS n FROM quarantine WHERE record_no IS NOT NULL GROUP BY ALL) q USING (evidence_id)
     LEFT JOIN (SELECT evidence_id, count(*) AS n FROM quarantine WHERE record_no IS NULL AND reason = 'unrecognized_format' GROUP BY ALL) w USING (evidence_id)
@@ -192,6 +193,11 @@ async function verifyReadable(store: CaseStore, options: VerifyOptions): Promise
     `SELECT evidence_id, record_no, event_uid FROM events WHERE record_sha256 IS DISTINCT FROM unhex(sha256(raw)) ORDER BY evidence_id, record_no`,
   )) {
     for (const r of chunk) records.add({ evidenceId: r.evidence_id, path: byId.get(r.evidence_id)?.path_in_bundle ?? '?', recordNo: r.record_no, problem: 'raw_edited', detail: `event ${r.event_uid}: its raw record no longer hashes to the SHA-256 taken at import` });
+  }
+  for (const r of await store.read<{ evidence_id: number; record_no: number; kind: string }>(
+    `SELECT evidence_id, record_no, kind FROM permission_records WHERE record_sha256 IS DISTINCT FROM unhex(sha256(raw)) ORDER BY evidence_id, record_no`,
+  )) {
+    records.add({ evidenceId: r.evidence_id, path: byId.get(r.evidence_id)?.path_in_bundle ?? '?', recordNo: r.record_no, problem: 'raw_edited', detail: `${r.kind} record: it no longer hashes to the SHA-256 taken at import` });
   }
 
   progress('record Merkle roots');

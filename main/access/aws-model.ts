@@ -1,0 +1,179 @@
+import { type AccessModel, type RecordRef, isoDate, latest } from './access-model';
+import { type ActionCatalog, type ActionSet, sensitiveSet, serviceOf } from './aws-actions';
+import { type AwsGrant, adminOf, edgesOf, grantOf } from './aws-access';
+import { type AwsPrincipal, readAuthorizationDetails } from './aws-estate';
+import { isObject } from './aws-policy';
+
+/**
+ * The AWS part of the access model: authorization-details snapshots (principals, policies,
+ * trust, escalation), credential reports and access-key lists (keys with their age and use),
+ * joined to the actions each principal used in the case.
+ */
+
+export interface AwsRecord {
+  ref: RecordRef;
+  kind: string;
+  doc: unknown;
+}
+
+export interface AwsModelResult {
+  grants: Map<string, { grant: AwsGrant; ref: RecordRef }>;
+}
+
+/** Used actions per principal uid: catalog index to count of successful calls. */
+export type UsedActions = Map<string, Map<number, number>>;
+
+export function addAwsModel(model: AccessModel, catalog: ActionCatalog, records: AwsRecord[], used: UsedActions): AwsModelResult {
+  const sensitive = sensitiveSet(catalog);
+  const grants = new Map<string, { grant: AwsGrant; ref: RecordRef }>();
+  // Several snapshots may coexist: the latest record of each principal wins (records come in import order).
+  for (const r of records.filter((x) => x.kind === 'aws.iam-authorization-details')) {
+    let estate;
+    try {
+      estate = readAuthorizationDetails(r.doc);
+    } catch (err) {
+      model.snapshots.push({ ref: r.ref, kind: r.kind, scope: null, notBefore: null, principals: 0, problems: [(err as Error).message] });
+      continue;
+    }
+    model.snapshots.push({ ref: r.ref, kind: r.kind, scope: estate.account, notBefore: isoDate(estate.notBefore), principals: estate.principals.length, problems: estate.problems });
+    for (const p of estate.principals) grants.set(p.arn, { grant: grantOf(catalog, p), ref: r.ref });
+  }
+  const all = [...grants.values()];
+  for (const { grant, ref } of all) addPrincipal(model, catalog, sensitive, grant, ref, used.get(grant.principal.arn));
+  const refOf = (arn: string) => grants.get(arn)?.ref;
+  for (const e of edgesOf(
+    catalog,
+    all.map((g) => g.grant),
+  )) {
+    const ref = refOf(e.kind === 'escalate' || e.kind === 'member' ? e.from : e.to) ?? refOf(e.from);
+    if (ref) model.edges.push({ ...e, ref });
+  }
+  for (const account of new Set(all.map((g) => g.grant.principal.account))) {
+    const anyRef = all.find((g) => g.grant.principal.account === account)!.ref;
+    // Administrators of the account are where a self-escalation leads.
+    for (const { grant } of all.filter((g) => g.grant.isAdmin && g.grant.principal.account === account)) {
+      model.edges.push({ from: adminOf(account), to: grant.principal.arn, kind: 'member', method: 'administrator', conditional: false, explanation: `${grant.principal.name} is an administrator of ${account}`, ref: anyRef });
+    }
+  }
+  addKeys(model, records);
+  return { grants };
+}
+
+function addPrincipal(model: AccessModel, catalog: ActionCatalog, sensitive: ActionSet, grant: AwsGrant, ref: RecordRef, used: Map<number, number> | undefined) {
+  const p: AwsPrincipal = grant.principal;
+  const perService = new Map<string, { granted: number; used: number; sensitiveGranted: number; sensitiveUsed: number }>();
+  const row = (service: string) => {
+    let r = perService.get(service);
+    if (!r) perService.set(service, (r = { granted: 0, used: 0, sensitiveGranted: 0, sensitiveUsed: 0 }));
+    return r;
+  };
+  const unusedSensitive: string[] = [];
+  let usedCount = 0;
+  const visit = (i: number) => {
+    const r = row(serviceOf(catalog.actions[i]!));
+    r.granted++;
+    const isUsed = used?.has(i) ?? false;
+    if (isUsed) r.used++;
+    if (sensitive.has(i)) {
+      r.sensitiveGranted++;
+      if (isUsed) r.sensitiveUsed++;
+      else unusedSensitive.push(catalog.actions[i]!);
+    }
+  };
+  for (const i of grant.granted) visit(i);
+  for (const i of grant.conditional) visit(i);
+  for (const i of used?.keys() ?? []) {
+    usedCount++;
+    if (!grant.granted.has(i) && !grant.conditional.has(i)) row(serviceOf(catalog.actions[i]!)).used++;
+  }
+  if (p.kind !== 'group') {
+    for (const [service, r] of perService) model.services.push({ principal: p.arn, service, ...r });
+  }
+  model.principals.push({
+    uid: p.arn,
+    provider: 'aws',
+    kind: p.kind,
+    name: p.name,
+    scope: p.account,
+    createdAt: isoDate(p.createdAt),
+    lastUsedAt: isoDate(p.lastUsedAt),
+    groups: p.groups,
+    boundary: p.boundary?.name ?? null,
+    isAdmin: grant.isAdmin,
+    wildcard: grant.wildcard,
+    granted: grant.granted.size,
+    conditional: grant.conditional.size,
+    used: usedCount,
+    unusedSensitive: grant.isAdmin ? [] : unusedSensitive.sort(),
+    ref,
+  });
+  for (const policy of [...p.policies, ...(p.boundary ? [p.boundary] : [])]) {
+    model.policies.push({ principal: p.arn, policy: policy.name, via: policy.via, document: policy.raw, ref });
+  }
+  if (p.trust) model.policies.push({ principal: p.arn, policy: 'trust policy', via: 'trust', document: trustRaw(p), ref });
+}
+
+function trustRaw(p: AwsPrincipal): unknown {
+  return { Version: p.trust?.version ?? undefined, Statement: p.trust?.statements.map((s) => ({ Effect: s.effect, Principal: s.principals ?? undefined, Action: s.actions ?? undefined, Condition: s.condition ?? undefined })) };
+}
+
+/** Keys from credential reports (age, rotation, use per slot) and key lists (ids). */
+function addKeys(model: AccessModel, records: AwsRecord[]) {
+  const ids = new Map<string, { id: string; created: string | null; active: boolean }[]>();
+  for (const r of records.filter((x) => x.kind === 'aws.iam-access-keys')) {
+    const list = isObject(r.doc) && Array.isArray(r.doc.AccessKeyMetadata) ? r.doc.AccessKeyMetadata.filter(isObject) : [];
+    for (const k of list) {
+      const user = typeof k.UserName === 'string' ? k.UserName : '';
+      if (typeof k.AccessKeyId !== 'string') continue;
+      const keys = ids.get(user) ?? [];
+      keys.push({ id: k.AccessKeyId, created: isoDate(k.CreateDate), active: k.Status === 'Active' });
+      ids.set(user, keys);
+    }
+  }
+  const reportRows = records.filter((x) => x.kind === 'aws.iam-credential-report' && isObject(x.doc));
+  const reportDates = new Map<number, string[]>();
+  for (const r of reportRows) {
+    const row = r.doc as Record<string, unknown>;
+    const arn = String(row.arn);
+    const user = String(row.user);
+    const dates: (string | null)[] = [];
+    for (const slot of ['1', '2']) {
+      const rotated = isoDate(row[`access_key_${slot}_last_rotated`]);
+      const lastUsed = isoDate(row[`access_key_${slot}_last_used_date`]);
+      dates.push(rotated, lastUsed);
+      const active = row[`access_key_${slot}_active`] === 'true';
+      if (!active && !rotated) continue;
+      // The report has no key ids: a key list of the same user gives it, matched by creation day.
+      const id = (ids.get(user) ?? []).find((k) => k.created && rotated && k.created.slice(0, 10) === rotated.slice(0, 10))?.id ?? null;
+      model.keys.push({
+        keyId: id,
+        principal: arn,
+        provider: 'aws',
+        slot: `access_key_${slot}`,
+        active,
+        createdAt: rotated,
+        lastRotated: rotated,
+        lastUsedAt: lastUsed,
+        lastUsedService: typeof row[`access_key_${slot}_last_used_service`] === 'string' && row[`access_key_${slot}_last_used_service`] !== 'N/A' ? String(row[`access_key_${slot}_last_used_service`]) : null,
+        expiresAt: null,
+        ref: r.ref,
+      });
+    }
+    dates.push(isoDate(row.user_creation_time), isoDate(row.password_last_used));
+    const list = reportDates.get(r.ref.evidenceId) ?? [];
+    list.push(...dates.filter((d): d is string => !!d));
+    reportDates.set(r.ref.evidenceId, list);
+  }
+  for (const [evidenceId, dates] of reportDates) {
+    const first = reportRows.find((r) => r.ref.evidenceId === evidenceId)!;
+    model.snapshots.push({ ref: first.ref, kind: 'aws.iam-credential-report', scope: null, notBefore: latest(dates), principals: reportRows.filter((r) => r.ref.evidenceId === evidenceId).length, problems: [] });
+  }
+  // Keys listed but absent from any report row.
+  for (const r of records.filter((x) => x.kind === 'aws.iam-access-keys')) {
+    const list = isObject(r.doc) && Array.isArray(r.doc.AccessKeyMetadata) ? r.doc.AccessKeyMetadata.filter(isObject) : [];
+    for (const k of list) {
+      if (typeof k.AccessKeyId !== 'string' || model.keys.some((x) => x.keyId === k.AccessKeyId)) continue;
+      model.keys.push({ keyId: k.AccessKeyId, principal: typeof k.UserName === 'string' ? `user:${k.UserName}` : '?', provider: 'aws', slot: null, active: k.Status === 'Active', createdAt: isoDate(k.CreateDate), lastRotated: isoDate(k.CreateDate), lastUsedAt: null, lastUsedService: null, expiresAt: null, ref: r.ref });
+    }
+  }
+}

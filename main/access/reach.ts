@@ -1,0 +1,43 @@
+/**
+ * Who an identity can become: breadth-first over trust, membership and escalation edges, keeping
+ * the shortest path to each principal so that every "could reach" is explained step by step.
+ */
+
+export interface ReachEdge {
+  from: string;
+  to: string;
+  kind: string;
+  method: string;
+  conditional: boolean;
+  explanation: string;
+}
+
+export interface Reached {
+  uid: string;
+  /** The steps from the start, in order (empty for the start itself). */
+  path: ReachEdge[];
+}
+
+export function reachable(start: string, edges: readonly ReachEdge[], maxDepth = 8): Reached[] {
+  const out = new Map<string, ReachEdge[]>();
+  for (const e of edges) out.set(e.from, [...(out.get(e.from) ?? []), e]);
+  const seen = new Map<string, ReachEdge[]>([[start, []]]);
+  let frontier = [start];
+  for (let depth = 0; depth < maxDepth && frontier.length; depth++) {
+    const next: string[] = [];
+    for (const uid of frontier) {
+      const path = seen.get(uid)!;
+      // An administrator node leads to every administrator, but only as a last step.
+      if (uid.includes('-admin:') && path.length) continue;
+      for (const e of out.get(uid) ?? []) {
+        if (seen.has(e.to)) continue;
+        seen.set(e.to, [...path, e]);
+        next.push(e.to);
+      }
+    }
+    frontier = next;
+  }
+  return [...seen].map(([uid, path]) => ({ uid, path }));
+}
+
+export const isAdminNode = (uid: string) => /^(aws|k8s|gcp|azure)-admin:/.test(uid);
