@@ -53,6 +53,7 @@ export function addAwsModel(model: AccessModel, catalog: ActionCatalog, records:
     // Administrators of the account are where a self-escalation leads.
     for (const { grant } of all.filter((g) => g.grant.isAdmin && g.grant.principal.account === account)) {
       model.edges.push({ from: adminOf(account), to: grant.principal.arn, kind: 'member', method: 'administrator', conditional: false, explanation: `${grant.principal.name} is an administrator of ${account}`, ref: anyRef });
+      model.edges.push({ from: grant.principal.arn, to: adminOf(account), kind: 'member', method: 'administrator', conditional: false, explanation: `${grant.principal.name} may call every action on every resource of ${account}`, ref: refOf(grant.principal.arn) ?? anyRef });
     }
   }
   addKeys(model, records);

@@ -7,6 +7,7 @@ import { runReport } from './report-command';
 import { runAnnotate, runFindingStatus, runJournal } from './journal-command';
 import { runAlias, runChain, runClassify, runDerive, runIdentities, runIdentity } from './identities-command';
 import { runInfo } from './info-command';
+import { runAccess } from './access-command';
 import { runSuggestMapping } from './suggest-mapping-command';
 import { VERIFY_OPTIONS, runVerify } from './verify-command';
 import { EXIT } from './exit-codes';
@@ -92,6 +93,13 @@ Usage:
   nhi upgrade --case FILE [--json]
       Migrate a case made by an older build to this build's schema. Opening a case never
       changes it; this keeps a byte-for-byte backup beside it and journals the upgrade.
+  nhi access --case FILE IDENTITY [--json]
+      Granted beside used, from the permission snapshots imported into the case (IAM
+      authorization details, credential report, Kubernetes RBAC): actions granted, used and
+      unused, sensitive ones never used, keys with their age, a least-privilege policy from the
+      use the case saw, and the blast radius: every identity it can become (trust, privilege
+      escalation), step by step with the snapshot record of each step, what that could have
+      reached and what it did reach. IDENTITY is a uid, a snapshot name or an access key id.
   nhi info --case FILE [--json] [--top N]
       Sources, time range, counts by source, quarantine and top actors.
 
@@ -119,6 +127,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await runIdentities(parse(rest, { ...COMMON_OPTIONS, nhi: { type: 'boolean' }, human: { type: 'boolean' } }, false));
       case 'identity':
         return await runIdentity(parse(rest, COMMON_OPTIONS, true));
+      case 'access':
+        return await runAccess(parse(rest, COMMON_OPTIONS, true));
       case 'chain':
         return await runChain(parse(rest, COMMON_OPTIONS, true));
       case 'derive':
