@@ -39,6 +39,7 @@ export const API_METHODS = [
   'events.values',
   'event.detail',
   'identity.profile',
+  'identity.access',
   'identity.override',
   'identity.alias',
 ] as const;

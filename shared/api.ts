@@ -6,6 +6,7 @@ import type { DetectRunSummary, Incident, RuleCatalogEntry, StoredFinding } from
 import { type GraphPath, type GraphWire, GRAPH_LAYERS, type ResourceToucher, type TimelineData } from './graph';
 import type { MenuAction } from './menu-actions';
 import type { IdentityProfile } from './identity-profile';
+import type { IdentityAccess } from './access';
 import { EVENT_SORT_COLUMNS, RAW_FIELD, VALUE_FIELDS } from './event-columns';
 
 export { API_METHODS, type ApiMethod, channelOf, isApiMethod };
@@ -140,6 +141,7 @@ export const API_REQUESTS = {
   'events.values': z.object({ casePath, filter: eventFilter, field: valueField, limit: z.number().int().min(1).max(500).optional() }).strict(),
   'event.detail': z.object({ casePath, eventUid: z.string().min(1).max(512) }).strict(),
   /** `sessions`/`credentials`: how many to list (20 and 100 by default; the totals always come). */
+  'identity.access': z.object({ casePath, identity: z.string().min(1).max(1024) }).strict(),
   'identity.profile': z.object({ casePath, uid: z.string().min(1).max(1024), sessions: z.number().int().min(1).max(100_000).optional(), credentials: z.number().int().min(1).max(100_000).optional() }).strict(),
   'identity.override': z
     .object({ casePath, uid: z.string().min(1).max(1024), isNhi: z.boolean().nullable(), type: z.string().max(64).optional(), reason: z.string().trim().min(3, 'say why').max(2000) })
@@ -343,6 +345,7 @@ export interface ApiResponses {
   'events.values': ValueCounts;
   'event.detail': EventDetail;
   'identity.profile': IdentityProfile;
+  'identity.access': IdentityAccess;
   'identity.override': IdentityProfile;
   'identity.alias': IdentityProfile;
 }

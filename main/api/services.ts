@@ -1,3 +1,4 @@
+import { identityAccess } from '../access/identity-access';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
@@ -232,6 +233,7 @@ const HANDLERS: Handlers = {
     return runAnalystSql(absolute, request.sql, request.limit);
   },
   'events.query': (request, context) => withReadOnlyCase(request.casePath, context, (store) => queryEvents(store, request)),
+  'identity.access': (request, context) => withReadOnlyCase(request.casePath, context, (store) => identityAccess(store, request.identity)),
   'identity.profile': (request, context) =>
     withReadOnlyCase(request.casePath, context, async (store) => {
       const profile = await identityProfile(store, request.uid, { ...(request.sessions ? { sessions: request.sessions } : {}), ...(request.credentials ? { credentials: request.credentials } : {}) });

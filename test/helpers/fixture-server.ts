@@ -16,11 +16,15 @@ export interface FixtureServer {
   close(): Promise<void>;
 }
 
-/** The 02:14 fixture imported into a fresh case, served in web mode, and Chromium to look at it. */
-export async function fixtureServer(caseName = 'incident.duckdb'): Promise<FixtureServer> {
+/**
+ * The 02:14 fixture imported into a fresh case, served in web mode, and Chromium to look at it;
+ * with `permissions`, its IAM snapshots (fixtures/incident-0214/iam) imported beside the logs.
+ */
+export async function fixtureServer(caseName = 'incident.duckdb', options: { permissions?: boolean } = {}): Promise<FixtureServer> {
   const casePath = join(tempDir(), caseName);
   const store = await CaseStore.open(casePath, { create: true });
   await importBundles(store, [join(ROOT, 'fixtures/incident-0214/bundle.zip')]);
+  if (options.permissions) await importBundles(store, [join(ROOT, 'fixtures/incident-0214/iam')]);
   store.close();
   const pool = new CasePool();
   const server = await startWebServer({ rendererDir: RENDERER, context: { allowedCases: new Set([casePath]), pool } });

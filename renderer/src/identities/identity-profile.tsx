@@ -4,6 +4,7 @@ import { useEffect, useState } from 'react';
 import type { Incident, StoredFinding } from '../../../shared/findings';
 import type { IdentityProfile } from '../../../shared/identity-profile';
 import { IncidentCard } from '../widgets/incident-card';
+import { PermissionsSection } from './permissions-section';
 import { bytes, call, number } from '../api-client';
 import { useTimeFormat, useZone, zoneLabel } from '../time-zone';
 import { useCase } from '../case/case-store';
@@ -190,6 +191,7 @@ export function IdentityPage({ casePath }: { casePath: string }) {
           </ul>
         </>
       )}
+      <PermissionsSection casePath={casePath} uid={profile.uid} />
       <h3>Activity per day</h3>
       <ActivityStrip daily={profile.daily} />
       <h3>Activity by weekday and hour (UTC)</h3>
