@@ -90,12 +90,14 @@ export async function accessFindings(store: CaseStore, model: AccessModel): Prom
       });
     }
     const admin = !p.isAdmin ? reach.find((r) => isAdminNode(r.uid) || model.principals.some((q) => q.uid === r.uid && q.isAdmin && r.path.length)) : undefined;
-    if (machine && admin && admin.path.length) {
+    // Every identity with a path counts; a machine's (unwatched, its key in a pipeline) ranks higher.
+    if (admin && admin.path.length) {
+      const sure = admin.path.every((e) => !e.conditional);
       add({
         rule: 'escalation-to-admin',
-        severity: admin.path.every((e) => !e.conditional) ? 'critical' : 'high',
+        severity: machine ? (sure ? 'critical' : 'high') : sure ? 'high' : 'medium',
         principal: p.uid,
-        title: `${p.name} can escalate to administrator`,
+        title: `${machine ? 'Machine identity ' : ''}${p.name} can escalate to administrator`,
         detail: admin.path.map((e, i) => `${i + 1}. ${e.explanation}`).join(' '),
         facts: { path: admin.path.map((e) => ({ from: e.from, to: e.to, method: e.method, conditional: e.conditional })) },
         ref: p.ref,

@@ -82,7 +82,7 @@ export function grantOf(catalog: ActionCatalog, p: AwsPrincipal): AwsGrant {
 const ADMIN_PROBES = ['iam:PutRolePolicy', 'iam:CreateAccessKey', 'ec2:RunInstances', 's3:GetObject', 'kms:Decrypt', 'organizations:LeaveOrganization'];
 
 function isAdministrator(p: AwsPrincipal): boolean {
-  if (p.kind === 'group') return false;
+  // A group too: joining it makes a user an administrator.
   const set = policySetOf(p);
   return ADMIN_PROBES.every((action) => evaluate(set, { action, resource: `arn:aws:iam::${p.account}:role/any-resource`, context: contextOf(p) }).decision === 'allow');
 }

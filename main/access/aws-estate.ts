@@ -118,8 +118,9 @@ export function readAuthorizationDetails(doc: unknown): AwsEstate {
     const arn = b.PermissionsBoundaryArn as string;
     const found = managed.get(arn) ?? (WELL_KNOWN[arn] ? { name: arn, raw: WELL_KNOWN[arn] } : null);
     if (!found) {
-      problems.push(`${owner}: permissions boundary ${arn} is not in the snapshot (treated as allowing nothing it cannot show)`);
-      return { name: arn, via: 'boundary', raw: null, document: { version: null, statements: [] } };
+      // Unknown limits are not assumed: the blast radius is drawn as wide as the grants, and says so.
+      problems.push(`${owner}: permissions boundary ${arn} is not in the snapshot; its permissions are shown without that limit`);
+      return null;
     }
     return policy(found.name, `boundary ${arn}`, found.raw);
   };

@@ -30,6 +30,9 @@ export async function deriveAccess(store: CaseStore): Promise<AccessReport> {
   await store.transaction(async () => {
     for (const t of TABLES) await store.run(`DELETE FROM ${t}`);
     await writeModel(store, model);
+    // Verify derives the model again: it must know which action data this one was made with.
+    await store.run(`DELETE FROM meta WHERE key = 'access_catalog'`);
+    await store.run(`INSERT INTO meta VALUES ('access_catalog', $v)`, { v: (await actionCatalog()).source.version });
   });
   return { snapshots: model.snapshots.length, principals: model.principals.length, edges: model.edges.length, findings: model.findings.length, elapsedMs: performance.now() - started };
 }

@@ -65,6 +65,9 @@ export function verifyText(report: VerifyReport): string {
       `${report.recordProblems.toLocaleString('en-US')} record problems; ${report.fields.checked.toLocaleString('en-US')} events re-derived from their raw records.`,
   );
   for (const s of report.fields.skipped) lines.push(`  fields not re-derived for ${s.events.toLocaleString('en-US')} events: ${s.reason}`);
+  if (report.access.checked > 0) lines.push(`${report.access.checked.toLocaleString('en-US')} access rows (grants, edges, keys, findings) re-derived from their permission snapshots.`);
+  if (report.access.skipped) lines.push(`  access model not re-derived: ${report.access.skipped}`);
+  for (const p of report.access.problems) lines.push(`  ACCESS MODEL CHANGED: ${p}`);
   const j = report.journal;
   lines.push(j.ok ? `Journal OK: ${j.entries} entries, head ${j.entries}:${j.head}` : `Journal BROKEN at entry #${j.broken!.seq} (${j.broken!.problem}): ${j.broken!.detail}`);
   for (const h of report.heads) lines.push(`  ${h.from === 'expected' ? 'Expected head' : 'Head file'}: ${h.check === 'ok' ? 'OK' : h.check.replaceAll('_', ' ').toUpperCase()}: ${h.detail}`);

@@ -1,3 +1,4 @@
+import { type AccessRecheck, recheckAccess } from '../access/recheck-access';
 import { existsSync } from 'node:fs';
 import type { CaseStore } from '../case-store/case-store';
 import { DEFAULT_LIMITS, type ImportLimits } from '../ingest/limits';
@@ -90,6 +91,8 @@ export interface VerifyReport {
   deep: DeepVerdict | null;
   /** What the CloudTrail digests in the case say of its log files (null when there are none). */
   digests: DigestReport | null;
+  /** The access tables against the model derived again from the permission snapshots. */
+  access: AccessRecheck;
 }
 
 export interface VerifyOptions {
@@ -160,6 +163,7 @@ export async function verifyCase(store: CaseStore, options: VerifyOptions = {}):
       orphans: { events: 0, quarantine: 0, duplicates: 0 },
       deep,
       digests: null,
+      access: { checked: 0, problems: [], skipped: 'the case could not be read whole' },
     };
   }
 }
@@ -232,6 +236,9 @@ async function verifyReadable(store: CaseStore, options: VerifyOptions): Promise
            (SELECT count(*) FROM duplicates WHERE evidence_id NOT IN (SELECT evidence_id FROM evidence))::BIGINT AS duplicates`);
   const orphanCounts = orphans ?? { events: 0, quarantine: 0, duplicates: 0 };
 
+  progress('access model against its snapshots');
+  const access = await recheckAccess(store);
+
   progress('CloudTrail digests');
   const digestReport = await validateCloudTrailDigests(store, options.trustKeys ?? null);
   let deep: DeepVerdict | null = null;
@@ -257,6 +264,7 @@ async function verifyReadable(store: CaseStore, options: VerifyOptions): Promise
     journal.ok &&
     heads.every((h) => h.check === 'ok') &&
     orphanCounts.events + orphanCounts.quarantine + orphanCounts.duplicates === 0 &&
+    access.problems.length === 0 &&
     (deep?.isValid ?? true);
   return {
     isValid,
@@ -272,6 +280,7 @@ async function verifyReadable(store: CaseStore, options: VerifyOptions): Promise
     orphans: orphanCounts,
     deep,
     digests: digestReport.trails.length > 0 ? digestReport : null,
+    access,
   };
 }
 
