@@ -180,7 +180,8 @@ export function addK8sModel(model: AccessModel, records: { ref: RecordRef; doc: 
     };
     if (!isAdmin && (allows('bind', 'clusterroles', null) || allows('escalate', 'clusterroles', null))) edge(k8sAdmin, 'rbac:bind/escalate', `${uid} can bind or escalate cluster roles: it can grant itself cluster-admin`);
     if (!isAdmin && allows('impersonate', 'users', null) && allows('impersonate', 'groups', null)) edge(k8sAdmin, 'rbac:impersonate', `${uid} can impersonate any user and group (system:masters)`);
-    for (const [ns, sas] of saByNamespace) {
+    // An administrator already reaches everything (its edge to k8s-admin below).
+    for (const [ns, sas] of isAdmin ? [] : saByNamespace) {
       for (const sa of sas) {
         if (sa === uid) continue;
         if (allows('create', 'pods', ns)) edge(sa, 'k8s:create-pod', `${uid} can create a pod in ${ns} that runs as ${sa} and use its token`);
@@ -192,11 +193,13 @@ export function addK8sModel(model: AccessModel, records: { ref: RecordRef; doc: 
   }
   for (const p of model.principals.filter((x) => x.provider === 'k8s' && x.isAdmin)) {
     model.edges.push({ from: k8sAdmin, to: p.uid, kind: 'member', method: 'administrator', conditional: false, explanation: `${p.uid} is bound to every verb on every resource cluster-wide`, ref: p.ref });
+    model.edges.push({ from: p.uid, to: k8sAdmin, kind: 'member', method: 'administrator', conditional: false, explanation: `${p.uid} may do everything in the cluster`, ref: p.ref });
   }
   const byEvidence = new Map<number, RecordRef>();
   for (const r of records) if (!byEvidence.has(r.ref.evidenceId)) byEvidence.set(r.ref.evidenceId, r.ref);
-  for (const ref of byEvidence.values()) {
+  // Problems are about the whole export (a binding in one file, its role missing from all): the first file carries them.
+  [...byEvidence.values()].forEach((ref, i) => {
     const n = records.filter((r) => r.ref.evidenceId === ref.evidenceId).length;
-    model.snapshots.push({ ref, kind: 'k8s.rbac', scope: null, notBefore: null, principals: n, problems: byEvidence.size === 1 ? problems : [] });
-  }
+    model.snapshots.push({ ref, kind: 'k8s.rbac', scope: null, notBefore: null, principals: n, problems: i === 0 ? problems : [] });
+  });
 }

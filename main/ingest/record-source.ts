@@ -5,6 +5,7 @@ import { type LeafInfo, StreamError } from './bundle-walker';
 import { CsvRecordSplitter, sniffCsv } from './csv-records';
 import { GzipProblem } from './gunzip';
 import { JsonRecordSplitter, type SplitProblem, type SplitRecord } from './record-splitter';
+import { YamlRecordSplitter, looksLikeKubernetesYaml } from './yaml-records';
 import { MerkleAccumulator, sha256 } from '../integrity/merkle';
 
 /**
@@ -67,7 +68,17 @@ export async function splitRecords(info: LeafInfo, content: ByteStream, maxRecor
   try {
     const text = await textContent(info, tapped);
     fileNote = text.note;
-    if (text.csvDelimiter) {
+    if (text.yaml) {
+      format = 'yaml';
+      // Parsed whole: a Kubernetes export is small; the limit is that of sixteen records.
+      const yaml = new YamlRecordSplitter({ record: onRecord, problem: (p) => callbacks.problem(p) }, maxRecordBytes * 16);
+      for await (const chunk of text.stream) {
+        yaml.push(chunk);
+        await callbacks.chunk?.();
+      }
+      yaml.end();
+      recordsTotal = yaml.recordCount;
+    } else if (text.csvDelimiter) {
       format = text.csvDelimiter === '\t' ? 'tsv' : 'csv';
       const csv = new CsvRecordSplitter(text.csvDelimiter, { record: onRecord, problem: (p) => callbacks.problem(p) }, maxRecordBytes);
       try {
@@ -115,6 +126,8 @@ interface TextContent {
   note: FileNote | null;
   /** Set when the text is CSV or TSV rather than JSON. */
   csvDelimiter?: string;
+  /** Kubernetes objects as YAML. */
+  yaml?: boolean;
 }
 
 async function textContent(info: LeafInfo, content: ByteStream): Promise<TextContent> {
@@ -139,6 +152,7 @@ async function firstSignificantByte(content: ByteStream): Promise<TextContent> {
   const b = head[i];
   if (b === 0x7b || b === 0x5b) return { stream, note: null };
   const isBinary = head.subarray(0, 4096).includes(0);
+  if (!isBinary && looksLikeKubernetesYaml(Buffer.from(head.subarray(i)).toString('utf8'))) return { stream, note: null, yaml: true };
   const csvDelimiter = isBinary ? null : sniffCsv(head);
   if (csvDelimiter) return { stream, note: null, csvDelimiter };
   const preview = Buffer.from(head.subarray(i, i + 60)).toString(isBinary ? 'hex' : 'utf8');
@@ -148,7 +162,7 @@ async function firstSignificantByte(content: ByteStream): Promise<TextContent> {
       code: 'unrecognized_format',
       message: isBinary
         ? `not a log file: binary content (starts with ${preview.slice(0, 32)}…)`
-        : `not a recognized log format: the text is neither JSON nor CSV with a header (starts with ${JSON.stringify(preview)})`,
+        : `not a recognized log format: the text is neither JSON, CSV with a header nor Kubernetes YAML (starts with ${JSON.stringify(preview)})`,
     },
   };
 }
