@@ -1,7 +1,7 @@
 import type { CaseStore } from '../case-store/case-store';
 import { type AccessFindingRow, type AccessModel, type PrincipalRow, latest } from './access-model';
 import { accountOfArn } from './aws-estate';
-import { isAdminNode, reachable } from './reach';
+import { ReachIndex, isAdminNode } from './reach';
 
 /**
  * Least-privilege findings over the access model: machine identities with administrator or
@@ -34,13 +34,20 @@ export async function accessFindings(store: CaseStore, model: AccessModel): Prom
   const findings: AccessFindingRow[] = [];
   const add = (f: Omit<AccessFindingRow, 'id'>) => findings.push({ ...f, id: `access:${f.rule}:${f.principal ?? ''}:${findings.length}` });
 
+  const samlRoles = new Set(model.edges.filter((e) => e.method === 'sts:AssumeRoleWithSAML').map((e) => e.to));
+  const keyHolders = new Set(model.keys.map((k) => k.principal));
+  const signsIn = passwordUsers(model);
+  const admins = new Set(model.principals.filter((q) => q.isAdmin).map((q) => q.uid));
+  const byUid = new Map(model.principals.map((q) => [q.uid, q]));
+  const index = new ReachIndex(model.edges);
   const isMachine = (p: PrincipalRow): boolean => {
     const known = identities.get(p.uid);
     if (known && known.is_nhi !== null) return known.is_nhi;
     if (p.provider === 'k8s') return p.kind === 'service-account';
     if (p.provider === 'aws') {
-      if (p.kind === 'role') return !/\/aws-reserved\/sso\.amazonaws\.com\//.test(p.uid) && !model.edges.some((e) => e.to === p.uid && e.method === 'sts:AssumeRoleWithSAML');
-      if (p.kind === 'user') return !model.keys.some((k) => k.principal === p.uid) ? false : !passwordUsers(model).has(p.uid);
+      if (p.kind === 'role') return !/\/aws-reserved\/sso\.amazonaws\.com\//.test(p.uid) && !samlRoles.has(p.uid);
+      // A user holding a key and never signing in with a password.
+      if (p.kind === 'user') return keyHolders.has(p.uid) && !signsIn.has(p.uid);
     }
     return false;
   };
@@ -76,7 +83,7 @@ export async function accessFindings(store: CaseStore, model: AccessModel): Prom
       add({ rule: 'orphaned-identity', severity: 'low', principal: p.uid, title: `Service account ${p.name} is never seen acting`, detail: `${p.name} holds ${p.granted} permissions and does not act in the case's logs.`, facts: {}, ref: p.ref });
     }
     // One credential, several accounts: where it can go by trust and escalation.
-    const reach = reachable(p.uid, model.edges);
+    const reach = index.from(p.uid);
     const accounts = new Set(reach.map((r) => accountOfArn(r.uid)).filter((a): a is string => !!a));
     if (p.provider === 'aws' && accounts.size > 1) {
       add({
@@ -89,7 +96,7 @@ export async function accessFindings(store: CaseStore, model: AccessModel): Prom
         ref: p.ref,
       });
     }
-    const admin = !p.isAdmin ? reach.find((r) => isAdminNode(r.uid) || model.principals.some((q) => q.uid === r.uid && q.isAdmin && r.path.length)) : undefined;
+    const admin = !p.isAdmin ? reach.find((r) => r.path.length && (isAdminNode(r.uid) || admins.has(r.uid))) : undefined;
     // Every identity with a path counts; a machine's (unwatched, its key in a pipeline) ranks higher.
     if (admin && admin.path.length) {
       const sure = admin.path.every((e) => !e.conditional);
@@ -117,7 +124,7 @@ export async function accessFindings(store: CaseStore, model: AccessModel): Prom
     if (days(lastUse) > KEY_IDLE_DAYS && days(k.lastRotated) > KEY_IDLE_DAYS) {
       add({ rule: 'unused-key', severity: 'medium', principal: k.principal, title: `Key ${name} unused for ${lastUse ? `${Math.floor(days(lastUse))} days` : 'ever'}`, detail: `Active but ${lastUse ? `last used ${lastUse.slice(0, 10)}` : 'never used'}: delete it or find who holds it.`, facts: { key: k.keyId, last_used: lastUse }, ref: k.ref });
     }
-    const owner = model.principals.find((p) => p.uid === k.principal);
+    const owner = byUid.get(k.principal);
     const ownerActs = identities.has(k.principal);
     if (owner && covered(owner) && !ownerActs && !seen) {
       add({ rule: 'orphaned-key', severity: 'medium', principal: k.principal, title: `Key ${name} of ${owner.name}, who is never seen acting`, detail: `${owner.name} holds an active key but does not act in the case's logs.`, facts: { key: k.keyId }, ref: k.ref });

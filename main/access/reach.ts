@@ -18,26 +18,40 @@ export interface Reached {
   path: ReachEdge[];
 }
 
-export function reachable(start: string, edges: readonly ReachEdge[], maxDepth = 8): Reached[] {
-  const out = new Map<string, ReachEdge[]>();
-  for (const e of edges) out.set(e.from, [...(out.get(e.from) ?? []), e]);
-  const seen = new Map<string, ReachEdge[]>([[start, []]]);
-  let frontier = [start];
-  for (let depth = 0; depth < maxDepth && frontier.length; depth++) {
-    const next: string[] = [];
-    for (const uid of frontier) {
-      const path = seen.get(uid)!;
-      // An administrator node leads to every administrator, but only as a last step.
-      if (uid.includes('-admin:') && path.length) continue;
-      for (const e of out.get(uid) ?? []) {
-        if (seen.has(e.to)) continue;
-        seen.set(e.to, [...path, e]);
-        next.push(e.to);
-      }
+/** Edges by where they start, built once for many walks (one per principal in the findings). */
+export class ReachIndex {
+  private readonly out = new Map<string, ReachEdge[]>();
+  constructor(edges: readonly ReachEdge[]) {
+    for (const e of edges) {
+      const list = this.out.get(e.from);
+      if (list) list.push(e);
+      else this.out.set(e.from, [e]);
     }
-    frontier = next;
   }
-  return [...seen].map(([uid, path]) => ({ uid, path }));
+
+  from(start: string, maxDepth = 8): Reached[] {
+    const seen = new Map<string, ReachEdge[]>([[start, []]]);
+    let frontier = [start];
+    for (let depth = 0; depth < maxDepth && frontier.length; depth++) {
+      const next: string[] = [];
+      for (const uid of frontier) {
+        const path = seen.get(uid)!;
+        // An administrator node leads to every administrator, but only as a last step.
+        if (uid.includes('-admin:') && path.length) continue;
+        for (const e of this.out.get(uid) ?? []) {
+          if (seen.has(e.to)) continue;
+          seen.set(e.to, [...path, e]);
+          next.push(e.to);
+        }
+      }
+      frontier = next;
+    }
+    return [...seen].map(([uid, path]) => ({ uid, path }));
+  }
+}
+
+export function reachable(start: string, edges: readonly ReachEdge[], maxDepth = 8): Reached[] {
+  return new ReachIndex(edges).from(start, maxDepth);
 }
 
 export const isAdminNode = (uid: string) => /^(aws|k8s|gcp|azure)-admin:/.test(uid);
