@@ -7,6 +7,8 @@ import { verifyCase } from '../integrity/verify';
 import { tempDir } from '../../test/helpers/builders';
 import { runAccessEval } from '../../fixtures/eval/access-eval';
 import { identityAccess } from './identity-access';
+import { runDetections } from '../detect/engine';
+import { renderReportHtml } from '../report/report-html';
 
 const ROOT = join(import.meta.dirname, '../..');
 
@@ -83,6 +85,19 @@ describe('the 02:14 fixture with its IAM snapshots', () => {
     expect(of('machine-admin')).toContain('ops-automation');
     // The SSO administrator role is a person's, not a machine's.
     expect(of('machine-admin').filter((n) => n?.startsWith('AWSReservedSSO'))).toEqual([]);
+  });
+
+  it("puts the snapshots, the incident origin's blast radius and the findings in the report, each citing its record", async () => {
+    await runDetections(store);
+    const html = await renderReportHtml(store);
+    const section = html.slice(html.indexOf('<h2>Granted beside used</h2>'), html.indexOf('<h2>Top flows'));
+    expect(section).toContain('111111111111-authorization-details.json');
+    expect(section).toContain('111111111111-credential-report.csv');
+    expect(section).toMatch(/<h3>svc-legacy-backup <span class="meta">arn:aws:iam::111111111111:user\/svc-legacy-backup<\/span><\/h3>/);
+    expect(section).toMatch(/Could have reached \d+ of the case&#39;s resources|Could have reached \d+ of the case's resources/);
+    expect(section).toContain('backend-svc can create a Lambda function running as ops-automation (iam:PassRole) and invoke it');
+    expect(section).toMatch(/arn:aws:s3:::exfil-drop-7731<\/td><td>backend-svc<\/td><td class="wrap">[^<]*<\/td><td><b>yes<\/b>/);
+    expect(section).toContain('svc-legacy-backup can escalate to administrator');
   });
 
   it('verify catches an edited access row (a grant made to look smaller)', async () => {

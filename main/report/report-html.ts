@@ -10,6 +10,7 @@ import type { CaseIntegrity } from '../../shared/integrity';
 import type { CaseInfo } from '../../shared/case-summary';
 import { caseIntegrity } from '../integrity/case-integrity';
 import { esc } from './escape';
+import { accessHtml } from './access-html';
 import { type DayCount, type Flow, flowsSvg, timelineSvg } from './report-charts';
 
 /**
@@ -50,6 +51,8 @@ export async function renderReportHtml(store: CaseStore, options: { generatedAt?
     `SELECT evidence_id, bundle_name, path_in_bundle, sha256, size_bytes, records_ok, records_duplicate, records_quarantined, parser, records_root, status FROM evidence ORDER BY evidence_id`,
   );
   const integrity = await caseIntegrity(store);
+  // The incidents' origins (the credential's owner) get their blast radius in the report.
+  const access = await accessHtml(store, incidents.flatMap((inc) => (inc.origin ? [inc.origin] : [])));
   const identities = await store.read<{ uid: string; is_nhi: boolean | null; type: string; confidence: number; reason: string | null; events: number }>(
     `SELECT uid, is_nhi, type, confidence, reasons[1].detail AS reason, events FROM identities ORDER BY events DESC, uid`,
   );
@@ -187,6 +190,8 @@ ${muted.size === 0 ? '' : `<h3>Muted rules</h3>
 <table><thead><tr><th>Rule</th><th>Muted by</th><th>When (${Z})</th><th>Why</th></tr></thead><tbody>
 ${[...muted.entries()].map(([rule, m]) => `<tr><td>${esc(rule)}</td><td>${esc(m.author)}</td><td>${esc(time(m.at))}</td><td>${esc(m.reason)}</td></tr>`).join('\n')}
 </tbody></table>`}
+
+${access}
 
 <h2>Top flows: identity → resource</h2>
 ${flowsSvg(flows)}
