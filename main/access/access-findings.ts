@@ -28,9 +28,11 @@ export async function accessFindings(store: CaseStore, model: AccessModel): Prom
   const hasKube = (await store.read<{ n: number }>(`SELECT count(*)::BIGINT AS n FROM events WHERE source = 'k8s.audit'`))[0]?.n ?? 0;
   const [last] = await store.read<{ t: string | null }>(`SELECT strftime(max(time), '%Y-%m-%dT%H:%M:%SZ') AS t FROM events WHERE time_flag IS NULL`);
   const asOf = latest([last?.t ?? null, ...model.snapshots.map((s) => s.notBefore)]) ?? new Date(0).toISOString();
-  const keysSeen = new Map(
-    (await store.read<{ credential_uid: string; last_seen: string }>(`SELECT credential_uid, strftime(last_seen, '%Y-%m-%dT%H:%M:%SZ') AS last_seen FROM credentials WHERE kind = 'long_term'`)).map((r) => [r.credential_uid, r.last_seen]),
+  const credentialRows = await store.read<{ credential_uid: string; last_seen: string; shared: boolean; src_ips: string[] }>(
+    `SELECT credential_uid, strftime(last_seen, '%Y-%m-%dT%H:%M:%SZ') AS last_seen, shared, src_ips FROM credentials WHERE kind = 'long_term'`,
   );
+  const keysSeen = new Map(credentialRows.map((r) => [r.credential_uid, r.last_seen]));
+  const sharedKeys = new Map(credentialRows.filter((r) => r.shared).map((r) => [r.credential_uid, r]));
   const findings: AccessFindingRow[] = [];
   const add = (f: Omit<AccessFindingRow, 'id'>) => findings.push({ ...f, id: `access:${f.rule}:${f.principal ?? ''}:${findings.length}` });
 
@@ -79,8 +81,18 @@ export async function accessFindings(store: CaseStore, model: AccessModel): Prom
         ref: p.ref,
       });
     }
-    if (machine && !identities.has(p.uid) && covered(p) && p.provider === 'k8s') {
-      add({ rule: 'orphaned-identity', severity: 'low', principal: p.uid, title: `Service account ${p.name} is never seen acting`, detail: `${p.name} holds ${p.granted} permissions and does not act in the case's logs.`, facts: {}, ref: p.ref });
+    // A machine identity nobody uses: in the logs that cover its account or cluster it never acts,
+    // and the snapshot saw no use for 90 days either.
+    if (machine && !identities.has(p.uid) && covered(p) && days(p.lastUsedAt) > KEY_IDLE_DAYS) {
+      add({
+        rule: 'orphaned-identity',
+        severity: 'low',
+        principal: p.uid,
+        title: `${p.provider === 'k8s' ? 'Service account' : p.kind === 'role' ? 'Role' : p.kind === 'user' ? 'User' : 'Identity'} ${p.name} is never seen acting`,
+        detail: `${p.name} holds ${p.granted} permissions, does not act in the case's logs${p.lastUsedAt ? ` and was last used ${p.lastUsedAt.slice(0, 10)}` : ' and has no recorded use'}: remove it, or find who depends on it.`,
+        facts: { last_used: p.lastUsedAt },
+        ref: p.ref,
+      });
     }
     // One credential, several accounts: where it can go by trust and escalation.
     const reach = index.from(p.uid);
@@ -123,6 +135,10 @@ export async function accessFindings(store: CaseStore, model: AccessModel): Prom
     const lastUse = latest([k.lastUsedAt, seen ?? null]);
     if (days(lastUse) > KEY_IDLE_DAYS && days(k.lastRotated) > KEY_IDLE_DAYS) {
       add({ rule: 'unused-key', severity: 'medium', principal: k.principal, title: `Key ${name} unused for ${lastUse ? `${Math.floor(days(lastUse))} days` : 'ever'}`, detail: `Active but ${lastUse ? `last used ${lastUse.slice(0, 10)}` : 'never used'}: delete it or find who holds it.`, facts: { key: k.keyId, last_used: lastUse }, ref: k.ref });
+    }
+    const shared = k.keyId ? sharedKeys.get(k.keyId) : undefined;
+    if (shared) {
+      add({ rule: 'shared-key', severity: 'high', principal: k.principal, title: `Key ${name} is used from several places`, detail: `The logs show it used from ${shared.src_ips.length} addresses (${shared.src_ips.slice(0, 4).join(', ')}${shared.src_ips.length > 4 ? '…' : ''}), user agents or boundaries: one credential, several holders.`, facts: { key: k.keyId, addresses: shared.src_ips }, ref: k.ref });
     }
     const owner = byUid.get(k.principal);
     const ownerActs = identities.has(k.principal);

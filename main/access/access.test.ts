@@ -69,7 +69,8 @@ describe('the 02:14 fixture with its IAM snapshots', () => {
     expect(access.summary).toMatch(/Could have reached \d+ of the case's resources.*did reach \d+/);
     expect(access.keys[0]).toMatchObject({ keyId: 'AKIAQ3EGRH6QLEGACY01', active: true, ageDays: 834 });
     expect(access.unused).toEqual(['s3:GetObject']);
-    expect(access.findings.map((f) => [f.rule, f.severity])).toEqual([['escalation-to-admin', 'critical'], ['old-key', 'medium']]);
+    // The key was used from its usual host and from the attacker's address: one key, two holders.
+    expect(access.findings.map((f) => [f.rule, f.severity])).toEqual([['escalation-to-admin', 'critical'], ['shared-key', 'high'], ['old-key', 'medium']]);
     // Every step cites its snapshot record, whose hash is the one taken at import.
     const [rec] = await store.read<{ sha: string }>(`SELECT lower(hex(record_sha256)) AS sha FROM permission_records WHERE kind = 'aws.iam-authorization-details' AND evidence_id = $e`, { e: admin!.path[0]!.cite.evidenceId });
     expect(admin!.path[0]!.cite.sha256).toBe(rec!.sha);

@@ -291,3 +291,20 @@ async function suggestPolicy(store: CaseStore, uid: string, catalog: Awaited<Ret
     }),
   };
 }
+
+/** The case's access at a glance (`nhi access` without an identity): snapshots, principals, findings. */
+export async function accessOverview(store: CaseStore) {
+  const snapshots = await store.read<{ path: string; kind: string; scope: string | null; principals: number; problems: string[] }>(
+    `SELECT v.path_in_bundle AS path, s.kind, s.scope, s.principals::BIGINT AS principals, s.problems FROM access_snapshots s JOIN evidence v USING (evidence_id) ORDER BY s.evidence_id`,
+  );
+  const [counts] = await store.read<{ principals: number; admins: number; wildcard: number; edges: number; escalations: number }>(
+    `SELECT (SELECT count(*) FROM access_principals WHERE kind <> 'group')::BIGINT AS principals, (SELECT count(*) FROM access_principals WHERE is_admin AND kind <> 'group')::BIGINT AS admins,
+       (SELECT count(*) FROM access_principals WHERE wildcard AND NOT is_admin)::BIGINT AS wildcard, (SELECT count(*) FROM access_edges)::BIGINT AS edges,
+       (SELECT count(*) FROM access_edges WHERE kind = 'escalate')::BIGINT AS escalations`,
+  );
+  const findings = await store.read<{ rule: string; severity: string; n: number; example: string }>(
+    `SELECT rule, severity, count(*)::BIGINT AS n, min(title) AS example FROM access_findings GROUP BY rule, severity
+     ORDER BY CASE severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END, n DESC`,
+  );
+  return { snapshots, counts: counts!, findings };
+}

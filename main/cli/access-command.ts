@@ -1,13 +1,13 @@
-import { identityAccess } from '../access/identity-access';
+import { accessOverview, identityAccess } from '../access/identity-access';
 import { EXIT } from './exit-codes';
 import { table, tail } from './format';
-import { type ParsedArgs, UsageError, requireCase, withCase } from './args';
+import { type ParsedArgs, requireCase, withCase } from './args';
 
 /** `nhi access --case FILE IDENTITY [--json]`: granted beside used, and the blast radius with its paths. */
 export async function runAccess(args: ParsedArgs): Promise<number> {
   const casePath = requireCase(args);
   const [name] = args.positionals;
-  if (!name) throw new UsageError('access needs an IDENTITY: its uid, its name in the snapshot, or one of its access key ids');
+  if (!name) return overview(casePath, args.values.json === true);
   const report = await withCase(casePath, { readOnly: true }, (store) => identityAccess(store, name));
   if (args.values.json === true) {
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
@@ -48,6 +48,31 @@ export async function runAccess(args: ParsedArgs): Promise<number> {
   if (didOnly.length) out.push('', table(['did reach (not explained by its own grants)', 'calls'], didOnly.slice(0, 20).map((d) => [tail(d.resource, 90), d.calls])));
   if (report.findings.length) out.push('', table(['severity', 'finding'], report.findings.map((f) => [f.severity, f.title])));
   out.push('', 'Suggested least-privilege policy (from the use the case saw):', JSON.stringify(report.suggestedPolicy, null, 2));
+  process.stdout.write(`${out.join('\n')}\n`);
+  return EXIT.ok;
+}
+
+/** Without an identity: the snapshots, what they hold, and the findings by rule. */
+async function overview(casePath: string, json: boolean): Promise<number> {
+  const o = await withCase(casePath, { readOnly: true }, accessOverview);
+  if (json) {
+    process.stdout.write(`${JSON.stringify(o, null, 2)}\n`);
+    return EXIT.ok;
+  }
+  if (!o.snapshots.length) {
+    process.stdout.write('No permission snapshot in this case. Import `aws iam get-account-authorization-details`, the IAM credential report or Kubernetes RBAC (kubectl get roles,clusterroles,rolebindings,clusterrolebindings,serviceaccounts -A -o json) beside the logs.\n');
+    return EXIT.ok;
+  }
+  const c = o.counts;
+  const out = [
+    table(['snapshot', 'kind', 'account/cluster', 'principals/rows', 'problems'], o.snapshots.map((s) => [tail(s.path, 60), s.kind, s.scope ?? '', s.principals, s.problems.length])),
+    '',
+    `${c.principals} principals: ${c.admins} administrators, ${c.wildcard} more with wildcard permissions; ${c.edges} trust and escalation edges, ${c.escalations} of them escalations.`,
+    '',
+    table(['severity', 'rule', 'findings', 'e.g.'], o.findings.map((f) => [f.severity, f.rule, f.n, tail(f.example, 70)])),
+    '',
+    'nhi access --case FILE IDENTITY shows one identity: granted, used, unused, keys, blast radius.',
+  ];
   process.stdout.write(`${out.join('\n')}\n`);
   return EXIT.ok;
 }

@@ -93,13 +93,14 @@ Usage:
   nhi upgrade --case FILE [--json]
       Migrate a case made by an older build to this build's schema. Opening a case never
       changes it; this keeps a byte-for-byte backup beside it and journals the upgrade.
-  nhi access --case FILE IDENTITY [--json]
+  nhi access --case FILE [IDENTITY] [--json]
       Granted beside used, from the permission snapshots imported into the case (IAM
       authorization details, credential report, Kubernetes RBAC): actions granted, used and
       unused, sensitive ones never used, keys with their age, a least-privilege policy from the
       use the case saw, and the blast radius: every identity it can become (trust, privilege
       escalation), step by step with the snapshot record of each step, what that could have
-      reached and what it did reach. IDENTITY is a uid, a snapshot name or an access key id.
+      reached and what it did reach. IDENTITY is a uid, a snapshot name or an access key id;
+      without one, the snapshots, their principals and the least-privilege findings by rule.
   nhi info --case FILE [--json] [--top N]
       Sources, time range, counts by source, quarantine and top actors.
 

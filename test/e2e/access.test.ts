@@ -54,6 +54,13 @@ describe('permissions and blast radius in the identity profile', () => {
     expect(errors).toEqual([]);
   });
 
+  it('opens an identity known only from the snapshot (it never acts) from a step of the blast radius', async () => {
+    await page.getByTestId('reach-paths').getByRole('button', { name: 'ops-automation' }).click();
+    const section = page.locator('section[aria-label="permissions"]');
+    await expect.poll(async () => (await section.locator('h3').first().textContent()) ?? '', { timeout: 30_000 }).toContain('administrator');
+    expect(await page.locator('section[aria-label="identity profile"]').textContent()).toContain('no identity arn:aws:iam::111111111111:role/ops-automation');
+  });
+
   it('says what is missing for an identity no snapshot holds', async () => {
     await page.goto(`${fixture.server.url}&case=${encodeURIComponent(fixture.casePath)}#identity?uid=${encodeURIComponent('aws-service:ec2.amazonaws.com')}`);
     const section = page.locator('section[aria-label="permissions"]');

@@ -120,7 +120,14 @@ export function IdentityPage({ casePath }: { casePath: string }) {
     void call('incidents.list', { casePath }).then((r) => r.ok && setIncidents(r.value.filter((i) => i.identities.includes(uid) || i.origin === uid)));
   }, [casePath, uid]);
   if (!uid) return <p className="muted">Pick an identity in the Identities view.</p>;
-  if (error) return <section className="error">{error}</section>;
+  // Known only from a permission snapshot (it never acts in the logs): its permissions still show.
+  if (error)
+    return (
+      <section aria-label="identity profile" className="profile">
+        <p className="muted">{error}</p>
+        <PermissionsSection casePath={casePath} uid={uid} />
+      </section>
+    );
   if (!profile) return <section className="muted">Loading {uid}…</section>;
   const b = profile.baseline;
   return (
