@@ -150,3 +150,40 @@ describe('bad or partial snapshots', () => {
     }
   });
 });
+
+describe('service control policies', () => {
+  it('limits what an administrator of a governed account can do, and names an SCP it cannot place', async () => {
+    const dir = tempDir();
+    const account = '444444444444';
+    writeFileSync(
+      join(dir, 'authorization-details.json'),
+      JSON.stringify({
+        UserDetailList: [],
+        GroupDetailList: [],
+        RoleDetailList: [
+          { RoleName: 'automation', Arn: `arn:aws:iam::${account}:role/automation`, AssumeRolePolicyDocument: { Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] }, AttachedManagedPolicies: [{ PolicyName: 'AdministratorAccess', PolicyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' }], RolePolicyList: [] },
+        ],
+        Policies: [],
+      }),
+    );
+    const scp = (name: string, content: unknown, targets: unknown[]) => ({ Policy: { PolicySummary: { Id: `p-${name}`, Name: name, Type: 'SERVICE_CONTROL_POLICY', Arn: `arn:aws:organizations::999999999999:policy/o-x/service_control_policy/p-${name}` }, Content: JSON.stringify(content) }, Targets: targets });
+    writeFileSync(join(dir, 'scp-full.json'), JSON.stringify(scp('FullAWSAccess', { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }, [{ TargetId: 'r-root', Type: 'ROOT', Name: 'Root' }])));
+    writeFileSync(join(dir, 'scp-no-iam.json'), JSON.stringify(scp('DenyIam', { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }, { Effect: 'Deny', Action: 'iam:*', Resource: '*' }] }, [{ TargetId: account, Type: 'ACCOUNT', Name: 'prod' }])));
+    writeFileSync(join(dir, 'scp-ou.json'), JSON.stringify(scp('OuOnly', { Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: 's3:*', Resource: '*' }] }, [{ TargetId: 'ou-ab12-cdef', Type: 'ORGANIZATIONAL_UNIT', Name: 'Workloads' }])));
+    const store = await CaseStore.open(join(dir, 'case.duckdb'), { create: true });
+    try {
+      await importBundles(store, [dir]);
+      const [role] = await store.read<{ is_admin: boolean; granted: number }>(`SELECT is_admin, granted::INTEGER AS granted FROM access_principals WHERE name = 'automation'`);
+      // Every action but IAM's: not an administrator, and no escalation by writing its own policy.
+      expect(role!.is_admin).toBe(false);
+      const access = await identityAccess(store, `arn:aws:iam::${account}:role/automation`);
+      expect(access.grantedActions.some((a) => a.action.startsWith('iam:'))).toBe(false);
+      expect(access.grantedActions.some((a) => a.action === 's3:GetObject')).toBe(true);
+      expect(access.reach.filter((r) => r.uid.startsWith('aws-admin:'))).toEqual([]);
+      const problems = (await store.read<{ p: string }>(`SELECT unnest(problems) AS p FROM access_snapshots WHERE kind = 'aws.organizations-policy'`)).map((r) => r.p);
+      expect(problems).toEqual(['SCP OuOnly: attached to ORGANIZATIONAL_UNIT ou-ab12-cdef, whose accounts are not in the evidence: not applied there']);
+    } finally {
+      store.close();
+    }
+  });
+});

@@ -43,7 +43,15 @@ function actionsOf(catalog: ActionCatalog, s: Statement): ActionSet {
 const everyResource = (s: Statement) => (s.resources?.includes('*') ?? false) && !s.notResources;
 
 export function policySetOf(p: AwsPrincipal): PolicySet {
-  return { identity: p.policies, boundary: p.boundary };
+  return { identity: p.policies, boundary: p.boundary, scps: p.scps ?? null };
+}
+
+/** What some guard policies (a boundary, one level of SCPs) allow on every resource: allows less denies. */
+function withinGuard(catalog: ActionCatalog, policies: { document: { statements: Statement[] } }[]): ActionSet {
+  const within = new ActionSet(catalog.actions.length);
+  for (const p of policies) for (const s of p.document.statements) if (s.effect === 'Allow') within.or(actionsOf(catalog, s));
+  for (const p of policies) for (const s of p.document.statements) if (s.effect === 'Deny' && everyResource(s) && !s.condition) within.andNot(actionsOf(catalog, s));
+  return within;
 }
 
 /** Granted on some resource: allows, less denies on every resource, within the boundary. */
@@ -67,10 +75,8 @@ export function grantOf(catalog: ActionCatalog, p: AwsPrincipal): AwsGrant {
   }
   granted.andNot(denied);
   conditional.andNot(denied).andNot(granted);
-  if (p.boundary) {
-    const within = new ActionSet(size);
-    for (const s of p.boundary.document.statements) if (s.effect === 'Allow') within.or(actionsOf(catalog, s));
-    for (const s of p.boundary.document.statements) if (s.effect === 'Deny' && everyResource(s) && !s.condition) within.andNot(actionsOf(catalog, s));
+  for (const guard of [...(p.boundary ? [[p.boundary]] : []), ...(p.scps ?? [])]) {
+    const within = withinGuard(catalog, guard);
     granted.and(within);
     conditional.and(within);
   }

@@ -24,6 +24,8 @@ export interface AwsPrincipal {
   instanceProfiles: string[];
   /** Where in the snapshot record it is written (JSON pointer), for the explanation. */
   pointer: string;
+  /** Organizations SCPs over its account, by level (root, account): each level must allow. */
+  scps?: NamedPolicy[][];
 }
 
 export interface AttachedPolicy extends NamedPolicy {

@@ -2,7 +2,7 @@ import { type AccessModel, type RecordRef, isoDate, latest } from './access-mode
 import { type ActionCatalog, type ActionSet, sensitiveSet, serviceOf } from './aws-actions';
 import { type AwsGrant, adminOf, edgesOf, grantOf } from './aws-access';
 import { type AwsPrincipal, readAuthorizationDetails } from './aws-estate';
-import { isObject } from './aws-policy';
+import { type NamedPolicy, isObject, parsePolicy } from './aws-policy';
 
 /**
  * The AWS part of the access model: authorization-details snapshots (principals, policies,
@@ -26,6 +26,7 @@ export type UsedActions = Map<string, Map<number, number>>;
 export function addAwsModel(model: AccessModel, catalog: ActionCatalog, records: AwsRecord[], used: UsedActions): AwsModelResult {
   const sensitive = sensitiveSet(catalog);
   const grants = new Map<string, { grant: AwsGrant; ref: RecordRef }>();
+  const scps = readScps(model, records);
   // Several snapshots may coexist: the latest record of each principal wins (records come in import order).
   for (const r of records.filter((x) => x.kind === 'aws.iam-authorization-details')) {
     let estate;
@@ -36,7 +37,11 @@ export function addAwsModel(model: AccessModel, catalog: ActionCatalog, records:
       continue;
     }
     model.snapshots.push({ ref: r.ref, kind: r.kind, scope: estate.account, notBefore: isoDate(estate.notBefore), principals: estate.principals.length, problems: estate.problems });
-    for (const p of estate.principals) grants.set(p.arn, { grant: grantOf(catalog, p), ref: r.ref });
+    for (const p of estate.principals) {
+      const levels = [scps.root, scps.accounts.get(p.account) ?? []].filter((level) => level.length > 0);
+      if (levels.length) p.scps = levels;
+      grants.set(p.arn, { grant: grantOf(catalog, p), ref: r.ref });
+    }
   }
   const all = [...grants.values()];
   for (const { grant, ref } of all) addPrincipal(model, catalog, sensitive, grant, ref, used.get(grant.principal.arn));
@@ -112,6 +117,9 @@ function addPrincipal(model: AccessModel, catalog: ActionCatalog, sensitive: Act
     model.policies.push({ principal: p.arn, policy: policy.name, via: policy.via, document: policy.raw, ref });
   }
   if (p.trust) model.policies.push({ principal: p.arn, policy: 'trust policy', via: 'trust', document: trustRaw(p), ref });
+  (p.scps ?? []).forEach((level, i) => {
+    for (const scp of level as ScpPolicy[]) model.policies.push({ principal: p.arn, policy: scp.name, via: `scp level ${i + 1}`, document: scp.raw, ref: scp.ref });
+  });
 }
 
 function trustRaw(p: AwsPrincipal): unknown {
@@ -177,4 +185,43 @@ function addKeys(model: AccessModel, records: AwsRecord[]) {
       model.keys.push({ keyId: k.AccessKeyId, principal: typeof k.UserName === 'string' ? `user:${k.UserName}` : '?', provider: 'aws', slot: null, active: k.Status === 'Active', createdAt: isoDate(k.CreateDate), lastRotated: isoDate(k.CreateDate), lastUsedAt: null, lastUsedService: null, expiresAt: null, ref: r.ref });
     }
   }
+}
+
+/**
+ * Service control policies (`aws organizations describe-policy`, with the `Targets` of
+ * `list-targets-for-policy` beside `Policy` in the same record): those on the root apply to
+ * every account, those on an account to it. An SCP on an OU, or without targets, is not applied
+ * (which accounts it governs is not in the evidence): the snapshot says so.
+ */
+interface ScpPolicy extends NamedPolicy {
+  raw: unknown;
+  ref: RecordRef;
+}
+
+function readScps(model: AccessModel, records: AwsRecord[]): { root: NamedPolicy[]; accounts: Map<string, NamedPolicy[]> } {
+  const root: NamedPolicy[] = [];
+  const accounts = new Map<string, NamedPolicy[]>();
+  for (const r of records.filter((x) => x.kind === 'aws.organizations-policy')) {
+    const doc = isObject(r.doc) ? r.doc : {};
+    const policy = isObject(doc.Policy) ? doc.Policy : {};
+    const summary = isObject(policy.PolicySummary) ? policy.PolicySummary : {};
+    const name = typeof summary.Name === 'string' ? summary.Name : typeof summary.Id === 'string' ? summary.Id : 'SCP';
+    const problems: string[] = [];
+    let parsed: NamedPolicy | null = null;
+    try {
+      parsed = { name: `SCP ${name}`, document: parsePolicy(policy.Content), raw: JSON.parse(String(policy.Content)) as unknown, ref: r.ref } as ScpPolicy;
+    } catch (err) {
+      problems.push(`SCP ${name}: ${(err as Error).message}`);
+    }
+    const targets = Array.isArray(doc.Targets) ? doc.Targets.filter(isObject) : [];
+    if (!targets.length) problems.push(`SCP ${name}: its targets are not in the record (add the Targets of list-targets-for-policy): not applied`);
+    for (const t of targets) {
+      if (!parsed) break;
+      if (t.Type === 'ROOT') root.push(parsed);
+      else if (t.Type === 'ACCOUNT' && typeof t.TargetId === 'string') accounts.set(t.TargetId, [...(accounts.get(t.TargetId) ?? []), parsed]);
+      else problems.push(`SCP ${name}: attached to ${String(t.Type)} ${String(t.TargetId)}, whose accounts are not in the evidence: not applied there`);
+    }
+    model.snapshots.push({ ref: r.ref, kind: r.kind, scope: targets.map((t) => String(t.TargetId)).join(',') || null, notBefore: null, principals: targets.length, problems });
+  }
+  return { root, accounts };
 }

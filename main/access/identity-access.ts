@@ -171,8 +171,11 @@ function principalFromPolicies(p: AccessPrincipal, policies: AccessPolicyLine[])
     createdAt: p.createdAt,
     lastUsedAt: p.lastUsedAt,
     groups: p.groups,
-    policies: policies.filter((l) => l.via !== 'trust' && !l.via.startsWith('boundary')).map(attached).filter((x): x is AttachedPolicy => !!x),
+    policies: policies.filter((l) => l.via !== 'trust' && !l.via.startsWith('boundary') && !l.via.startsWith('scp ')).map(attached).filter((x): x is AttachedPolicy => !!x),
     boundary: policies.filter((l) => l.via.startsWith('boundary')).map(attached)[0] ?? null,
+    scps: [...new Set(policies.filter((l) => l.via.startsWith('scp level ')).map((l) => l.via))].sort().map((level) =>
+      policies.filter((l) => l.via === level).map(attached).filter((x): x is AttachedPolicy => !!x),
+    ),
     trust: null,
     instanceProfiles: [],
     pointer: '',
@@ -202,7 +205,7 @@ async function resourcesReached(store: CaseStore, uid: string) {
 
 /** The resource patterns a principal's Allow statements name, with their actions. */
 async function allowedResources(store: CaseStore, uid: string): Promise<{ pattern: string; actions: string[] }[]> {
-  const rows = await store.read<{ via: string; document: string }>(`SELECT attached_via AS via, document::VARCHAR AS document FROM access_policies WHERE principal_uid = $u AND attached_via <> 'trust' AND NOT starts_with(attached_via, 'boundary')`, { u: uid });
+  const rows = await store.read<{ via: string; document: string }>(`SELECT attached_via AS via, document::VARCHAR AS document FROM access_policies WHERE principal_uid = $u AND attached_via <> 'trust' AND NOT starts_with(attached_via, 'boundary') AND NOT starts_with(attached_via, 'scp ')`, { u: uid });
   const out = new Map<string, Set<string>>();
   for (const r of rows) {
     const doc = JSON.parse(r.document) as unknown;
