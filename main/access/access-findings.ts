@@ -45,7 +45,8 @@ export async function accessFindings(store: CaseStore, model: AccessModel): Prom
   const isMachine = (p: PrincipalRow): boolean => {
     const known = identities.get(p.uid);
     if (known && known.is_nhi !== null) return known.is_nhi;
-    if (p.provider === 'k8s') return p.kind === 'service-account';
+    if (p.provider === 'k8s' || p.provider === 'gcp') return p.kind === 'service-account';
+    if (p.provider === 'azure') return p.kind === 'service-principal';
     if (p.provider === 'aws') {
       if (p.kind === 'role') return !/\/aws-reserved\/sso\.amazonaws\.com\//.test(p.uid) && !samlRoles.has(p.uid);
       // A user holding a key and never signing in with a password.

@@ -4,6 +4,7 @@ import { accessFindings } from './access-findings';
 import { actionCatalog, actionsOfCall } from './aws-actions';
 import { type AwsRecord, type UsedActions, addAwsModel } from './aws-model';
 import { addK8sModel } from './k8s-rbac';
+import { addAzureModel, addGcpModel } from './gcp-azure';
 import { type Cell, type ColumnType, stageRows } from './staged-rows';
 
 /**
@@ -48,6 +49,9 @@ export async function buildAccessModel(store: CaseStore): Promise<AccessModel> {
   const used = await usedActions(store);
   addAwsModel(model, catalog, parsed.filter((r) => r.kind.startsWith('aws.')), used.aws);
   addK8sModel(model, parsed.filter((r) => r.kind === 'k8s.rbac'), used.k8s);
+  addGcpModel(model, parsed.filter((r) => r.kind.startsWith('gcp.')));
+  const azureUids = (await store.read<{ uid: string }>(`SELECT uid FROM identities WHERE starts_with(uid, 'azure-')`)).map((r) => r.uid);
+  addAzureModel(model, parsed.filter((r) => r.kind.startsWith('azure.')), azureUids);
   model.findings.push(...(await accessFindings(store, model)));
   return model;
 }

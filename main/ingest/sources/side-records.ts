@@ -95,9 +95,12 @@ export const PERMISSION_RECORDS: readonly SideRecordKind[] = [
     // `gcloud projects get-iam-policy --format json`, or one result of `gcloud asset search-all-iam-policies`.
     id: 'gcp.iam-policy',
     version: '1',
-    // (`policy` is not probed: struct keys ignore case and `Policy` is the SCP's; the text is read only for records with a `resource`.)
-    probe: { bindings: 'JSON', etag: 'VARCHAR', resource: 'VARCHAR' },
-    detect: (p, doc) => `((${p}.bindings IS NOT NULL AND ${isList(`${p}.bindings`)} AND ${p}.etag IS NOT NULL) OR (${p}.resource IS NOT NULL AND json_exists(${doc}, '$.policy.bindings')))`,
+    // Neither `policy` nor `etag` is probed: struct keys ignore case, and `Policy` (the SCP's) and
+    // `ETag` (S3 metadata) are; a binding is known by its role and members instead.
+    probe: { bindings: 'JSON', resource: 'VARCHAR' },
+    detect: (p, doc) =>
+      `((${p}.bindings IS NOT NULL AND ${isList(`${p}.bindings`)} AND json_extract_string(${p}.bindings, '$[0].role') IS NOT NULL AND json_exists(${p}.bindings, '$[0].members'))
+        OR (${p}.resource IS NOT NULL AND json_exists(${doc}, '$.policy.bindings')))`,
   },
   {
     // One key of `gcloud iam service-accounts keys list --format json`.
