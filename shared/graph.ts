@@ -27,9 +27,11 @@ export interface GraphEdge {
    * 'access' identity → resource; 'assumes' identity → role it assumed (sessions); with the
    * optional layers, 'uses' identity → credential, 'from' source address → identity, 'opens'
    * identity → session it opened and 'as' session → the role it ran as, 'flows' boundary →
-   * boundary (every access from identities of one to resources of the other).
+   * boundary (every access from identities of one to resources of the other); with the
+   * permissions layer, 'can-become' identity → identity it may assume or escalate to, and
+   * 'could-reach' identity → resource its permission snapshot allows it (beside what it did).
    */
-  kind: 'access' | 'assumes' | 'uses' | 'from' | 'opens' | 'as' | 'flows';
+  kind: 'access' | 'assumes' | 'uses' | 'from' | 'opens' | 'as' | 'flows' | 'can-become' | 'could-reach';
   events: number;
   bytes: number;
   failures: number;
@@ -62,7 +64,7 @@ export interface GraphWire extends Omit<GraphData, 'nodes' | 'edges'> {
   edgesArrow: string;
 }
 
-export const GRAPH_LAYERS = ['credentials', 'addresses', 'sessions', 'boundaries'] as const;
+export const GRAPH_LAYERS = ['credentials', 'addresses', 'sessions', 'boundaries', 'permissions'] as const;
 export type GraphLayer = (typeof GRAPH_LAYERS)[number];
 
 export interface GraphPath {

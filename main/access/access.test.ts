@@ -9,6 +9,7 @@ import { runAccessEval } from '../../fixtures/eval/access-eval';
 import { identityAccess } from './identity-access';
 import { runDetections } from '../detect/engine';
 import { renderReportHtml } from '../report/report-html';
+import { graphQuery } from '../api/graph-service';
 
 const ROOT = join(import.meta.dirname, '../..');
 
@@ -86,6 +87,19 @@ describe('the 02:14 fixture with its IAM snapshots', () => {
     expect(of('machine-admin')).toContain('ops-automation');
     // The SSO administrator role is a person's, not a machine's.
     expect(of('machine-admin').filter((n) => n?.startsWith('AWSReservedSSO'))).toEqual([]);
+  });
+
+  it("draws in the graph who each identity can become and what it could reach beside what it did", async () => {
+    const graph = await graphQuery(store, {}, { layers: ['permissions'], maxNodes: 500 });
+    const could = graph.edges.filter((e) => e.kind === 'could-reach' && e.source === 'arn:aws:iam::111111111111:role/backend-svc').map((e) => e.target);
+    const did = graph.edges.filter((e) => e.kind === 'access' && e.source === 'arn:aws:iam::111111111111:role/backend-svc').map((e) => e.target);
+    expect(did).toContain('arn:aws:s3:::acme-prod-data');
+    // Never both: a resource it touched is drawn as done, not as possible.
+    expect(could.filter((r) => did.includes(r))).toEqual([]);
+    expect(could).toContain('arn:aws:s3:::acme-prod-reports');
+    const become = graph.edges.filter((e) => e.kind === 'can-become').map((e) => `${e.source.split('/').pop()} -> ${e.target.split('/').pop()} ${e.operations[0]}`);
+    expect(become).toContain('backend-svc -> ops-automation iam:PassRole+lambda');
+    expect(graph.nodes.find((n) => n.id === 'arn:aws:iam::111111111111:role/ops-automation')?.label).toBe('ops-automation');
   });
 
   it("puts the snapshots, the incident origin's blast radius and the findings in the report, each citing its record", async () => {

@@ -204,7 +204,7 @@ async function resourcesReached(store: CaseStore, uid: string) {
 }
 
 /** The resource patterns a principal's Allow statements name, with their actions. */
-async function allowedResources(store: CaseStore, uid: string): Promise<{ pattern: string; actions: string[] }[]> {
+export async function allowedResources(store: CaseStore, uid: string): Promise<{ pattern: string; actions: string[] }[]> {
   const rows = await store.read<{ via: string; document: string }>(`SELECT attached_via AS via, document::VARCHAR AS document FROM access_policies WHERE principal_uid = $u AND attached_via <> 'trust' AND NOT starts_with(attached_via, 'boundary') AND NOT starts_with(attached_via, 'scp ')`, { u: uid });
   const out = new Map<string, Set<string>>();
   for (const r of rows) {

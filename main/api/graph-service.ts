@@ -1,3 +1,6 @@
+import { allowedResources } from '../access/identity-access';
+import { accountOfArn } from '../access/aws-estate';
+import { resourceMatches } from '../access/aws-policy';
 import { rerouteEdges } from '../../shared/graph-merge';
 import { BIN_ORIGIN_MS } from '../../shared/time-bins';
 import type { EventFilter } from '../../shared/api';
@@ -162,6 +165,10 @@ export async function graphQuery(store: CaseStore, filter: EventFilter, options:
     }
     if (layer === 'boundaries') {
       addBoundaryFlows(nodes, edges);
+      continue;
+    }
+    if (layer === 'permissions') {
+      await addPermissions(store, nodes, edges);
       continue;
     }
     const column = layer === 'credentials' ? 'e.credential_uid' : 'e.src_ip';
@@ -374,4 +381,42 @@ function timelineSource(filter: EventFilter, window: ReturnType<typeof rollupWin
     lo: 'e.lo',
     hi: 'e.hi',
   };
+}
+
+/**
+ * The permissions layer: beside what each identity did, who it can become (trust, escalation)
+ * and which of the drawn resources its permission snapshot lets it reach but it did not touch.
+ */
+async function addPermissions(store: CaseStore, nodes: Map<string, GraphNode>, edges: GraphEdge[]): Promise<void> {
+  const identities = [...nodes.values()].filter((n) => n.kind === 'identity').map((n) => n.id);
+  if (!identities.length) return;
+  const steps = await store.read<{ from_uid: string; to_uid: string; method: string; explanation: string; name: string | null; is_nhi: boolean | null; boundary: string | null }>(
+    `SELECT e.from_uid, e.to_uid, e.method, e.explanation, p.name, i.is_nhi, p.scope AS boundary FROM access_edges e
+     LEFT JOIN access_principals p ON p.uid = e.to_uid LEFT JOIN identities i ON i.uid = e.to_uid
+     WHERE e.kind IN ('assume', 'escalate') AND e.from_uid IN (SELECT unnest(from_json($ids, '["VARCHAR"]'))) ORDER BY e.from_uid, e.to_uid LIMIT ${LAYER_LIMIT}`,
+    { ids: JSON.stringify(identities) },
+  );
+  for (const st of steps) {
+    if (!nodes.has(st.to_uid)) {
+      nodes.set(st.to_uid, { id: st.to_uid, kind: 'identity', label: st.name ?? st.to_uid, type: st.to_uid.includes('-admin:') ? 'administrator' : null, isNhi: st.is_nhi, boundary: st.boundary, external: false, events: 0, bytes: 0 });
+    }
+    edges.push({ source: st.from_uid, target: st.to_uid, kind: 'can-become', events: 0, bytes: 0, failures: 0, operations: [st.method], first: '', last: '', crossBoundary: false, external: false, unknownBoundary: false });
+  }
+  const resources = [...nodes.values()].filter((n) => n.kind === 'resource' && n.id.startsWith('arn:'));
+  const did = new Set(edges.filter((e) => e.kind === 'access').map((e) => `${e.source}>${e.target}`));
+  let added = 0;
+  for (const id of [...nodes.values()].filter((n) => n.kind === 'identity').map((n) => n.id)) {
+    const allowed = await allowedResources(store, id);
+    if (!allowed.length) continue;
+    for (const r of resources) {
+      if (did.has(`${id}>${r.id}`) || added >= LAYER_LIMIT) continue;
+      const account = accountOfArn(r.id);
+      if (account && accountOfArn(id) && account !== accountOfArn(id)) continue;
+      const service = r.id.split(':')[2] ?? '';
+      const hit = allowed.find((a) => resourceMatches(a.pattern, r.id) && a.actions.some((x) => x === '*' || x.startsWith('all but') || x.split(':')[0]!.toLowerCase() === service));
+      if (!hit) continue;
+      edges.push({ source: id, target: r.id, kind: 'could-reach', events: 0, bytes: 0, failures: 0, operations: hit.actions.slice(0, 4), first: '', last: '', crossBoundary: false, external: false, unknownBoundary: false });
+      added++;
+    }
+  }
 }

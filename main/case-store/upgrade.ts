@@ -54,6 +54,7 @@ export async function upgradeCase(path: string, author?: string): Promise<Upgrad
             note: [
               from < 4 ? 'record hashes were computed at upgrade from the records stored in the case; earlier files have no Merkle root: verify compares their records with the source files one by one' : null,
               from < 5 ? 'identities, their links and credential creators were rebuilt from the stored events' : null,
+              from < 6 ? 'tables for permission snapshots and the access model were added, empty: import snapshots to fill them' : null,
             ].filter((n) => n !== null).join('; '),
           },
         },

@@ -2,6 +2,10 @@ import { CaseStore } from '../../main/case-store/case-store';
 
 /** What each schema added, undone: the newest first. */
 const UNDO: Record<number, string[]> = {
+  6: [
+    ...['permission_records', 'access_snapshots', 'access_principals', 'access_policies', 'access_services', 'access_keys', 'access_edges', 'access_findings'].map((t) => `DROP TABLE ${t}`),
+    `DELETE FROM meta WHERE key = 'access_catalog'`,
+  ],
   5: [
     `DROP TABLE identity_links`,
     `DROP TABLE identity_aliases`,
@@ -33,11 +37,11 @@ const UNDO: Record<number, string[]> = {
   ],
 };
 
-/** Turns a case into what an older build wrote (schema 3: no record hashes, no duplicates, no journal of imports; schema 4: no identity links). */
-export async function downgradeToSchema(casePath: string, version: 3 | 4): Promise<void> {
+/** Turns a case into what an older build wrote (schema 3: no record hashes, no duplicates, no journal of imports; schema 4: no identity links; schema 5: no permission snapshots). */
+export async function downgradeToSchema(casePath: string, version: 3 | 4 | 5): Promise<void> {
   const store = await CaseStore.open(casePath);
   try {
-    for (const v of [5, 4].filter((v) => v > version)) for (const sql of UNDO[v]!) await store.run(sql);
+    for (const v of [6, 5, 4].filter((v) => v > version)) for (const sql of UNDO[v]!) await store.run(sql);
     await store.run(`UPDATE meta SET value = '${version}' WHERE key = 'schema_version'`);
     await store.run(`CHECKPOINT`);
   } finally {

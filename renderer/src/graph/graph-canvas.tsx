@@ -42,7 +42,7 @@ export interface CanvasProps {
 
 /** An edge during a replay: not yet (0), between its first and last event, fading, faded. */
 const EDGE = { full: 1, fading: 2, faded: 3 } as const;
-const DASH = { none: [] as number[], assumes: [4, 3], flows: [10, 5], dotted: [1, 3] };
+const DASH = { none: [] as number[], assumes: [4, 3], flows: [10, 5], dotted: [1, 3], could: [6, 4] };
 
 /** The canvas follows its box's width (in CSS pixels, times the device pixel ratio): crisp text. */
 const ASPECT = 640 / 1200;
@@ -294,7 +294,7 @@ export function GraphCanvas(props: CanvasProps) {
       const color = onPath ? COLOR.path : edgeColor(l.edge);
       const thin = l.edge.kind !== 'access' && l.edge.kind !== 'flows';
       const lineWidth = Math.round(((thin ? 1.2 : width(p.widthBy === 'bytes' ? l.edge.bytes : l.edge.events)) + (onPath ? 2 : 0)) * 2) / 2;
-      const dash = l.edge.kind === 'assumes' ? DASH.assumes : l.edge.kind === 'access' ? DASH.none : l.edge.kind === 'flows' ? DASH.flows : DASH.dotted;
+      const dash = l.edge.kind === 'assumes' || l.edge.kind === 'can-become' ? DASH.assumes : l.edge.kind === 'access' ? DASH.none : l.edge.kind === 'flows' ? DASH.flows : l.edge.kind === 'could-reach' ? DASH.could : DASH.dotted;
       const key = `${color}|${lineWidth}|${dash.join()}|${opacity}`;
       let batch = batches.get(key);
       if (!batch) batches.set(key, (batch = { color, width: lineWidth, dash, alpha: opacity, isOnTop: l.edge.external || onPath, points: [] }));

@@ -11,7 +11,7 @@ export interface ExportMeta {
   highlight?: Set<string>;
 }
 
-const DASH: Partial<Record<GraphEdge['kind'], string>> = { assumes: '4 3', flows: '10 5', uses: '1 3', from: '1 3', opens: '1 3', as: '1 3' };
+const DASH: Partial<Record<GraphEdge['kind'], string>> = { assumes: '4 3', flows: '10 5', uses: '1 3', from: '1 3', opens: '1 3', as: '1 3', 'can-become': '4 3', 'could-reach': '6 4' };
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 

@@ -18,6 +18,8 @@ export const COLOR = {
   session: '#c9a3f5',
   unknownBoundary: '#d6c35c',
   boundary: '#3a4152',
+  canBecome: '#ffb347',
+  couldReach: '#6b7385',
 } as const;
 
 export function nodeColor(n: GraphNode): string {
@@ -33,6 +35,8 @@ export function nodeColor(n: GraphNode): string {
 export function edgeColor(e: GraphEdge): string {
   if (e.external) return COLOR.external;
   if (e.kind === 'flows') return COLOR.cross;
+  if (e.kind === 'can-become') return COLOR.canBecome;
+  if (e.kind === 'could-reach') return COLOR.couldReach;
   if (e.kind !== 'access') return COLOR.assumes;
   return e.crossBoundary ? COLOR.cross : e.unknownBoundary ? COLOR.unknownBoundary : COLOR.edge;
 }

@@ -16,7 +16,7 @@ import { decodeGraph } from './graph-data';
 import { collapseBoundaries } from './graph-collapse';
 import { perfHook } from './perf-hook';
 
-const EDGE_VERB: Record<GraphData['edges'][number]['kind'], string> = { access: '', assumes: 'assumed ', uses: 'used ', from: '', opens: 'opened ', as: 'ran as ', flows: 'flows to ' };
+const EDGE_VERB: Record<GraphData['edges'][number]['kind'], string> = { access: '', assumes: 'assumed ', uses: 'used ', from: '', opens: 'opened ', as: 'ran as ', flows: 'flows to ', 'can-become': 'can become ', 'could-reach': 'could reach ' };
 
 type Layout = { nodes: SimNode[]; links: { source: SimNode; target: SimNode; edge: GraphData['edges'][number] }[] };
 
@@ -373,6 +373,7 @@ export function GraphView({ casePath }: { casePath: string }) {
             {layers.includes('addresses') && <> · <span className="dot address" /> source address</>}
             {layers.includes('sessions') && <> · ▲ session</>}
             {layers.includes('boundaries') && <> · ⬢ boundary, with its flows to other boundaries dashed</>}
+            {layers.includes('permissions') && <> · <span className="line" style={{ background: COLOR.canBecome }} /> can become (trust, escalation) · <span className="line" style={{ background: COLOR.couldReach }} /> could reach, not touched</>}
             {path?.found && <> · <span className="line" style={{ background: COLOR.path }} /> the path found</>}
             {data?.omitted.nodes || collapsed.size > 0 ? <> · dashed ring: nodes folded together (smaller ones, or a collapsed boundary)</> : null}
           </p>
