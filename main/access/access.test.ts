@@ -111,7 +111,9 @@ describe('the 02:14 fixture with its IAM snapshots', () => {
     expect(section).toMatch(/<h3>svc-legacy-backup <span class="meta">arn:aws:iam::111111111111:user\/svc-legacy-backup<\/span><\/h3>/);
     expect(section).toMatch(/Could have reached \d+ of the case&#39;s resources|Could have reached \d+ of the case's resources/);
     expect(section).toContain('backend-svc can create a Lambda function running as ops-automation (iam:PassRole) and invoke it');
-    expect(section).toMatch(/arn:aws:s3:::exfil-drop-7731<\/td><td>backend-svc<\/td><td class="wrap">[^<]*<\/td><td><b>yes<\/b>/);
+    expect(section).toMatch(/arn:aws:s3:::acme-prod-data<\/td><td>backend-svc<\/td><td class="wrap">[^<]*<\/td><td><b>yes<\/b>/);
+    // The outside bucket is another account's: reached, beyond what prod's grants explain.
+    expect(section).toMatch(/beyond what the grants in its own account explain[\s\S]*arn:aws:s3:::exfil-drop-7731<\/td><td>140<\/td>/);
     expect(section).toContain('svc-legacy-backup can escalate to administrator');
   });
 

@@ -228,13 +228,15 @@ export async function allowedResources(store: CaseStore, uid: string): Promise<{
 
 /** The case's resources (not single objects) that some identity in reach holds an action on. */
 async function resourcesCouldReach(store: CaseStore, reach: AccessReach[]) {
-  const known = await store.read<{ resource: string }>(
-    `SELECT DISTINCT resource_uid AS resource FROM event_resources WHERE starts_with(resource_uid, 'arn:aws:') AND resource_type IS DISTINCT FROM 'AWS::S3::Object' ORDER BY resource LIMIT 20000`,
+  const known = await store.read<{ resource: string; boundary: string | null }>(
+    `SELECT resource_uid AS resource, any_value(boundary) AS boundary FROM event_resources WHERE starts_with(resource_uid, 'arn:aws:') AND resource_type IS DISTINCT FROM 'AWS::S3::Object'
+     GROUP BY resource_uid ORDER BY resource LIMIT 20000`,
   );
   const out: { resource: string; via: string; actions: string[] }[] = [];
-  for (const { resource } of known) {
+  for (const { resource, boundary } of known) {
     const service = resource.split(':')[2] ?? '';
-    const account = accountOfArn(resource);
+    // An S3 ARN names no account: the account the logs place the bucket in stands for it.
+    const account = accountOfArn(resource) ?? (boundary && /^\d{12}$/.test(boundary) ? boundary : null);
     for (const r of reach) {
       if (isAdminNode(r.uid)) {
         const adminAccount = r.uid.split(':')[1];

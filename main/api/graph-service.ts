@@ -410,7 +410,7 @@ async function addPermissions(store: CaseStore, nodes: Map<string, GraphNode>, e
     if (!allowed.length) continue;
     for (const r of resources) {
       if (did.has(`${id}>${r.id}`) || added >= LAYER_LIMIT) continue;
-      const account = accountOfArn(r.id);
+      const account = accountOfArn(r.id) ?? (r.boundary && /^\d{12}$/.test(r.boundary) ? r.boundary : null);
       if (account && accountOfArn(id) && account !== accountOfArn(id)) continue;
       const service = r.id.split(':')[2] ?? '';
       const hit = allowed.find((a) => resourceMatches(a.pattern, r.id) && a.actions.some((x) => x === '*' || x.startsWith('all but') || x.split(':')[0]!.toLowerCase() === service));

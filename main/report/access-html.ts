@@ -35,7 +35,8 @@ export async function accessHtml(store: CaseStore, origins: readonly string[]): 
 <ol>${steps || '<li>It can become nobody else.</li>'}</ol>
 <table><thead><tr><th>Could reach</th><th>Through</th><th>Actions</th><th>Did reach</th></tr></thead><tbody>
 ${a.couldReach.slice(0, 30).map((c) => `<tr><td class="wrap">${esc(c.resource)}</td><td>${esc(c.via)}</td><td class="wrap">${esc(c.actions.slice(0, 6).join(', '))}</td><td>${did.has(c.resource) ? '<b>yes</b>' : ''}</td></tr>`).join('\n')}
-</tbody></table></section>`);
+</tbody></table>
+${didOnly(a)}</section>`);
   }
   return `<h2>Granted beside used</h2>
 <p class="meta">Permission snapshots imported as evidence; what they grant is set beside what the logs show was done. Each row cites its snapshot record as imported.</p>
@@ -47,4 +48,15 @@ ${radius.length ? `<h3>Blast radius of the incidents' origins</h3>\n${radius.joi
 ${findings.length === 0 ? '<p>None.</p>' : `<table><thead><tr><th>Severity</th><th>Finding</th><th>Detail</th><th>Record</th></tr></thead><tbody>
 ${findings.map((f) => `<tr><td><span class="sev ${esc(f.severity)}">${esc(f.severity)}</span></td><td>${esc(f.title)}</td><td class="wrap">${esc(f.detail)}</td><td class="nowrap">#${f.evidence_id} record ${f.record_no} <span class="hash">${esc(f.sha.slice(0, 12))}…</span></td></tr>`).join('\n')}
 </tbody></table>`}`;
+}
+
+/** What it did reach that its own account's grants do not explain (another account's resource, a changed policy). */
+function didOnly(a: Awaited<ReturnType<typeof identityAccess>>): string {
+  const could = new Set(a.couldReach.map((c) => c.resource));
+  const rows = a.didReach.filter((d) => !could.has(d.resource));
+  if (!rows.length) return '';
+  return `<p class="meta">Did reach, beyond what the grants in its own account explain (a resource of another account, or a policy changed since):</p>
+<table><thead><tr><th>Resource</th><th>Calls</th></tr></thead><tbody>
+${rows.slice(0, 20).map((d) => `<tr><td class="wrap">${esc(d.resource)}</td><td>${d.calls}</td></tr>`).join('\n')}
+</tbody></table>`;
 }

@@ -61,6 +61,17 @@ describe('permissions and blast radius in the identity profile', () => {
     expect(await page.locator('section[aria-label="identity profile"]').textContent()).toContain('no identity arn:aws:iam::111111111111:role/ops-automation');
   });
 
+  it('draws who each identity can become and what it could reach in the graph, on demand', async () => {
+    await page.goto(`${fixture.server.url}&perf&case=${encodeURIComponent(fixture.casePath)}#graph?from=2026-02-14T02:00:00Z&to=2026-02-14T02:40:00Z`);
+    await page.getByLabel('show permissions').check();
+    const table = page.locator('table[aria-label="graph edges"]');
+    await expect.poll(() => table.textContent(), { timeout: 20_000 }).toContain('can become');
+    const text = (await table.textContent()) ?? '';
+    expect(text).toContain('ops-automation');
+    await page.waitForFunction(() => (window as unknown as { __nhiPerf: { stableAt: number | null } }).__nhiPerf.stableAt !== null, undefined, { timeout: 20_000 });
+    await page.screenshot({ path: join(SHOTS, 'graph-permissions.png') });
+  });
+
   it('says what is missing for an identity no snapshot holds', async () => {
     await page.goto(`${fixture.server.url}&case=${encodeURIComponent(fixture.casePath)}#identity?uid=${encodeURIComponent('aws-service:ec2.amazonaws.com')}`);
     const section = page.locator('section[aria-label="permissions"]');
