@@ -1,7 +1,8 @@
 /**
- * `npm run demo`: the app's main job on the bundled fixture. Imports the 02:14 incident into
- * cases/incident-0214.duckdb (a second run adds nothing), prints the case summary, runs the
- * detections (built-in and the SigmaHQ rules in fixtures/sigma) so the Findings view is filled, builds the
+ * `npm run demo`: the app's main job on the bundled fixture. Imports the 02:14 incident and its
+ * accounts' IAM snapshots into cases/incident-0214.duckdb (a second run adds nothing), prints the
+ * case summary, runs the detections (built-in and the SigmaHQ rules in fixtures/sigma) so the
+ * Findings view is filled, prints the leaked key's blast radius, builds the
  * app and opens it on that case: in Electron when its binary is installed, otherwise in web
  * mode on 127.0.0.1 with the URL printed (and the default browser opened when there is a display).
  */
@@ -14,12 +15,23 @@ import { main } from './main';
 const root = resolve(import.meta.dirname, '../..');
 const casePath = resolve(root, 'cases/incident-0214.duckdb');
 const fixture = resolve(root, 'fixtures/incident-0214/bundle.zip');
+const snapshots = resolve(root, 'fixtures/incident-0214/iam');
 
+// The demo's own case, made by an earlier build: brought to this build's schema (a backup is kept).
+if (existsSync(casePath)) {
+  const upgraded = await main(['upgrade', '--case', casePath]);
+  if (upgraded !== 0) process.exit(upgraded);
+}
 const imported = await main(['import', fixture, '--case', casePath, '--progress', 'none']);
 if (imported !== 0) process.exit(imported);
+// What the accounts' IAM granted, beside what the logs show was done.
+const granted = await main(['import', snapshots, '--case', casePath, '--progress', 'none']);
+if (granted !== 0) process.exit(granted);
 await main(['info', '--case', casePath]);
 process.stdout.write('\n');
 await main(['detect', '--case', casePath, '--rules', resolve(root, 'fixtures/sigma')]);
+process.stdout.write('\nThe leaked key: what it could reach beside what it did (nhi access)\n');
+await main(['access', '--case', casePath, 'AKIAQ3EGRH6QLEGACY01']);
 
 const build = spawn(process.execPath, [resolve(root, 'node_modules/electron-vite/bin/electron-vite.js'), 'build', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
 const built = await new Promise<number>((done) => build.on('exit', (code) => done(code ?? 1)));
