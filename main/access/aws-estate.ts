@@ -129,23 +129,25 @@ export function readAuthorizationDetails(doc: unknown): AwsEstate {
 
   const groups = new Map<string, AwsPrincipal>();
   const principals: AwsPrincipal[] = [];
+  /** A principal with what every kind has; the kind adds the rest. */
+  const base = (arn: string, kind: AwsPrincipal['kind'], name: unknown, entry: Record<string, unknown>, pointer: string, inlineList: unknown): AwsPrincipal => ({
+    arn,
+    kind,
+    name: text(name) ?? arn,
+    account: accountOfArn(arn) ?? '',
+    createdAt: date(entry.CreateDate),
+    lastUsedAt: null,
+    groups: [],
+    policies: [...inline(arn, inlineList, ''), ...attachedManaged(arn, entry.AttachedManagedPolicies, '')],
+    boundary: kind === 'group' ? null : boundaryOf(arn, entry.PermissionsBoundary),
+    trust: null,
+    instanceProfiles: [],
+    pointer,
+  });
   list(doc.GroupDetailList).forEach((g, i) => {
     if (!isObject(g) || !text(g.Arn)) return problems.push(`GroupDetailList[${i}] has no Arn`);
     const arn = g.Arn as string;
-    const group: AwsPrincipal = {
-      arn,
-      kind: 'group',
-      name: text(g.GroupName) ?? arn,
-      account: accountOfArn(arn) ?? '',
-      createdAt: date(g.CreateDate),
-      lastUsedAt: null,
-      groups: [],
-      policies: [...inline(arn, g.GroupPolicyList, ''), ...attachedManaged(arn, g.AttachedManagedPolicies, '')],
-      boundary: null,
-      trust: null,
-      instanceProfiles: [],
-      pointer: `/GroupDetailList/${i}`,
-    };
+    const group = base(arn, 'group', g.GroupName, g, `/GroupDetailList/${i}`, g.GroupPolicyList);
     groups.set(group.name, group);
     principals.push(group);
   });
@@ -161,20 +163,11 @@ export function readAuthorizationDetails(doc: unknown): AwsEstate {
       }
       return g.policies.map((p) => ({ ...p, via: `group ${name}: ${p.via}` }));
     });
-    principals.push({
-      arn,
-      kind: 'user',
-      name: text(u.UserName) ?? arn,
-      account: accountOfArn(arn) ?? '',
-      createdAt: date(u.CreateDate),
-      lastUsedAt: date(u.PasswordLastUsed),
-      groups: memberOf.map((name) => groups.get(name)?.arn ?? name),
-      policies: [...inline(arn, u.UserPolicyList, ''), ...attachedManaged(arn, u.AttachedManagedPolicies, ''), ...viaGroups],
-      boundary: boundaryOf(arn, u.PermissionsBoundary),
-      trust: null,
-      instanceProfiles: [],
-      pointer: `/UserDetailList/${i}`,
-    });
+    const user = base(arn, 'user', u.UserName, u, `/UserDetailList/${i}`, u.UserPolicyList);
+    user.lastUsedAt = date(u.PasswordLastUsed);
+    user.groups = memberOf.map((name) => groups.get(name)?.arn ?? name);
+    user.policies.push(...viaGroups);
+    principals.push(user);
   });
   list(doc.RoleDetailList).forEach((r, i) => {
     if (!isObject(r) || !text(r.Arn)) return problems.push(`RoleDetailList[${i}] has no Arn`);
@@ -186,20 +179,11 @@ export function readAuthorizationDetails(doc: unknown): AwsEstate {
       problems.push(`${arn}: trust policy: ${(err as Error).message}`);
     }
     const lastUsed = isObject(r.RoleLastUsed) ? date(r.RoleLastUsed.LastUsedDate) : null;
-    principals.push({
-      arn,
-      kind: 'role',
-      name: text(r.RoleName) ?? arn,
-      account: accountOfArn(arn) ?? '',
-      createdAt: date(r.CreateDate),
-      lastUsedAt: lastUsed,
-      groups: [],
-      policies: [...inline(arn, r.RolePolicyList, ''), ...attachedManaged(arn, r.AttachedManagedPolicies, '')],
-      boundary: boundaryOf(arn, r.PermissionsBoundary),
-      trust,
-      instanceProfiles: list(r.InstanceProfileList).filter(isObject).map((p) => text(p.Arn) ?? '').filter(Boolean),
-      pointer: `/RoleDetailList/${i}`,
-    });
+    const role = base(arn, 'role', r.RoleName, r, `/RoleDetailList/${i}`, r.RolePolicyList);
+    role.lastUsedAt = lastUsed;
+    role.trust = trust;
+    role.instanceProfiles = list(r.InstanceProfileList).filter(isObject).map((p) => text(p.Arn) ?? '').filter(Boolean);
+    principals.push(role);
   });
   const accounts = [...new Set(principals.map((p) => p.account).filter(Boolean))];
   return {

@@ -1,16 +1,11 @@
+import type { AccessStep } from '../../shared/access';
 /**
  * Who an identity can become: breadth-first over trust, membership and escalation edges, keeping
  * the shortest path to each principal so that every "could reach" is explained step by step.
  */
 
-export interface ReachEdge {
-  from: string;
-  to: string;
-  kind: string;
-  method: string;
-  conditional: boolean;
-  explanation: string;
-}
+/** A step from one identity to another, as the access tables hold it (without its citation). */
+export type ReachEdge = Omit<AccessStep, 'cite'>;
 
 export interface Reached {
   uid: string;
