@@ -77,6 +77,17 @@ describe('the 02:14 fixture with its IAM snapshots', () => {
     expect(admin!.path[0]!.cite.sha256).toBe(rec!.sha);
   });
 
+  it('joins the CI workflow of the logs (an OIDC subject) to the deploy roles that trust it, in both accounts', async () => {
+    const workflow = 'web-identity:token.actions.githubusercontent.com:repo:acme/platform:ref:refs/heads/main';
+    const access = await identityAccess(store, workflow);
+    expect(access.principal).toBeNull();
+    const roles = access.reach.filter((r) => r.path.length === 1).map((r) => r.uid).sort();
+    expect(roles).toEqual(['arn:aws:iam::111111111111:role/gha-deploy', 'arn:aws:iam::222222222222:role/gha-deploy']);
+    // Its subject satisfies the trust's sub condition; the audience is not in the logs: conditional, and said so.
+    expect(access.reach.find((r) => r.path.length === 1)!.path[0]).toMatchObject({ method: 'sts:AssumeRoleWithWebIdentity', conditional: true });
+    expect(access.summary).toMatch(/^No permissions of its own in the snapshots; through trust it can become \d+ identit/);
+  });
+
   it('reports old, idle and orphaned keys, and identities reaching two accounts', async () => {
     const findings = await store.read<{ rule: string; principal_uid: string }>(`SELECT rule, principal_uid FROM access_findings ORDER BY rule, principal_uid`);
     const of = (rule: string) => findings.filter((f) => f.rule === rule).map((f) => f.principal_uid.split('/').pop());

@@ -1,6 +1,6 @@
 import { type ActionCatalog, ActionSet, expandNotPatterns, expandPatterns } from './aws-actions';
 import { type AwsPrincipal, accountOfArn } from './aws-estate';
-import { type Evaluation, type PolicySet, type Statement, evaluate, globMatch } from './aws-policy';
+import { type Evaluation, type PolicySet, type Statement, conditionHolds, evaluate, globMatch } from './aws-policy';
 
 /**
  * What each AWS principal may do (as a set of catalog actions), who may become whom (trust and
@@ -148,8 +148,10 @@ function trustsService(role: AwsPrincipal, service: string): boolean {
   );
 }
 
+const ASSUME_ACTIONS = ['sts:AssumeRole', 'sts:AssumeRoleWithWebIdentity', 'sts:AssumeRoleWithSAML'];
+
 /** Every edge among the principals: trust (assume), memberships and escalations. */
-export function edgesOf(catalog: ActionCatalog, grants: AwsGrant[]): AwsEdge[] {
+export function edgesOf(catalog: ActionCatalog, grants: AwsGrant[], federated: readonly string[] = []): AwsEdge[] {
   const edges: AwsEdge[] = [];
   const byArn = new Map(grants.map((g) => [g.principal.arn, g]));
   const roles = grants.filter((g) => g.principal.kind === 'role');
@@ -170,7 +172,7 @@ export function edgesOf(catalog: ActionCatalog, grants: AwsGrant[]): AwsEdge[] {
   // Trust: who may assume each role.
   for (const role of roles) {
     for (const s of role.principal.trust?.statements ?? []) {
-      if (s.effect !== 'Allow' || !(s.actions ?? []).some((a) => globMatch(a, 'sts:AssumeRole', true))) continue;
+      if (s.effect !== 'Allow' || !(s.actions ?? []).some((a) => ASSUME_ACTIONS.some((x) => globMatch(a, x, true)))) continue;
       const conditional = s.condition !== null;
       const when = conditional ? ` when ${JSON.stringify(s.condition)}` : '';
       for (const value of s.principals?.AWS ?? (s.principals?.['*'] ? ['*'] : [])) {
@@ -213,7 +215,14 @@ export function edgesOf(catalog: ActionCatalog, grants: AwsGrant[]): AwsEdge[] {
         });
       }
       for (const value of s.principals?.Federated ?? []) {
-        edges.push({ from: `federated:${value}`, to: role.principal.arn, kind: 'assume', method: 'sts:AssumeRoleWith' + (value.includes('saml-provider') ? 'SAML' : 'WebIdentity'), conditional, explanation: `${role.principal.name} trusts the identity provider ${value}${when}` });
+        const method = `sts:AssumeRoleWith${value.includes('saml-provider') ? 'SAML' : 'WebIdentity'}`;
+        edges.push({ from: `federated:${value}`, to: role.principal.arn, kind: 'assume', method, conditional, explanation: `${role.principal.name} trusts the identity provider ${value}${when}` });
+        for (const f of federatedIdentities(value, federated)) {
+          // The subject is known (the identity of the logs is named by it): a condition on it is decided.
+          const holds = conditionHolds(s.condition, f.context);
+          if (holds === 'no') continue;
+          edges.push({ from: f.uid, to: role.principal.arn, kind: 'assume', method, conditional: holds === 'maybe', explanation: `${role.principal.name} trusts ${f.subject} through ${value}${when}` });
+        }
       }
       for (const value of s.principals?.Service ?? []) {
         edges.push({ from: `aws-service:${value}`, to: role.principal.arn, kind: 'assume', method: 'service role', conditional, explanation: `${role.principal.name} is a service role for ${value}${when}` });
@@ -262,4 +271,22 @@ export function edgesOf(catalog: ActionCatalog, grants: AwsGrant[]): AwsEdge[] {
     }
   }
   return edges;
+}
+
+/**
+ * Identities of the logs that come through a trusted provider: `web-identity:<host>:<subject>`
+ * (an OIDC provider's tokens, GitHub Actions' `repo:…`) and `saml:<provider ARN>:<name>`, with the
+ * condition keys their uid fixes (`<host>:sub`, `SAML:sub`).
+ */
+function federatedIdentities(provider: string, uids: readonly string[]): { uid: string; subject: string; context: Record<string, string> }[] {
+  const oidc = /:oidc-provider\/(.+)$/.exec(provider)?.[1];
+  if (oidc) {
+    const prefix = `web-identity:${oidc}:`;
+    return uids.filter((u) => u.startsWith(prefix)).map((uid) => ({ uid, subject: uid.slice(prefix.length), context: { [`${oidc}:sub`]: uid.slice(prefix.length) } }));
+  }
+  if (provider.includes(':saml-provider/')) {
+    const prefix = `saml:${provider}:`;
+    return uids.filter((u) => u.startsWith(prefix)).map((uid) => ({ uid, subject: uid.slice(prefix.length), context: { 'SAML:sub': uid.slice(prefix.length) } }));
+  }
+  return [];
 }

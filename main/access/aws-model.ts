@@ -23,7 +23,7 @@ export interface AwsModelResult {
 /** Used actions per principal uid: catalog index to count of successful calls. */
 export type UsedActions = Map<string, Map<number, number>>;
 
-export function addAwsModel(model: AccessModel, catalog: ActionCatalog, records: AwsRecord[], used: UsedActions): AwsModelResult {
+export function addAwsModel(model: AccessModel, catalog: ActionCatalog, records: AwsRecord[], used: UsedActions, federated: readonly string[] = []): AwsModelResult {
   const sensitive = sensitiveSet(catalog);
   const grants = new Map<string, { grant: AwsGrant; ref: RecordRef }>();
   const scps = readScps(model, records);
@@ -49,6 +49,7 @@ export function addAwsModel(model: AccessModel, catalog: ActionCatalog, records:
   for (const e of edgesOf(
     catalog,
     all.map((g) => g.grant),
+    federated,
   )) {
     const ref = refOf(e.kind === 'escalate' || e.kind === 'member' ? e.from : e.to) ?? refOf(e.from);
     if (ref) model.edges.push({ ...e, ref });

@@ -47,7 +47,9 @@ export async function buildAccessModel(store: CaseStore): Promise<AccessModel> {
   const model = emptyModel();
   const catalog = await actionCatalog();
   const used = await usedActions(store);
-  addAwsModel(model, catalog, parsed.filter((r) => r.kind.startsWith('aws.')), used.aws);
+  // The logs' federated identities (a CI workflow's OIDC subject, a SAML user), joined to the roles whose trust names their provider.
+  const federated = (await store.read<{ uid: string }>(`SELECT uid FROM identities WHERE starts_with(uid, 'web-identity:') OR starts_with(uid, 'saml:')`)).map((r) => r.uid);
+  addAwsModel(model, catalog, parsed.filter((r) => r.kind.startsWith('aws.')), used.aws, federated);
   addK8sModel(model, parsed.filter((r) => r.kind === 'k8s.rbac'), used.k8s);
   addGcpModel(model, parsed.filter((r) => r.kind.startsWith('gcp.')));
   const azureUids = (await store.read<{ uid: string }>(`SELECT uid FROM identities WHERE starts_with(uid, 'azure-')`)).map((r) => r.uid);

@@ -49,6 +49,15 @@ export async function identityAccess(store: CaseStore, name: string): Promise<Id
     const missing = Number(n)
       ? `no permission snapshot in the case holds ${uid} (its account or cluster was not exported, or it was deleted before the snapshot)`
       : 'the case holds no permission snapshot: import `aws iam get-account-authorization-details`, a credential report, or Kubernetes RBAC (`kubectl get roles,clusterroles,rolebindings,clusterrolebindings,serviceaccounts -A -o json`) beside the logs';
+    // A federated identity (a CI workflow's OIDC subject, a SAML user) holds nothing itself, but
+    // the roles that trust its provider are its blast radius.
+    const reach = await reachOf(store, uid);
+    if (reach.length > 1) {
+      const couldReach = await resourcesCouldReach(store, reach);
+      const others = reach.filter((r) => r.uid !== uid && !isAdminNode(r.uid));
+      const summary = `No permissions of its own in the snapshots; through trust it can become ${others.length} identit${others.length === 1 ? 'y' : 'ies'} (${others.slice(0, 3).map((r) => r.name).join(', ')}${others.length > 3 ? '…' : ''})${reach.some((r) => r.isAdmin) ? ' and reach administrator' : ''}. Could have reached ${couldReach.length} of the case's resources; did reach ${didReach.length}.`;
+      return { ...empty, missing, reach, couldReach, summary };
+    }
     return { ...empty, missing, summary: `Did reach ${didReach.length} resource${didReach.length === 1 ? '' : 's'}; what it could reach is unknown: ${missing}.` };
   }
   const principal: AccessPrincipal = {
@@ -82,22 +91,7 @@ export async function identityAccess(store: CaseStore, name: string): Promise<Id
   const [asOf] = await store.read<{ t: string | null }>(`SELECT strftime(greatest(max(time), (SELECT max(not_before) FROM access_snapshots)), '%Y-%m-%dT%H:%M:%SZ') AS t FROM events WHERE time_flag IS NULL`);
   for (const k of keys) if (k.lastRotated && asOf?.t) k.ageDays = Math.floor((Date.parse(asOf.t) - Date.parse(k.lastRotated)) / 86_400_000);
 
-  const edges = (await store.read<CiteRow & { from_uid: string; to_uid: string; kind: string; method: string; conditional: boolean; explanation: string }>(
-    `SELECT from_uid, to_uid, kind, method, conditional, explanation, ${CITE} FROM access_edges t`,
-  )).map((e): AccessStep => ({ from: e.from_uid, to: e.to_uid, kind: e.kind, method: e.method, conditional: e.conditional, explanation: e.explanation, cite: cite(e) }));
-  const reached = reachable(uid, edges);
-  const principals = new Map(
-    (await store.read<{ uid: string; name: string; is_admin: boolean }>(`SELECT uid, name, is_admin FROM access_principals WHERE uid IN (SELECT unnest(from_json($u, '["VARCHAR"]')))`, { u: JSON.stringify(reached.map((r) => r.uid)) })).map((r) => [r.uid, r]),
-  );
-  const allowsOf = new Map<string, { pattern: string; actions: string[] }[]>();
-  for (const r of reached) allowsOf.set(r.uid, await allowedResources(store, r.uid));
-  const reach: AccessReach[] = reached.map((r) => ({
-    uid: r.uid,
-    name: principals.get(r.uid)?.name ?? (isAdminNode(r.uid) ? `administrator of ${r.uid.split(':').slice(1).join(':')}` : r.uid),
-    isAdmin: isAdminNode(r.uid) || (principals.get(r.uid)?.is_admin ?? false),
-    path: r.path as AccessStep[],
-    resources: isAdminNode(r.uid) ? [{ pattern: '*', actions: ['*'] }] : (allowsOf.get(r.uid) ?? []),
-  }));
+  const reach = await reachOf(store, uid);
 
   let grantedActions: IdentityAccess['grantedActions'] = [];
   let unused: string[] = [];
@@ -152,6 +146,27 @@ export async function identityAccess(store: CaseStore, name: string): Promise<Id
     `Could have reached ${couldReach.length} of the case's resources${notTouched.length ? ` (${notTouched.slice(0, 3).map((c) => c.resource).join(', ')}${notTouched.length > 3 ? '…' : ''} untouched)` : ''}; did reach ${didReach.length}.`,
   ].join(' ');
   return { uid, principal, missing: null, services, policies, grantedActions, unused, usedNotGranted, suggestedPolicy, keys, reach, didReach, couldReach, summary, findings, catalog: catalogSource };
+}
+
+
+/** Everyone an identity can become, step by step, with what each holds on which resources. */
+async function reachOf(store: CaseStore, uid: string): Promise<AccessReach[]> {
+  const edges = (await store.read<CiteRow & { from_uid: string; to_uid: string; kind: string; method: string; conditional: boolean; explanation: string }>(
+    `SELECT from_uid, to_uid, kind, method, conditional, explanation, ${CITE} FROM access_edges t`,
+  )).map((e): AccessStep => ({ from: e.from_uid, to: e.to_uid, kind: e.kind, method: e.method, conditional: e.conditional, explanation: e.explanation, cite: cite(e) }));
+  const reached = reachable(uid, edges);
+  const principals = new Map(
+    (await store.read<{ uid: string; name: string; is_admin: boolean }>(`SELECT uid, name, is_admin FROM access_principals WHERE uid IN (SELECT unnest(from_json($u, '["VARCHAR"]')))`, { u: JSON.stringify(reached.map((r) => r.uid)) })).map((r) => [r.uid, r]),
+  );
+  const allowsOf = new Map<string, { pattern: string; actions: string[] }[]>();
+  for (const r of reached) allowsOf.set(r.uid, await allowedResources(store, r.uid));
+  return reached.map((r) => ({
+    uid: r.uid,
+    name: principals.get(r.uid)?.name ?? (isAdminNode(r.uid) ? `administrator of ${r.uid.split(':').slice(1).join(':')}` : r.uid),
+    isAdmin: isAdminNode(r.uid) || (principals.get(r.uid)?.is_admin ?? false),
+    path: r.path as AccessStep[],
+    resources: isAdminNode(r.uid) ? [{ pattern: '*', actions: ['*'] }] : (allowsOf.get(r.uid) ?? []),
+  }));
 }
 
 /** The principal again from the policies the case keeps for it (identity, boundary; never its trust). */
