@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { actionCatalog } from './aws-actions';
 import { edgesOf, grantOf } from './aws-access';
-import type { AwsPrincipal } from './aws-estate';
+import { type AwsPrincipal, readAuthorizationDetails } from './aws-estate';
 import { parsePolicy } from './aws-policy';
 
 const role = (name: string, trust: unknown): AwsPrincipal => ({
@@ -47,5 +47,44 @@ describe('trust of federated identities', () => {
     const admin = role('sso-admin', { Statement: [{ Effect: 'Allow', Principal: { Federated: provider }, Action: ['sts:AssumeRoleWithSAML', 'sts:TagSession'] }] });
     const edges = edgesOf(catalog, [grantOf(catalog, admin)], [`saml:${provider}:dana@example.com`, 'saml:arn:aws:iam::111122223333:saml-provider/Other:eve@example.com']);
     expect(edges.filter((e) => e.from.startsWith('saml:')).map((e) => e.from)).toEqual([`saml:${provider}:dana@example.com`]);
+  });
+});
+
+describe('privilege escalation by policy rollback', () => {
+  // The shape of CloudGoat's iam_privesc_by_rollback scenario: a user holds a managed policy whose
+  // default version only reads IAM and may set the default version; an older version allows everything.
+  const details = (keptVersion: unknown) => ({
+    UserDetailList: [
+      {
+        UserName: 'raynor',
+        Arn: 'arn:aws:iam::111122223333:user/raynor',
+        UserPolicyList: [],
+        GroupList: [],
+        AttachedManagedPolicies: [{ PolicyName: 'raynor-policy', PolicyArn: 'arn:aws:iam::111122223333:policy/raynor-policy' }],
+      },
+    ],
+    GroupDetailList: [],
+    RoleDetailList: [],
+    Policies: [
+      {
+        PolicyName: 'raynor-policy',
+        Arn: 'arn:aws:iam::111122223333:policy/raynor-policy',
+        DefaultVersionId: 'v1',
+        PolicyVersionList: [
+          { VersionId: 'v1', IsDefaultVersion: true, Document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['iam:Get*', 'iam:List*', 'iam:SetDefaultPolicyVersion'], Resource: '*' }] } },
+          { VersionId: 'v3', IsDefaultVersion: false, Document: keptVersion },
+        ],
+      },
+    ],
+  });
+
+  it('finds the rollback to a kept version that allows everything, and not to one that does not', async () => {
+    const catalog = await actionCatalog();
+    const escalations = (kept: unknown) =>
+      edgesOf(catalog, readAuthorizationDetails(details(kept)).principals.map((p) => grantOf(catalog, p)))
+        .filter((e) => e.kind === 'escalate')
+        .map((e) => `${e.to} ${e.method}`);
+    expect(escalations({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] })).toEqual(['aws-admin:111122223333 iam:SetDefaultPolicyVersion']);
+    expect(escalations({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['s3:GetObject'], Resource: '*' }] })).toEqual([]);
   });
 });

@@ -129,6 +129,7 @@ const METHODS: Method[] = [
   { id: 'iam:AttachGroupPolicy', needs: ['iam:AttachGroupPolicy'], targets: 'own-groups', leadsTo: 'admin', explain: (h, t) => `${h} can attach AdministratorAccess to its group ${t}` },
   { id: 'iam:PutGroupPolicy', needs: ['iam:PutGroupPolicy'], targets: 'own-groups', leadsTo: 'admin', explain: (h, t) => `${h} can write its group ${t} an inline policy allowing everything` },
   { id: 'iam:CreatePolicyVersion', needs: ['iam:CreatePolicyVersion'], targets: 'own-policies', leadsTo: 'admin', explain: (h, t) => `${h} can publish a new default version of ${t}, a policy it holds, allowing everything` },
+  { id: 'iam:SetDefaultPolicyVersion', needs: ['iam:SetDefaultPolicyVersion'], targets: 'own-policies', leadsTo: 'admin', explain: (h, t) => `${h} can make an older version of ${t}, a policy it holds, the default again: that version allows everything` },
   { id: 'iam:AddUserToGroup', needs: ['iam:AddUserToGroup'], targets: 'groups', leadsTo: 'target', explain: (h, t) => `${h} can add itself to the group ${t}` },
   { id: 'iam:UpdateAssumeRolePolicy', needs: ['iam:UpdateAssumeRolePolicy', 'sts:AssumeRole'], targets: 'roles', leadsTo: 'target', explain: (h, t) => `${h} can rewrite the trust policy of ${t} to trust itself, then assume it` },
   { id: 'iam:PassRole+lambda', needs: ['iam:PassRole', 'lambda:CreateFunction', 'lambda:InvokeFunction'], targets: 'roles', service: 'lambda.amazonaws.com', leadsTo: 'target', explain: (h, t) => `${h} can create a Lambda function running as ${t} (iam:PassRole) and invoke it` },
@@ -253,7 +254,15 @@ export function edgesOf(catalog: ActionCatalog, grants: AwsGrant[], federated: r
                   ? groups.filter((g) => g.principal.account === h.account && !h.groups.includes(g.principal.arn)).map((g) => g.principal)
                   : []
                 : m.targets === 'own-policies'
-                  ? [...new Set(h.policies.map((p) => /managed (arn:aws:iam::\d{12}:policy\/\S+)/.exec(p.via)?.[1]).filter((x): x is string => !!x))].map((arn) => ({ arn, name: arn }))
+                  ? [
+                      ...new Set(
+                        h.policies
+                          // A rollback leads somewhere only when a kept version allows more.
+                          .filter((p) => m.id !== 'iam:SetDefaultPolicyVersion' || p.adminVersion)
+                          .map((p) => /managed (arn:aws:iam::\d{12}:policy\/\S+)/.exec(p.via)?.[1])
+                          .filter((x): x is string => !!x),
+                      ),
+                    ].map((arn) => ({ arn, name: arn }))
                   : roles.filter((r) => r.principal.arn !== h.arn && r.principal.account === h.account && (!m.service || trustsService(r.principal, m.service))).map((r) => r.principal);
       for (const target of targets) {
         // IAM calls are judged on the target itself; the compute call (CreateFunction, RunInstances)

@@ -32,6 +32,8 @@ export interface AttachedPolicy extends NamedPolicy {
   via: string;
   /** The document as written, for the analyst. */
   raw: unknown;
+  /** A managed policy's kept version (not the default) that allows everything: a rollback away. */
+  adminVersion?: string;
 }
 
 export interface AwsEstate {
@@ -76,14 +78,16 @@ export function readAuthorizationDetails(doc: unknown): AwsEstate {
     if (t) dates.push(t);
     return t;
   };
-  const managed = new Map<string, { name: string; raw: unknown }>();
+  const managed = new Map<string, { name: string; raw: unknown; adminVersion?: string }>();
   list(doc.Policies).forEach((p, i) => {
     if (!isObject(p) || !text(p.Arn)) return problems.push(`Policies[${i}] has no Arn`);
     date(p.UpdateDate);
     const versions = list(p.PolicyVersionList).filter(isObject);
     const current = versions.find((v) => v.IsDefaultVersion === true) ?? versions.find((v) => v.VersionId === p.DefaultVersionId);
     if (!current) return problems.push(`${String(p.Arn)}: no default version in the snapshot`);
-    managed.set(p.Arn as string, { name: text(p.PolicyName) ?? (p.Arn as string), raw: current.Document });
+    // Older versions stay in the account: one that allows everything is a SetDefaultPolicyVersion away.
+    const adminVersion = versions.find((v) => v !== current && allowsEverything(v.Document));
+    managed.set(p.Arn as string, { name: text(p.PolicyName) ?? (p.Arn as string), raw: current.Document, ...(adminVersion ? { adminVersion: String(adminVersion.VersionId) } : {}) });
   });
   const policy = (name: string, via: string, raw: unknown): AttachedPolicy | null => {
     try {
@@ -105,6 +109,7 @@ export function readAuthorizationDetails(doc: unknown): AwsEstate {
           return [];
         }
         const p = policy(found.name, `${via}managed ${arn}`, found.raw);
+        if (p && 'adminVersion' in found && found.adminVersion) p.adminVersion = found.adminVersion;
         return p ? [p] : [];
       });
   const inline = (owner: string, entries: unknown, via: string): AttachedPolicy[] =>
@@ -192,4 +197,14 @@ export function readAuthorizationDetails(doc: unknown): AwsEstate {
     notBefore: dates.length ? dates.reduce((a, b) => (Date.parse(a) >= Date.parse(b) ? a : b)) : null,
     problems,
   };
+}
+
+/** A document with an unconditional Allow of every action on every resource, and no Deny. */
+function allowsEverything(document: unknown): boolean {
+  try {
+    const statements = parsePolicy(document).statements;
+    return !statements.some((st) => st.effect === 'Deny') && statements.some((st) => st.effect === 'Allow' && !st.condition && (st.actions ?? []).includes('*') && (st.resources ?? []).includes('*'));
+  } catch {
+    return false;
+  }
 }
