@@ -141,8 +141,6 @@ const METHODS: Method[] = [
   { id: 'iam:PassRole+sagemaker', needs: ['iam:PassRole', 'sagemaker:CreateNotebookInstance'], targets: 'roles', service: 'sagemaker.amazonaws.com', leadsTo: 'target', explain: (h, t) => `${h} can create a SageMaker notebook running as ${t} (iam:PassRole)` },
 ];
 
-export const ESCALATION_METHODS = METHODS.map((m) => m.id);
-
 function trustsService(role: AwsPrincipal, service: string): boolean {
   return (role.trust?.statements ?? []).some(
     (s) => s.effect === 'Allow' && (s.principals?.Service ?? []).includes(service) && (s.actions ?? []).some((a) => globMatch(a, 'sts:AssumeRole', true)),

@@ -16,14 +16,10 @@ export interface AwsRecord {
   doc: unknown;
 }
 
-export interface AwsModelResult {
-  grants: Map<string, { grant: AwsGrant; ref: RecordRef }>;
-}
-
 /** Used actions per principal uid: catalog index to count of successful calls. */
 export type UsedActions = Map<string, Map<number, number>>;
 
-export function addAwsModel(model: AccessModel, catalog: ActionCatalog, records: AwsRecord[], used: UsedActions, federated: readonly string[] = []): AwsModelResult {
+export function addAwsModel(model: AccessModel, catalog: ActionCatalog, records: AwsRecord[], used: UsedActions, federated: readonly string[] = []): void {
   const sensitive = sensitiveSet(catalog);
   const grants = new Map<string, { grant: AwsGrant; ref: RecordRef }>();
   const scps = readScps(model, records);
@@ -63,7 +59,6 @@ export function addAwsModel(model: AccessModel, catalog: ActionCatalog, records:
     }
   }
   addKeys(model, records);
-  return { grants };
 }
 
 function addPrincipal(model: AccessModel, catalog: ActionCatalog, sensitive: ActionSet, grant: AwsGrant, ref: RecordRef, used: Map<number, number> | undefined) {
@@ -129,17 +124,13 @@ function trustRaw(p: AwsPrincipal): unknown {
 
 /** Keys from credential reports (age, rotation, use per slot) and key lists (ids). */
 function addKeys(model: AccessModel, records: AwsRecord[]) {
-  const ids = new Map<string, { id: string; created: string | null; active: boolean }[]>();
-  for (const r of records.filter((x) => x.kind === 'aws.iam-access-keys')) {
-    const list = isObject(r.doc) && Array.isArray(r.doc.AccessKeyMetadata) ? r.doc.AccessKeyMetadata.filter(isObject) : [];
-    for (const k of list) {
-      const user = typeof k.UserName === 'string' ? k.UserName : '';
-      if (typeof k.AccessKeyId !== 'string') continue;
-      const keys = ids.get(user) ?? [];
-      keys.push({ id: k.AccessKeyId, created: isoDate(k.CreateDate), active: k.Status === 'Active' });
-      ids.set(user, keys);
-    }
-  }
+  // `list-access-keys` output, read once: key ids, status and creation day per user.
+  const listed = records
+    .filter((x) => x.kind === 'aws.iam-access-keys')
+    .flatMap((r) => (isObject(r.doc) && Array.isArray(r.doc.AccessKeyMetadata) ? r.doc.AccessKeyMetadata.filter(isObject).map((k) => ({ k, ref: r.ref })) : []))
+    .flatMap(({ k, ref }) => (typeof k.AccessKeyId === 'string' ? [{ user: typeof k.UserName === 'string' ? k.UserName : '', id: k.AccessKeyId, created: isoDate(k.CreateDate), active: k.Status === 'Active', ref }] : []));
+  const ids = new Map<string, typeof listed>();
+  for (const k of listed) ids.set(k.user, [...(ids.get(k.user) ?? []), k]);
   const reportRows = records.filter((x) => x.kind === 'aws.iam-credential-report' && isObject(x.doc));
   const reportDates = new Map<number, string[]>();
   for (const r of reportRows) {
@@ -178,13 +169,12 @@ function addKeys(model: AccessModel, records: AwsRecord[]) {
     const first = reportRows.find((r) => r.ref.evidenceId === evidenceId)!;
     model.snapshots.push({ ref: first.ref, kind: 'aws.iam-credential-report', scope: null, notBefore: latest(dates), principals: reportRows.filter((r) => r.ref.evidenceId === evidenceId).length, problems: [] });
   }
-  // Keys listed but absent from any report row.
-  for (const r of records.filter((x) => x.kind === 'aws.iam-access-keys')) {
-    const list = isObject(r.doc) && Array.isArray(r.doc.AccessKeyMetadata) ? r.doc.AccessKeyMetadata.filter(isObject) : [];
-    for (const k of list) {
-      if (typeof k.AccessKeyId !== 'string' || model.keys.some((x) => x.keyId === k.AccessKeyId)) continue;
-      model.keys.push({ keyId: k.AccessKeyId, principal: typeof k.UserName === 'string' ? `user:${k.UserName}` : '?', provider: 'aws', slot: null, active: k.Status === 'Active', createdAt: isoDate(k.CreateDate), lastRotated: isoDate(k.CreateDate), lastUsedAt: null, lastUsedService: null, expiresAt: null, ref: r.ref });
-    }
+  // Keys listed but absent from any report row, under their user's ARN when the snapshot has the user.
+  const reported = new Set(model.keys.map((k) => k.keyId));
+  const userArn = new Map(model.principals.filter((p) => p.provider === 'aws' && p.kind === 'user').map((p) => [p.name, p.uid]));
+  for (const k of listed) {
+    if (reported.has(k.id)) continue;
+    model.keys.push({ keyId: k.id, principal: userArn.get(k.user) ?? `user:${k.user}`, provider: 'aws', slot: null, active: k.active, createdAt: k.created, lastRotated: k.created, lastUsedAt: null, lastUsedService: null, expiresAt: null, ref: k.ref });
   }
 }
 

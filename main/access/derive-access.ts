@@ -3,7 +3,7 @@ import { type AccessModel, type RecordRef, emptyModel } from './access-model';
 import { accessFindings } from './access-findings';
 import { actionCatalog, actionsOfCall } from './aws-actions';
 import { type AwsRecord, type UsedActions, addAwsModel } from './aws-model';
-import { addK8sModel } from './k8s-rbac';
+import { type K8sCall, K8S_USED_SQL, addK8sModel } from './k8s-rbac';
 import { addAzureModel, addGcpModel } from './gcp-azure';
 import { type Cell, type ColumnType, stageRows } from './staged-rows';
 
@@ -67,7 +67,7 @@ function safeParse(text: string): unknown {
 }
 
 /** What each identity did successfully in the case: AWS calls as catalog actions, Kubernetes verbs on resources. */
-async function usedActions(store: CaseStore): Promise<{ aws: UsedActions; k8s: Map<string, Set<string>> }> {
+async function usedActions(store: CaseStore): Promise<{ aws: UsedActions; k8s: Map<string, K8sCall[]> }> {
   const catalog = await actionCatalog();
   const aws: UsedActions = new Map();
   const rows = await store.read<{ uid: string; service: string; operation: string; n: number }>(
@@ -81,16 +81,8 @@ async function usedActions(store: CaseStore): Promise<{ aws: UsedActions; k8s: M
     if (!m) aws.set(r.uid, (m = new Map()));
     for (const id of mapped.actions) m.set(id, (m.get(id) ?? 0) + Number(r.n));
   }
-  const k8s = new Map<string, Set<string>>();
-  const kube = await store.read<{ uid: string; verb: string; resource: string }>(
-    `SELECT DISTINCT actor_uid AS uid, lower(operation) AS verb, split_part(coalesce(resource_type, ''), '/', 1) AS resource FROM events
-     WHERE source = 'k8s.audit' AND status = 'success' AND actor_uid IS NOT NULL AND operation IS NOT NULL`,
-  ).catch(() => []);
-  for (const r of kube) {
-    let s = k8s.get(r.uid);
-    if (!s) k8s.set(r.uid, (s = new Set()));
-    s.add(`${r.verb} ${r.resource}`);
-  }
+  const k8s = new Map<string, K8sCall[]>();
+  for (const r of await store.read<K8sCall & { uid: string }>(K8S_USED_SQL())) k8s.set(r.uid, [...(k8s.get(r.uid) ?? []), { verb: r.verb, resource: r.resource, calls: Number(r.calls) }]);
   return { aws, k8s };
 }
 

@@ -6,6 +6,7 @@ import type { AttachedPolicy, AwsPrincipal } from './aws-estate';
 import { accountOfArn } from './aws-estate';
 import { actionMatches, isObject, parsePolicy, resourceMatches } from './aws-policy';
 import { isAdminNode, reachable } from './reach';
+import { type K8sCall, K8S_USED_SQL, isSensitivePair, pairCovers } from './k8s-rbac';
 
 /**
  * Granted beside used for one identity (CLI `nhi access`, the profile's Permissions section, the
@@ -118,17 +119,11 @@ export async function identityAccess(store: CaseStore, name: string): Promise<Id
       const rule = pol.document as { verbs?: string[]; resources?: string[]; nonResourceURLs?: string[] };
       for (const v of rule.verbs ?? []) for (const r of rule.resources?.length ? rule.resources : (rule.nonResourceURLs ?? [])) pairs.add(`${v} ${r}${pol.via.startsWith('namespace ') ? ` (${pol.via.slice(10)})` : ''}`);
     }
-    const did = await store.read<{ op: string; calls: number }>(
-      `SELECT split_part(operation, ' ', 1) || ' ' || replace(coalesce(resource_type, ''), 'k8s:', '') AS op, count(*)::BIGINT AS calls FROM events WHERE actor_uid = $u AND source = 'k8s.audit' AND status = 'success' GROUP BY ALL`,
-      { u: uid },
-    );
+    const did = await store.read<K8sCall>(K8S_USED_SQL('AND actor_uid = $u'), { u: uid });
     grantedActions = [...pairs].sort().map((pair) => {
       const [verb, res] = pair.split(' ') as [string, string];
-      const calls = did.filter((d) => {
-        const [dv, dr] = d.op.split(' ') as [string, string];
-        return (verb === '*' || verb === dv) && (res === '*' || res === dr);
-      }).reduce((n, d) => n + Number(d.calls), 0);
-      return { action: pair, used: calls, sensitive: /secrets|bind|escalate|impersonate|pods\/exec|^\* \*/.test(pair), conditional: false };
+      const calls = did.filter((d) => pairCovers(verb, res, d.verb, d.resource)).reduce((n, d) => n + Number(d.calls), 0);
+      return { action: pair, used: calls, sensitive: isSensitivePair(verb, res), conditional: false };
     });
     unused = grantedActions.filter((a) => !a.used).map((a) => a.action);
   }
@@ -158,8 +153,7 @@ async function reachOf(store: CaseStore, uid: string): Promise<AccessReach[]> {
   const principals = new Map(
     (await store.read<{ uid: string; name: string; is_admin: boolean }>(`SELECT uid, name, is_admin FROM access_principals WHERE uid IN (SELECT unnest(from_json($u, '["VARCHAR"]')))`, { u: JSON.stringify(reached.map((r) => r.uid)) })).map((r) => [r.uid, r]),
   );
-  const allowsOf = new Map<string, { pattern: string; actions: string[] }[]>();
-  for (const r of reached) allowsOf.set(r.uid, await allowedResources(store, r.uid));
+  const allowsOf = await allowedResourcesOf(store, reached.map((r) => r.uid));
   return reached.map((r) => ({
     uid: r.uid,
     name: principals.get(r.uid)?.name ?? (isAdminNode(r.uid) ? `administrator of ${r.uid.split(':').slice(1).join(':')}` : r.uid),
@@ -218,13 +212,21 @@ async function resourcesReached(store: CaseStore, uid: string) {
   )).map((r) => ({ resource: r.resource, calls: Number(r.calls) }));
 }
 
-/** The resource patterns a principal's Allow statements name, with their actions. */
-export async function allowedResources(store: CaseStore, uid: string): Promise<{ pattern: string; actions: string[] }[]> {
-  const rows = await store.read<{ via: string; document: string }>(`SELECT attached_via AS via, document::VARCHAR AS document FROM access_policies WHERE principal_uid = $u AND attached_via <> 'trust' AND NOT starts_with(attached_via, 'boundary') AND NOT starts_with(attached_via, 'scp ')`, { u: uid });
-  const out = new Map<string, Set<string>>();
+export type AllowedResources = { pattern: string; actions: string[] }[];
+
+/** The resource patterns each principal's Allow statements name, with their actions: one query for all. */
+export async function allowedResourcesOf(store: CaseStore, uids: readonly string[]): Promise<Map<string, AllowedResources>> {
+  const rows = await store.read<{ uid: string; document: string }>(
+    `SELECT principal_uid AS uid, document::VARCHAR AS document FROM access_policies
+     WHERE principal_uid IN (SELECT unnest(from_json($u, '["VARCHAR"]'))) AND attached_via <> 'trust' AND NOT starts_with(attached_via, 'boundary') AND NOT starts_with(attached_via, 'scp ')`,
+    { u: JSON.stringify(uids) },
+  );
+  const byUid = new Map<string, Map<string, Set<string>>>();
   for (const r of rows) {
     const doc = JSON.parse(r.document) as unknown;
     if (!isObject(doc) || !('Statement' in doc)) continue;
+    const out = byUid.get(r.uid) ?? new Map<string, Set<string>>();
+    byUid.set(r.uid, out);
     try {
       for (const s of parsePolicy(doc).statements) {
         if (s.effect !== 'Allow') continue;
@@ -238,7 +240,23 @@ export async function allowedResources(store: CaseStore, uid: string): Promise<{
       // A policy the snapshot could not give (already reported as a snapshot problem).
     }
   }
-  return [...out].map(([pattern, actions]) => ({ pattern, actions: [...actions].sort() }));
+  return new Map([...byUid].map(([uid, out]) => [uid, [...out].map(([pattern, actions]) => ({ pattern, actions: [...actions].sort() }))]));
+}
+
+/**
+ * The actions a holder's grants allow on one resource of the case, or null. Identity policies
+ * reach only their own account's resources (another account's resource policy would have to
+ * allow it too, and the exports do not hold those); an S3 ARN names no account, so the account
+ * the logs place the resource in (`boundary`) stands for it.
+ */
+export function actionsOn(allowed: AllowedResources, holder: string, resource: string, boundary: string | null): string[] | null {
+  const account = accountOfArn(resource) ?? (boundary && /^\d{12}$/.test(boundary) ? boundary : null);
+  const own = accountOfArn(holder);
+  if (account && own && account !== own) return null;
+  const service = resource.split(':')[2] ?? '';
+  const fits = (a: string) => a === '*' || a.startsWith('all but') || actionMatches(a.split(':')[0]!, service);
+  const hit = allowed.find((x) => resourceMatches(x.pattern, resource) && x.actions.some(fits));
+  return hit ? hit.actions.filter(fits) : null;
 }
 
 /** The case's resources (not single objects) that some identity in reach holds an action on. */
@@ -249,25 +267,12 @@ async function resourcesCouldReach(store: CaseStore, reach: AccessReach[]) {
   );
   const out: { resource: string; via: string; actions: string[] }[] = [];
   for (const { resource, boundary } of known) {
-    const service = resource.split(':')[2] ?? '';
-    // An S3 ARN names no account: the account the logs place the bucket in stands for it.
-    const account = accountOfArn(resource) ?? (boundary && /^\d{12}$/.test(boundary) ? boundary : null);
     for (const r of reach) {
-      if (isAdminNode(r.uid)) {
-        const adminAccount = r.uid.split(':')[1];
-        if (account === adminAccount || (!account && accountOfArn(reach[0]!.uid) === adminAccount)) {
-          out.push({ resource, via: r.name, actions: ['*'] });
-          break;
-        }
-        continue;
-      }
-      // Identity policies reach only their own account's resources (another account's resource
-      // policy would have to allow it too, and the case does not hold those).
-      const own = accountOfArn(r.uid);
-      if (account && own && account !== own) continue;
-      const hit = r.resources.find((x) => resourceMatches(x.pattern, resource) && x.actions.some((a) => a === '*' || a.startsWith('all but') || actionMatches(a.split(':')[0]!, service)));
-      if (hit) {
-        out.push({ resource, via: r.name, actions: hit.actions.filter((a) => a === '*' || a.startsWith('all but') || actionMatches(a.split(':')[0]!, service)) });
+      // An administrator node reaches every resource of its account.
+      const holder = isAdminNode(r.uid) ? `arn:aws:iam::${r.uid.split(':')[1]}:root` : r.uid;
+      const actions = actionsOn(r.resources, holder, resource, boundary);
+      if (actions) {
+        out.push({ resource, via: r.name, actions });
         break;
       }
     }

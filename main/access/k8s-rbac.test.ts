@@ -83,9 +83,21 @@ describe('Kubernetes RBAC', () => {
         ],
       }),
     );
+    // What the viewer did: two reads of pods, and one exec it was refused.
+    const audit = (n: number, verb: string, objectRef: Record<string, string>, code: number) => ({
+      kind: 'Event', apiVersion: 'audit.k8s.io/v1', level: 'Metadata', auditID: `a-${n}`, stage: 'ResponseComplete', verb, requestURI: '/api/v1/namespaces/data/pods',
+      user: { username: 'system:serviceaccount:data:viewer', groups: ['system:serviceaccounts'] }, sourceIPs: ['10.0.0.5'], userAgent: 'viewer/1.0',
+      objectRef: { apiVersion: 'v1', namespace: 'data', ...objectRef }, responseStatus: { code },
+      requestReceivedTimestamp: `2026-03-01T10:0${n}:00.000000Z`, stageTimestamp: `2026-03-01T10:0${n}:00.100000Z`,
+    });
+    writeFileSync(join(dir, 'audit.jsonl'), [audit(1, 'get', { resource: 'pods', name: 'db-0' }, 200), audit(2, 'get', { resource: 'pods', name: 'db-1' }, 200), audit(3, 'create', { resource: 'pods', subresource: 'exec', name: 'db-0' }, 403)].map((e) => JSON.stringify(e)).join('\n'));
     await withCase([dir], async (store) => {
       const viewer = await identityAccess(store, 'system:serviceaccount:data:viewer');
       expect(viewer.grantedActions.map((a) => a.action).sort()).toEqual(['get pods', 'list pods']);
+      // Granted beside used: two gets counted, list never used; the refused exec is no use.
+      expect(viewer.grantedActions.map((a) => [a.action, a.used]).sort()).toEqual([['get pods', 2], ['list pods', 0]]);
+      expect(viewer.unused).toEqual(['list pods']);
+      expect(viewer.principal?.used).toBe(1);
       const edges = await store.read<{ from_uid: string; to_uid: string; method: string }>(`SELECT from_uid, to_uid, method FROM access_edges WHERE kind = 'escalate' ORDER BY ALL`);
       expect(edges).toEqual([
         { from_uid: 'system:serviceaccount:ci:deployer', to_uid: 'system:serviceaccount:ci:builder', method: 'k8s:create-pod' },

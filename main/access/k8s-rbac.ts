@@ -41,6 +41,34 @@ const strs = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => ty
 
 export const k8sAdmin = 'k8s-admin:cluster';
 
+/**
+ * What identities did in the Kubernetes audit log, as RBAC names it: the verb and the resource
+ * with its subresource (`create pods/exec`), successful calls only. The audit parser writes the
+ * verb and subresource in `operation` ("create exec") and the resource in `resource_type`
+ * ("k8s:pods"). `where` narrows it (an actor).
+ */
+export const K8S_USED_SQL = (where = '') => `
+  SELECT actor_uid AS uid, split_part(operation, ' ', 1) AS verb,
+    replace(resource_type, 'k8s:', '') || CASE WHEN split_part(operation, ' ', 2) <> '' THEN '/' || split_part(operation, ' ', 2) ELSE '' END AS resource,
+    count(*)::BIGINT AS calls
+  FROM events WHERE source = 'k8s.audit' AND status = 'success' AND actor_uid IS NOT NULL AND operation IS NOT NULL AND resource_type IS NOT NULL ${where}
+  GROUP BY ALL`;
+
+export interface K8sCall {
+  verb: string;
+  resource: string;
+  calls: number;
+}
+
+/** Whether a granted verb and resource (RBAC's `*` and `res/*` included) covers a call. */
+export function pairCovers(verb: string, resource: string, calledVerb: string, calledResource: string): boolean {
+  return (verb === '*' || verb === calledVerb) && (resource === '*' || resource === calledResource || (resource.endsWith('/*') && calledResource.startsWith(resource.slice(0, -1))));
+}
+
+/** Reading secrets, binding or escalating roles, impersonating, running pods or minting tokens. */
+export const isSensitivePair = (verb: string, resource: string) =>
+  /^(\*|get|list|watch) (\*|secrets)$|^(\*|bind|escalate) |^(\*|impersonate) |^(\*|create) (\*|pods|pods\/exec|serviceaccounts\/token)$/.test(`${verb} ${resource}`);
+
 export function subjectUid(kind: string, name: string, namespace: string | null): string {
   if (kind === 'ServiceAccount') return `system:serviceaccount:${namespace ?? 'default'}:${name}`;
   if (kind === 'Group') return `group:${name}`;
@@ -67,7 +95,7 @@ export function ruleAllows(rule: Rule, verb: string, resource: string): boolean 
   return rule.resources.some((r) => r === '*' || r === resource || (r === `${base}/*` && resource.includes('/')) || (r === '*/' + resource.split('/')[1]));
 }
 
-export function addK8sModel(model: AccessModel, records: { ref: RecordRef; doc: unknown }[], used: Map<string, Set<string>>): void {
+export function addK8sModel(model: AccessModel, records: { ref: RecordRef; doc: unknown }[], used: Map<string, K8sCall[]>): void {
   if (!records.length) return;
   const roles = new Map<string, RoleDef>();
   const bindings: { kind: string; name: string; namespace: string | null; roleRef: { kind: string; name: string }; subjects: { kind: string; name: string; namespace: string | null }[]; ref: RecordRef }[] = [];
@@ -142,18 +170,15 @@ export function addK8sModel(model: AccessModel, records: { ref: RecordRef; doc: 
     const ref = firstRef.get(uid)!;
     const pairs = new Set<string>();
     for (const g of list) for (const v of g.rule.verbs) for (const r of g.rule.resources.length ? g.rule.resources : g.rule.nonResourceURLs) pairs.add(`${v} ${r}`);
-    const did = used.get(uid) ?? new Set<string>();
+    const did = used.get(uid) ?? [];
     const usedPairs = [...pairs].filter((pair) => {
       const [verb, res] = pair.split(' ') as [string, string];
-      return [...did].some((d) => {
-        const [dv, dr] = d.split(' ') as [string, string];
-        return (verb === '*' || verb === dv) && (res === '*' || res === dr || (res.endsWith('/*') && dr.startsWith(res.slice(0, -1))));
-      });
+      return did.some((d) => pairCovers(verb, res, d.verb, d.resource));
     });
     const clusterWide = list.filter((g) => g.namespace === null);
     const isAdmin = clusterWide.some((g) => g.rule.verbs.includes('*') && g.rule.resources.includes('*') && g.rule.apiGroups.includes('*'));
     const wildcard = list.some((g) => g.rule.verbs.includes('*') || g.rule.resources.includes('*'));
-    const sensitive = [...pairs].filter((p) => /^(\*|get|list|watch) (\*|secrets)$|^(\*|bind|escalate) |^(\*|impersonate) |^(\*|create) (\*|pods|pods\/exec|serviceaccounts\/token)$/.test(p));
+    const sensitive = [...pairs].filter((p) => isSensitivePair(...(p.split(' ') as [string, string])));
     model.principals.push({
       uid,
       provider: 'k8s',

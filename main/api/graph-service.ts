@@ -1,6 +1,4 @@
-import { allowedResources } from '../access/identity-access';
-import { accountOfArn } from '../access/aws-estate';
-import { resourceMatches } from '../access/aws-policy';
+import { actionsOn, allowedResourcesOf } from '../access/identity-access';
 import { rerouteEdges } from '../../shared/graph-merge';
 import { BIN_ORIGIN_MS } from '../../shared/time-bins';
 import type { EventFilter } from '../../shared/api';
@@ -404,18 +402,15 @@ async function addPermissions(store: CaseStore, nodes: Map<string, GraphNode>, e
   }
   const resources = [...nodes.values()].filter((n) => n.kind === 'resource' && n.id.startsWith('arn:'));
   const did = new Set(edges.filter((e) => e.kind === 'access').map((e) => `${e.source}>${e.target}`));
+  const holders = [...nodes.values()].filter((n) => n.kind === 'identity').map((n) => n.id);
+  const allowed = await allowedResourcesOf(store, holders);
   let added = 0;
-  for (const id of [...nodes.values()].filter((n) => n.kind === 'identity').map((n) => n.id)) {
-    const allowed = await allowedResources(store, id);
-    if (!allowed.length) continue;
+  for (const id of holders) {
     for (const r of resources) {
       if (did.has(`${id}>${r.id}`) || added >= LAYER_LIMIT) continue;
-      const account = accountOfArn(r.id) ?? (r.boundary && /^\d{12}$/.test(r.boundary) ? r.boundary : null);
-      if (account && accountOfArn(id) && account !== accountOfArn(id)) continue;
-      const service = r.id.split(':')[2] ?? '';
-      const hit = allowed.find((a) => resourceMatches(a.pattern, r.id) && a.actions.some((x) => x === '*' || x.startsWith('all but') || x.split(':')[0]!.toLowerCase() === service));
-      if (!hit) continue;
-      edges.push({ source: id, target: r.id, kind: 'could-reach', events: 0, bytes: 0, failures: 0, operations: hit.actions.slice(0, 4), first: '', last: '', crossBoundary: false, external: false, unknownBoundary: false });
+      const actions = actionsOn(allowed.get(id) ?? [], id, r.id, r.boundary);
+      if (!actions) continue;
+      edges.push({ source: id, target: r.id, kind: 'could-reach', events: 0, bytes: 0, failures: 0, operations: actions.slice(0, 4), first: '', last: '', crossBoundary: false, external: false, unknownBoundary: false });
       added++;
     }
   }
